@@ -1,0 +1,183 @@
+"""The behaviour of one customer, written once.
+
+Every function here works on a Python float (one customer, the agents engine)
+and on a numpy array (all customers at once, the fast engine): arithmetic is
+written with operators, and the few helpers below pick plain Python for a float. Functions that draw
+take the generator as their first argument and draw one value per customer.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+PROMOTER_CUTOFF = 8.5   # 9-10 on the rounded 0-10 scale
+DETRACTOR_CUTOFF = 6.5  # 0-6 on the rounded 0-10 scale
+
+
+class Stage(IntEnum):
+    """Where a person is in the journey."""
+
+    UNAWARE = 0
+    AWARE = 1
+    CUSTOMER = 2   # bought once, active
+    REPEAT = 3     # bought again, active
+    LAPSED = 4     # dropped out; can be won back
+
+
+class Source(IntEnum):
+    """Who won a customer (first-touch: what made them aware)."""
+
+    NONE = 0
+    ADS = 1
+    WOM = 2
+    INITIAL = 3
+
+
+def _clip01(x: ArrayLike) -> ArrayLike:
+    if isinstance(x, float):  # one customer: plain Python is far faster than a numpy call
+        return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+    return np.clip(x, 0.0, 1.0)
+
+
+def _exp(x: ArrayLike) -> ArrayLike:
+    return math.exp(x) if isinstance(x, float) else np.exp(x)
+
+
+def _where(condition: ArrayLike, yes: ArrayLike, no: ArrayLike) -> ArrayLike:
+    if isinstance(condition, bool):
+        return yes if condition else no
+    return np.where(condition, yes, no)
+
+
+# --- becoming aware ---------------------------------------------------------
+
+def awareness_probability(ad_reach: float, heard_positive: ArrayLike, wom_effect: float) -> ArrayLike:
+    """Weekly probability of becoming aware: the Bass hazard p + q * (positive WOM heard)."""
+    return _clip01(ad_reach + wom_effect * heard_positive)
+
+
+def credit_to_ads_probability(ad_reach: float, heard_positive: ArrayLike, wom_effect: float) -> ArrayLike:
+    """Probability that a new awareness is credited to ads rather than WOM (share of the hazard)."""
+    total = ad_reach + wom_effect * heard_positive
+    if isinstance(total, float):
+        return ad_reach / total if total > 0 else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, ad_reach / total, 0.0)
+
+
+# --- buying -------------------------------------------------------------------
+
+def purchase_probability(base: float, ad_persuasion: float, heard_positive: ArrayLike,
+                         heard_negative: ArrayLike, positive_effect: float,
+                         negative_effect: float) -> ArrayLike:
+    """Weekly probability that an aware (or lapsed) person buys: base + ads + WOM - negative WOM."""
+    return _clip01(base + ad_persuasion + positive_effect * heard_positive - negative_effect * heard_negative)
+
+
+def repeat_rate(rate: ArrayLike, satisfaction: ArrayLike, neutral: float, sensitivity: float) -> ArrayLike:
+    """Weekly purchase rate of an active customer, moved by satisfaction."""
+    return rate * _exp(sensitivity * (satisfaction - neutral))
+
+
+def dropout_probability(dropout: ArrayLike, satisfaction: ArrayLike, neutral: float,
+                        sensitivity: float) -> ArrayLike:
+    """Probability of dropping out after a repeat purchase, moved by satisfaction."""
+    return _clip01(dropout * _exp(-sensitivity * (satisfaction - neutral)))
+
+
+def repeat_week(rng: np.random.Generator, rate: ArrayLike, dropout: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
+    """One week of BG/NBD: Poisson purchases, a dropout chance after each.
+
+    Returns the purchases made and whether the customer dropped out. Purchases
+    stop at the one after which the customer drops out, so at whole weeks this
+    is exactly the continuous-time BG/NBD process.
+    """
+    wanted = rng.poisson(rate)
+    if isinstance(wanted, int) and wanted == 0:  # one customer who buys nothing cannot drop out
+        return 0, False
+    until_dropout = rng.geometric(np.maximum(dropout, 1e-12))  # purchases up to and including the dropout
+    dropped = until_dropout <= wanted
+    return np.minimum(wanted, until_dropout), dropped
+
+
+def churn_probability(heard_negative: ArrayLike, negative_churn_effect: float) -> ArrayLike:
+    """Weekly probability that negative WOM pushes an active customer away."""
+    return _clip01(negative_churn_effect * heard_negative)
+
+
+# --- service and satisfaction -------------------------------------------------
+
+def service_encounters(rng: np.random.Generator, purchases: ArrayLike, need_probability: float) -> ArrayLike:
+    """Service encounters needed by a week's purchases."""
+    return rng.binomial(purchases, need_probability)
+
+
+def experienced_quality(product_quality: float, service_quality: float, service_weight: float,
+                        encounters: ArrayLike) -> ArrayLike:
+    """Quality of the week's experience: the product, blended with service when it was needed."""
+    blended = (1 - service_weight) * product_quality + service_weight * service_quality
+    return _where(encounters > 0, blended, product_quality)
+
+
+def experience_score(rng: np.random.Generator, quality: ArrayLike, expectation: ArrayLike,
+                     disconfirmation_weight: float, noise_sd: float) -> ArrayLike:
+    """Expectation-disconfirmation on the 0-10 scale: 10 (quality + w (quality - expectation)) + noise."""
+    score = 10.0 * (quality + disconfirmation_weight * (quality - expectation))
+    if noise_sd > 0:
+        score = score + (rng.normal(0.0, noise_sd) if isinstance(score, float)
+                         else rng.normal(0.0, noise_sd, np.shape(score)))
+    return 10.0 * _clip01(score / 10.0)
+
+
+def updated_satisfaction(satisfaction: ArrayLike, score: ArrayLike, memory: float) -> ArrayLike:
+    """Satisfaction after an experience: exponential smoothing toward the score."""
+    return satisfaction + memory * (score - satisfaction)
+
+
+def updated_expectation(expectation: ArrayLike, quality: ArrayLike, adaptation: float) -> ArrayLike:
+    """Expectation after an experience: it moves toward what was experienced."""
+    return expectation + adaptation * (quality - expectation)
+
+
+# --- recommending -------------------------------------------------------------
+
+def nps_class(satisfaction: ArrayLike) -> ArrayLike:
+    """+1 promoter (9-10), 0 passive (7-8), -1 detractor (0-6) on the rounded 0-10 scale."""
+    if isinstance(satisfaction, float):
+        return 1 if satisfaction >= PROMOTER_CUTOFF else (-1 if satisfaction < DETRACTOR_CUTOFF else 0)
+    s = np.asarray(satisfaction)
+    return np.where(s >= PROMOTER_CUTOFF, 1, np.where(s < DETRACTOR_CUTOFF, -1, 0))
+
+
+class Voice(IntEnum):
+    """What a person says about the brand this week."""
+
+    SILENT = 0      # has never bought
+    PROMOTER = 1
+    PASSIVE = 2
+    DETRACTOR = 3
+
+
+def voice(satisfaction: ArrayLike, has_bought: ArrayLike) -> ArrayLike:
+    """A person's voice: silent until they have bought, then set by their NPS class."""
+    code = Voice.PASSIVE - (satisfaction >= PROMOTER_CUTOFF) + (satisfaction < DETRACTOR_CUTOFF)
+    said = code * has_bought  # Voice.SILENT is 0
+    return said.astype(np.int8) if isinstance(said, np.ndarray) else int(said)
+
+
+def talk_table(promoter_talk: float, passive_talk: float, detractor_talk: float) -> np.ndarray:
+    """Positive and negative WOM sent per week by each voice (rows: Voice; columns: +, -).
+
+    A U-shape in satisfaction: promoters talk up, detractors talk down, passives
+    say little.
+    """
+    table = np.zeros((len(Voice), 2))
+    table[Voice.PROMOTER, 0] = promoter_talk
+    table[Voice.PASSIVE, 0] = passive_talk
+    table[Voice.DETRACTOR, 1] = detractor_talk
+    return table
