@@ -128,12 +128,7 @@ class Customer(mesa.Agent):
         score = b.experience_score(rng, quality, self.expectation, sat.disconfirmation_weight, sat.noise_sd)
         self.satisfaction = float(b.updated_satisfaction(self.satisfaction, score, sat.memory))
         self.expectation = float(b.updated_expectation(self.expectation, quality, sat.expectation_adaptation))
-
-    def speak(self) -> None:
-        """After the week: what I will tell my contacts next week."""
-        if self.first_purchase_step < 0:
-            return
-        self.voice = b.voice(self.satisfaction, True)
+        self.voice = b.voice(self.satisfaction, True)  # what I will tell my contacts from next week
 
 
 class CustomerModel(JourneyModel):
@@ -162,12 +157,11 @@ class CustomerModel(JourneyModel):
         return float(self._heard_positive[i]), float(self._heard_negative[i])
 
     def advance_customers(self, tally: WeekTally) -> None:
-        """Every customer acts on last week's WOM, then all speak (a synchronous update)."""
+        """Every customer acts on what contacts said at the start of the week (a synchronous update)."""
         self.tally = tally
         said = self.week_state()
         self._heard_positive, self._heard_negative = heard(self.adjacency, said.voice, self.talk)
         self.agents.shuffle_do("step")
-        self.agents.do("speak")
         self._state = None
 
     def _column(self, name: str, dtype: type) -> np.ndarray:

@@ -45,7 +45,7 @@ class FastModel(JourneyModel):
         return self.people
 
     def advance_customers(self, tally: WeekTally) -> None:
-        """Move every stage's customers through one week, then let them speak."""
+        """Move every stage's customers through one week; what they say next week changes as they buy."""
         p, cfg = self.people, self.cfg
         good, bad = heard(self.adjacency, p.voice, self.talk, self.replications)
         unaware = np.flatnonzero(p.stage == Stage.UNAWARE)
@@ -56,7 +56,6 @@ class FastModel(JourneyModel):
         self._consider_buying(aware, good, bad, tally)
         self._buy_again_or_leave(active, bad, tally)
         self._consider_coming_back(lapsed, good, bad, tally)
-        p.voice = b.voice(p.satisfaction, p.ever)
 
     def _notice_the_brand(self, idx: np.ndarray, good, tally: WeekTally) -> None:
         p, week, cfg, rng = self.people, self.week, self.cfg, self.rng
@@ -132,3 +131,4 @@ class FastModel(JourneyModel):
         score = b.experience_score(rng, quality, p.expectation[idx], sat.disconfirmation_weight, sat.noise_sd)
         p.satisfaction[idx] = b.updated_satisfaction(p.satisfaction[idx], score, sat.memory)
         p.expectation[idx] = b.updated_expectation(p.expectation[idx], quality, sat.expectation_adaptation)
+        p.voice[idx] = b.voice(p.satisfaction[idx], True)  # only buyers' satisfaction, so voice, moved

@@ -60,7 +60,7 @@ class Advertising(_Section):
     """Money into ads, and how ads reach, persuade and raise expectations."""
 
     weekly_spend: float | list[NonNegative] = Field(
-        20_000.0,
+        4_000.0,
         description=(
             "Ad spend per week (currency). A number, or a schedule: a list by week, "
             "the last value held after the list ends."
@@ -70,11 +70,11 @@ class Advertising(_Section):
         0.5, ge=0, lt=1, description="Geometric adstock carry-over theta in A_t = x_t + theta A_{t-1} (0.3-0.8 TV, 0-0.3 digital)."
     )
     half_saturation: float = Field(
-        40_000.0, ge=0, description="Hill half-saturation K: adstock at which ads have half their full effect (currency). 0 means no saturation."
+        8_000.0, ge=0, description="Hill half-saturation K: adstock at which ads have half their full effect (currency). 0 means no saturation."
     )
     hill_slope: float = Field(1.0, gt=0, le=10, description="Hill slope s of the saturation curve (0.5-3).")
     max_awareness_rate: float = Field(
-        0.03, ge=0, le=1, description="Weekly probability that an unaware person becomes aware at full ad saturation."
+        0.04, ge=0, le=1, description="Weekly probability that an unaware person becomes aware at full ad saturation."
     )
     max_persuasion: float = Field(
         0.02, ge=0, le=1, description="Extra weekly probability that an aware person buys, at full ad saturation."
@@ -96,9 +96,9 @@ class Advertising(_Section):
 class Purchase(_Section):
     """The product and the first purchase."""
 
-    price: float = Field(40.0, ge=0, description="Price per purchase (currency).")
+    price: float = Field(60.0, ge=0, description="Price per purchase (currency).")
     gross_margin: float = Field(0.5, ge=0, le=1, description="Gross margin on the price (fraction).")
-    product_quality: float = Field(0.75, ge=0, le=1, description="Quality of the product itself (0-1 scale).")
+    product_quality: float = Field(0.78, ge=0, le=1, description="Quality of the product itself (0-1 scale).")
     base_rate: float = Field(
         0.02, ge=0, le=1, description="Weekly probability that an aware person buys with no ad or WOM push."
     )
@@ -113,15 +113,15 @@ class Purchase(_Section):
 class Service(_Section):
     """Money into people: staff capacity and training."""
 
-    weekly_spend: float = Field(15_000.0, ge=0, description="Staff spend per week (currency); buys capacity.")
-    cost_per_encounter: float = Field(25.0, gt=0, description="Staff cost of one service encounter (currency); capacity = spend / cost.")
+    weekly_spend: float = Field(2_000.0, ge=0, description="Staff spend per week (currency); buys capacity.")
+    cost_per_encounter: float = Field(12.0, gt=0, description="Staff cost of one service encounter (currency); capacity = spend / cost.")
     need_probability: float = Field(
         0.4, ge=0, le=1, description="Probability that a purchase needs a service encounter."
     )
     quality: float = Field(0.7, ge=0, le=1, description="Service quality at normal load, from skill and training (0-1 scale).")
     training_weekly_spend: float = Field(0.0, ge=0, description="Training spend per week (currency); lifts quality toward 1.")
     training_half_saturation: float = Field(
-        10_000.0, gt=0, description="Training spend per week that closes half the gap between quality and 1 (currency)."
+        2_000.0, gt=0, description="Training spend per week that closes half the gap between quality and 1 (currency)."
     )
     overload_sensitivity: float = Field(
         1.0, ge=0, le=20, description="How fast quality falls when demand exceeds capacity: quality / (1 + s (load - 1))."

@@ -1,0 +1,222 @@
+"""The ``cxsim`` command line.
+
+Each subcommand is a pair: a function that adds its arguments and one that
+runs it. A user's mistake (a ``UserError``) prints one clear message and exits
+with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cxsim.errors import UserError
+
+EXIT_USER_ERROR = 2
+
+
+# --- shared helpers ---------------------------------------------------------------
+
+def parse_set(items: list[str] | None, source: str) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as overrides; VALUE is read as TOML (number, string, list, bool)."""
+    overrides: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"{source}: --set: expected KEY=VALUE (e.g. advertising.weekly_spend=5000), got {item!r}")
+        try:
+            overrides[key] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            overrides[key] = value.strip()
+    return overrides
+
+
+def write_table(frame, path: str | Path) -> Path:
+    """Write a DataFrame as CSV or Parquet by extension, atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise UserError(f"{path}: expected a file name ending in .csv or .parquet")
+    if not path.parent.exists():
+        raise UserError(f"{path}: the folder {path.parent} does not exist")
+    tmp = path.with_name(path.name + ".part")
+    if suffix == ".csv":
+        frame.to_csv(tmp, index=False)
+    else:
+        frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def progress_bar(total: int, desc: str):
+    """A progress bar on stderr (silent when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=not sys.stderr.isatty(),
+                dynamic_ncols=True)
+
+
+def add_run_options(parser: argparse.ArgumentParser, replications: int = 20) -> None:
+    """Options every command that simulates shares."""
+    parser.add_argument("--replications", "-r", type=int, default=replications,
+                        help=f"independent runs per scenario (default {replications})")
+    parser.add_argument("--seed", "-s", type=int, default=0, help="master seed (default 0)")
+    parser.add_argument("--engine", choices=("fast", "agents"), default="fast",
+                        help="fast: customers as arrays (default); agents: one Mesa agent per customer")
+
+
+# --- run --------------------------------------------------------------------------
+
+def _add_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="scenario file (TOML)")
+    p.add_argument("--variant", help="run this variant of the file instead of its base")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a field, e.g. --set advertising.weekly_spend=5000 (repeatable)")
+    add_run_options(p)
+    p.add_argument("--out", "-o", required=True, help="time series output: OUT.csv or OUT.parquet")
+    p.add_argument("--customers", help="also write each customer's final state: FILE.csv or FILE.parquet")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from cxsim.scenario import load_scenario
+    from cxsim.simulate import simulate
+
+    scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
+    for path in filter(None, [args.out, args.customers]):
+        if Path(path).suffix.lower() not in (".csv", ".parquet"):
+            raise UserError(f"{path}: expected a file name ending in .csv or .parquet")
+    with progress_bar(args.replications, scenario.name) as bar:
+        res = simulate(scenario, args.replications, args.seed, args.engine,
+                       keep_customers=bool(args.customers), progress=bar.update)
+    write_table(res.timeseries, args.out)
+    if args.customers:
+        write_table(res.customers, args.customers)
+    summary = res.summary().drop(columns="replication").agg(["mean", "std"]).T
+    print(f"{scenario.name}: {res.replications} replications, {scenario.weeks} weeks, "
+          f"{scenario.population:,} people -> {args.out}")
+    print(summary.to_string(float_format=lambda x: f"{x:,.2f}"))
+    return 0
+
+
+# --- compare ----------------------------------------------------------------------
+
+def _add_compare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", help="scenario files; each file's base and all its variants are compared")
+    add_run_options(p)
+    p.add_argument("--report", help="write a self-contained HTML report with charts to this path")
+    p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from cxsim.compare import compare, display_table, scenarios_from_files
+    from cxsim.report import write_report
+
+    scenarios = scenarios_from_files(args.files)
+    with progress_bar(args.replications * len(scenarios), "compare") as bar:
+        comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
+                             keep_customers=True)
+    table = comparison.table()
+    print(f"{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
+    print("\nKPIs at the horizon: mean [5%, 95% of runs]")
+    print(display_table(table, "mean").to_string())
+    if len(scenarios) > 1:
+        print(f"\nDifference from {comparison.labels[0]!r}: mean [90% confidence interval], paired by seed")
+        print(display_table(table, "diff").to_string())
+    if args.table:
+        write_table(table, args.table)
+        print(f"\nKPI table -> {args.table}")
+    if args.report:
+        path = Path(args.report)
+        if not path.parent.exists():
+            raise UserError(f"{path}: the folder {path.parent} does not exist")
+        write_report(comparison, path)
+        print(f"\nreport -> {args.report}")
+    return 0
+
+
+# --- validate and schema ------------------------------------------------------------
+
+def _add_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", help="scenario files to check")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from cxsim.scenario import load_scenario
+
+    failed = 0
+    for path in args.files:
+        try:
+            sc = load_scenario(path)
+        except UserError as exc:
+            print(exc, file=sys.stderr)
+            failed += 1
+            continue
+        print(f"ok: {path} (base {sc.name!r}, {len(sc.variants)} variants)")
+    return EXIT_USER_ERROR if failed else 0
+
+
+def _add_schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                   help="markdown reference (default) or JSON Schema")
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from cxsim.schema_doc import json_schema, markdown_reference
+
+    print(markdown_reference() if args.format == "markdown" else json_schema())
+    return 0
+
+
+Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+
+COMMANDS: list[Command] = [
+    ("run", "run one scenario (or variant) and write its time series", _add_run, _run),
+    ("compare", "compare scenarios and variants side by side, with intervals and an HTML report",
+     _add_compare, _compare),
+    ("validate", "check scenario files and report every problem", _add_validate, _validate),
+    ("schema", "print the reference of every scenario key", _add_schema, _schema),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    from cxsim import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="cxsim",
+        description="Customer-journey simulator: should the next dollar go to service (people) or to ads?",
+        epilog="Example: cxsim compare scenarios/people_vs_ads.toml --report report.html",
+    )
+    parser.add_argument("--version", action="version", version=f"cxsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text, add, run in COMMANDS:
+        p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        add(p)
+        p.set_defaults(handler=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``cxsim`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return args.handler(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Scenarios side by side: KPI means, intervals and paired differences from the first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cxsim.results import KPIS, Results, paired_difference
+from cxsim.scenario import Scenario, load_scenario
+from cxsim.simulate import simulate
+
+LEVEL = 0.9
+
+
+def scenarios_from_files(paths: Sequence[str | Path]) -> list[Scenario]:
+    """Every scenario of the files: each file's base, then its variants, in order."""
+    out: list[Scenario] = []
+    for path in paths:
+        out.extend(load_scenario(path).all_variants())
+    return out
+
+
+def unique_labels(scenarios: Sequence[Scenario]) -> list[str]:
+    """Labels for a list of scenarios, made unique with the file name where names repeat."""
+    names = [s.name for s in scenarios]
+    return [f"{s.name} ({Path(s.source).stem})" if names.count(s.name) > 1 else s.name for s in scenarios]
+
+
+@dataclass
+class Comparison:
+    """Results of several scenarios run with the same seeds (common random numbers)."""
+
+    labels: list[str]
+    results: list[Results]
+    scenarios: list[Scenario]
+
+    def table(self, kpis: Sequence[str] = tuple(KPIS), level: float = LEVEL) -> pd.DataFrame:
+        """Long table: scenario, kpi, mean, lo, hi, and diff, diff_lo, diff_hi against the first.
+
+        ``lo``-``hi`` is the central ``level`` range of outcomes over replications;
+        ``diff_lo``-``diff_hi`` is the ``level`` confidence interval of the mean
+        difference, paired by replication seed.
+        """
+        rows = []
+        reference = self.results[0]
+        for label, res in zip(self.labels, self.results, strict=True):
+            for kpi in kpis:
+                mean, lo, hi = res.interval(kpi, level)
+                if res is reference:
+                    diff = diff_lo = diff_hi = float("nan")
+                else:
+                    diff, diff_lo, diff_hi = paired_difference(reference, res, kpi, level)
+                rows.append({"scenario": label, "kpi": kpi, "mean": mean, "lo": lo, "hi": hi,
+                             "diff": diff, "diff_lo": diff_lo, "diff_hi": diff_hi})
+        return pd.DataFrame(rows)
+
+    def wide(self, kpis: Sequence[str] = tuple(KPIS), level: float = LEVEL) -> pd.DataFrame:
+        """The KPI means as a scenario x KPI table."""
+        return self.table(kpis, level).pivot(index="scenario", columns="kpi", values="mean").loc[self.labels, list(kpis)]
+
+
+def compare(scenarios: Sequence[Scenario], replications: int = 20, seed: int = 0, engine: str = "fast",
+            progress: Callable[[int], None] | None = None, **kwargs) -> Comparison:
+    """Run every scenario with the same seed so replications are paired across scenarios."""
+    results = [simulate(s, replications=replications, seed=seed, engine=engine, progress=progress, **kwargs)
+               for s in scenarios]
+    return Comparison(unique_labels(scenarios), results, list(scenarios))
+
+
+def _fmt(x: float) -> str:
+    if pd.isna(x):
+        return "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def display_table(table: pd.DataFrame, what: str = "both") -> pd.DataFrame:
+    """KPI x scenario table of strings from ``Comparison.table``.
+
+    Args:
+        what: ``"mean"`` for ``mean [lo, hi]``, ``"diff"`` for ``diff [lo, hi]`` against the
+            first scenario, ``"both"`` for the two on two lines.
+    """
+    cells: dict[str, dict[str, str]] = {}
+    for _, r in table.iterrows():
+        mean = f"{_fmt(r['mean'])} [{_fmt(r['lo'])}, {_fmt(r['hi'])}]"
+        diff = "" if pd.isna(r["diff"]) else (
+            f"{'+' if r['diff'] >= 0 else ''}{_fmt(r['diff'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]")
+        text = {"mean": mean, "diff": diff or "-", "both": mean + (f"\nΔ {diff}" if diff else "")}[what]
+        cells.setdefault(r["scenario"], {})[r["kpi"]] = text
+    out = pd.DataFrame(cells).loc[list(dict.fromkeys(table["kpi"]))]
+    return out.iloc[:, 1:] if what == "diff" else out

@@ -1,0 +1,166 @@
+"""Plotly figures shared by the HTML report, the app and the notebooks.
+
+Each function takes results (and labels) and returns a ``plotly`` Figure; the
+bands are the central 90% of replications, the line their mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from cxsim.results import Results
+
+PALETTE = qualitative.Safe
+STAGE_COLOURS = {"unaware": "#d9d9d9", "aware": "#9ecae1", "first_time": "#6baed6",
+                 "repeat_customers": "#2171b5", "lapsed": "#fb6a4a"}
+STAGE_NAMES = {"unaware": "unaware", "aware": "aware", "first_time": "customer (bought once)",
+               "repeat_customers": "repeat customer", "lapsed": "lapsed"}
+BAND = 0.9
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    if hex_colour.startswith("rgb("):
+        return hex_colour.replace("rgb(", "rgba(").replace(")", f", {alpha})")
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def band_stats(ts: pd.DataFrame, column: str, cumulative: bool = False, level: float = BAND) -> pd.DataFrame:
+    """Mean and central ``level`` band over replications of a column, by step."""
+    values = ts.pivot(index="step", columns="replication", values=column)
+    if cumulative:
+        values = values.cumsum()
+    q = (1 - level) / 2
+    return pd.DataFrame({"mean": values.mean(axis=1), "lo": values.quantile(q, axis=1),
+                         "hi": values.quantile(1 - q, axis=1)})
+
+
+def _add_band(fig: go.Figure, stats: pd.DataFrame, name: str, colour: str, row: int | None = None,
+              col: int | None = None, showlegend: bool = True) -> None:
+    where = {"row": row, "col": col} if row else {}
+    x = stats.index.to_numpy()
+    fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
+                             y=np.concatenate([stats["hi"].to_numpy(), stats["lo"].to_numpy()[::-1]]),
+                             fill="toself", fillcolor=_rgba(colour, 0.2), line={"width": 0},
+                             hoverinfo="skip", showlegend=False, legendgroup=name), **where)
+    fig.add_trace(go.Scatter(x=x, y=stats["mean"], name=name, line={"color": colour, "width": 2},
+                             legendgroup=name, showlegend=showlegend), **where)
+
+
+def band_figure(results: Sequence[Results], labels: Sequence[str], column: str, title: str,
+                y_title: str = "", cumulative: bool = False) -> go.Figure:
+    """One metric over time for each scenario: mean line and 90% band over replications."""
+    fig = go.Figure()
+    for i, (res, label) in enumerate(zip(results, labels, strict=True)):
+        _add_band(fig, band_stats(res.timeseries, column, cumulative), label, PALETTE[i % len(PALETTE)])
+    fig.update_layout(title=title, xaxis_title="week", yaxis_title=y_title or column,
+                      hovermode="x unified", template="plotly_white", legend_title_text="scenario")
+    return fig
+
+
+def funnel_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
+    """People by journey stage over time (mean over replications), one panel per scenario."""
+    n = len(results)
+    fig = make_subplots(rows=1, cols=n, shared_yaxes=True, subplot_titles=list(labels),
+                        horizontal_spacing=0.03)
+    for j, res in enumerate(results, start=1):
+        means = res.timeseries.groupby("step")[list(STAGE_COLOURS)].mean()
+        for stage, colour in STAGE_COLOURS.items():
+            fig.add_trace(go.Scatter(x=means.index, y=means[stage], stackgroup=f"s{j}", name=STAGE_NAMES[stage],
+                                     line={"width": 0.5, "color": colour}, fillcolor=colour,
+                                     legendgroup=stage, showlegend=j == 1), row=1, col=j)
+    fig.update_layout(title="The funnel: people by stage of the journey", template="plotly_white",
+                      hovermode="x unified", yaxis_title="people")
+    fig.update_xaxes(title_text="week")
+    return fig
+
+
+def acquisition_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
+    """Cumulative new customers won by ads and by word-of-mouth, with bands."""
+    fig = go.Figure()
+    for i, (res, label) in enumerate(zip(results, labels, strict=True)):
+        colour = PALETTE[i % len(PALETTE)]
+        for column, dash, what in (("new_from_ads", "solid", "ads"), ("new_from_wom", "dot", "word-of-mouth")):
+            stats = band_stats(res.timeseries, column, cumulative=True)
+            x = stats.index.to_numpy()
+            fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
+                                     y=np.concatenate([stats["hi"].to_numpy(), stats["lo"].to_numpy()[::-1]]),
+                                     fill="toself", fillcolor=_rgba(colour, 0.15), line={"width": 0},
+                                     hoverinfo="skip", showlegend=False))
+            fig.add_trace(go.Scatter(x=x, y=stats["mean"], name=f"{label}: {what}",
+                                     line={"color": colour, "dash": dash, "width": 2}))
+    fig.update_layout(title="New customers won by ads (solid) and by word-of-mouth (dotted), cumulative",
+                      xaxis_title="week", yaxis_title="customers", template="plotly_white", hovermode="x unified")
+    return fig
+
+
+def satisfaction_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
+    """Mean satisfaction (0-10) and NPS of customers over time, with bands."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["Satisfaction of customers (0-10)", "NPS"])
+    for i, (res, label) in enumerate(zip(results, labels, strict=True)):
+        colour = PALETTE[i % len(PALETTE)]
+        _add_band(fig, band_stats(res.timeseries, "satisfaction_mean"), label, colour, 1, 1)
+        _add_band(fig, band_stats(res.timeseries, "nps"), label, colour, 1, 2, showlegend=False)
+    fig.update_layout(title="Satisfaction and Net Promoter Score", template="plotly_white", hovermode="x unified")
+    fig.update_xaxes(title_text="week")
+    return fig
+
+
+def profit_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
+    """Cumulative profit with bands."""
+    return band_figure(results, labels, "profit", "Cumulative profit", "currency", cumulative=True)
+
+
+def customers_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
+    """Customers ever won, with bands."""
+    return band_figure(results, labels, "ever_customers", "Customers won", "people")
+
+
+def kpi_interval_figure(table: pd.DataFrame, kpi: str, title: str = "") -> go.Figure:
+    """Mean and 90% outcome range of one KPI per scenario (from ``Comparison.table``)."""
+    rows = table[table["kpi"] == kpi]
+    fig = go.Figure(go.Scatter(
+        x=rows["mean"], y=rows["scenario"], mode="markers",
+        error_x={"type": "data", "symmetric": False, "array": rows["hi"] - rows["mean"],
+                 "arrayminus": rows["mean"] - rows["lo"]},
+        marker={"size": 10, "color": PALETTE[0]}))
+    fig.update_layout(title=title or kpi, template="plotly_white", xaxis_title=kpi, height=120 + 40 * len(rows))
+    return fig
+
+
+def journey_figure(journey: pd.DataFrame, title: str = "") -> go.Figure:
+    """One customer's journey: stage, satisfaction and purchases week by week."""
+    from cxsim.behaviour import Stage
+
+    journey = journey.sort_values("step")
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.4, 0.6],
+                        subplot_titles=["Stage", "Satisfaction (0-10), purchases and service encounters"])
+    fig.add_trace(go.Scatter(x=journey["step"], y=journey["stage"], mode="lines+markers", line_shape="hv",
+                             name="stage"), row=1, col=1)
+    fig.update_yaxes(tickvals=[s.value for s in Stage], ticktext=[s.name.lower() for s in Stage], row=1, col=1)
+    fig.add_trace(go.Scatter(x=journey["step"], y=journey["satisfaction"], name="satisfaction"), row=2, col=1)
+    bought = journey["purchases"].diff().fillna(0)
+    served = journey["service_encounters"].diff().fillna(0)
+    fig.add_trace(go.Bar(x=journey["step"], y=bought, name="purchases"), row=2, col=1)
+    fig.add_trace(go.Bar(x=journey["step"], y=served, name="service encounters"), row=2, col=1)
+    fig.update_layout(title=title or "One customer's journey", template="plotly_white", height=500)
+    fig.update_xaxes(title_text="week", row=2, col=1)
+    return fig
+
+
+def comparison_figures(results: Sequence[Results], labels: Sequence[str]) -> dict[str, go.Figure]:
+    """The standard set of figures for a comparison, by name."""
+    return {
+        "funnel": funnel_figure(results, labels),
+        "customers": customers_figure(results, labels),
+        "acquisition": acquisition_figure(results, labels),
+        "satisfaction": satisfaction_figure(results, labels),
+        "profit": profit_figure(results, labels),
+    }

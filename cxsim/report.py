@@ -1,0 +1,66 @@
+"""The self-contained HTML report of a comparison."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from cxsim import __version__
+from cxsim.compare import Comparison, display_table
+from cxsim.figures import comparison_figures
+from cxsim.results import KPIS
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }
+table { border-collapse: collapse; font-size: 0.9rem; }
+th, td { border: 1px solid #ddd; padding: 0.35rem 0.6rem; text-align: right; white-space: pre-line; }
+th:first-child, td:first-child { text-align: left; }
+thead th { background: #f3f6fa; }
+.note { color: #555; font-size: 0.9rem; }
+"""
+
+
+def report_html(comparison: Comparison, title: str = "cxsim comparison") -> str:
+    """The report as one HTML page with plotly inlined (works offline)."""
+    table = display_table(comparison.table())
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["KPI", *table.columns])
+    body = "".join(
+        f"<tr><td title='{html.escape(KPIS[k])}'>{html.escape(k)}</td>"
+        + "".join(f"<td>{html.escape(str(v))}</td>" for v in table.loc[k]) + "</tr>"
+        for k in table.index
+    )
+    first = comparison.results[0]
+    figures = comparison_figures(comparison.results, comparison.labels)
+    charts = []
+    for i, fig in enumerate(figures.values()):
+        charts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False))
+    scenario_list = "".join(
+        f"<li><b>{html.escape(label)}</b>: {html.escape(s.config.scenario.description or s.source)}</li>"
+        for label, s in zip(comparison.labels, comparison.scenarios, strict=True)
+    )
+    definitions = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in KPIS.items())
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{STYLE}</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p class="note">{first.replications} replications per scenario, seed {first.seed}, engine {first.engine},
+cxsim {__version__}. Replications share seeds across scenarios (common random numbers).</p>
+<ul>{scenario_list}</ul>
+<h2>KPIs at the horizon</h2>
+<p class="note">Each cell: mean [5th, 95th percentile over replications]. Δ: mean difference from
+<b>{html.escape(comparison.labels[0])}</b>, paired by seed, with its 90% confidence interval.</p>
+<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+<h2>Over time</h2>
+{''.join(charts)}
+<h2>Definitions</h2><ul>{definitions}</ul>
+</body></html>
+"""
+
+
+def write_report(comparison: Comparison, path: str | Path, title: str = "cxsim comparison") -> Path:
+    """Write the report, atomically (a half-written file never takes the name)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(report_html(comparison, title), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,61 @@
+"""The scenario reference, generated from the schema so it cannot go stale."""
+
+from __future__ import annotations
+
+import json
+import typing
+
+import annotated_types as at
+from pydantic import BaseModel
+
+from cxsim.scenario import ScenarioConfig
+
+
+def _range(metadata: list) -> str:
+    lo = hi = ""
+    for m in metadata:
+        if isinstance(m, at.Ge):
+            lo = f"≥ {m.ge}"
+        elif isinstance(m, at.Gt):
+            lo = f"> {m.gt}"
+        elif isinstance(m, at.Le):
+            hi = f"≤ {m.le}"
+        elif isinstance(m, at.Lt):
+            hi = f"< {m.lt}"
+    return ", ".join(filter(None, [lo, hi])) or "-"
+
+
+def _type(annotation) -> str:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return " \\| ".join(f'`"{a}"`' for a in typing.get_args(annotation))
+    text = getattr(annotation, "__name__", None) or str(annotation)
+    return text.replace("typing.", "").replace("Annotated[float, FieldInfo(annotation=NoneType, required=True, metadata=[Ge(ge=0)])]", "float ≥ 0")
+
+
+def markdown_reference() -> str:
+    """Every section and key of a scenario file: type, default, allowed range, meaning."""
+    lines = [
+        "# Scenario file reference",
+        "",
+        "Generated from the schema (`cxsim schema`); unknown keys are refused.",
+        "A file holds these tables and, optionally, `[variants.\"name\"]` tables of overrides",
+        "(nested tables or dotted keys such as `\"advertising.weekly_spend\" = 5000`).",
+        "",
+    ]
+    for section, field in ScenarioConfig.model_fields.items():
+        model: type[BaseModel] = field.annotation  # type: ignore[assignment]
+        lines += [f"## `[{section}]`", "", (model.__doc__ or "").strip(), "",
+                  "| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+        for key, f in model.model_fields.items():
+            default = f.default
+            shown = f'"{default}"' if isinstance(default, str) else default
+            lines.append(f"| `{section}.{key}` | {_type(f.annotation)} | `{shown}` | {_range(f.metadata)} "
+                         f"| {(f.description or '').replace('|', '\\|')} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def json_schema() -> str:
+    """The JSON Schema of a scenario (without variants)."""
+    return json.dumps(ScenarioConfig.model_json_schema(), indent=2)
