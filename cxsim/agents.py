@@ -10,10 +10,10 @@ import mesa
 import numpy as np
 
 from cxsim import behaviour as b
-from cxsim.behaviour import Source, Stage
+from cxsim.behaviour import Source, Stage, Voice
 from cxsim.metrics import WeekState, WeekTally
 from cxsim.model import JourneyModel, Population
-from cxsim.network import heard
+from cxsim.network import ContactVoices
 
 
 class Customer(mesa.Agent):
@@ -128,7 +128,7 @@ class Customer(mesa.Agent):
         score = b.experience_score(rng, quality, self.expectation, sat.disconfirmation_weight, sat.noise_sd)
         self.satisfaction = float(b.updated_satisfaction(self.satisfaction, score, sat.memory))
         self.expectation = float(b.updated_expectation(self.expectation, quality, sat.expectation_adaptation))
-        self.voice = b.voice(self.satisfaction, True)  # what I will tell my contacts from next week
+        self.model.voice_changes(self, b.voice(self.satisfaction, True))
 
 
 class CustomerModel(JourneyModel):
@@ -147,7 +147,14 @@ class CustomerModel(JourneyModel):
             for i, customer in enumerate(self.customers):
                 customer.contacts = [self.customers[j] for j in idx[ptr[i]:ptr[i + 1]]]
         self.tally = WeekTally.zeros(1)
+        self.contacts = ContactVoices(self.adjacency, population.voice, len(Voice))
         self._state: WeekState | None = None
+
+    def voice_changes(self, customer: Customer, said: int) -> None:
+        """A customer will speak with a new voice from next week; their contacts will hear it."""
+        if said != customer.voice:
+            self.contacts.update(np.array([customer.index]), np.array([customer.voice]), np.array([said]))
+            customer.voice = said
 
     def word_of_mouth_heard_by(self, customer: Customer) -> tuple[float, float]:
         """Positive and negative WOM per contact that a customer hears this week."""
@@ -159,8 +166,7 @@ class CustomerModel(JourneyModel):
     def advance_customers(self, tally: WeekTally) -> None:
         """Every customer acts on what contacts said at the start of the week (a synchronous update)."""
         self.tally = tally
-        said = self.week_state()
-        self._heard_positive, self._heard_negative = heard(self.adjacency, said.voice, self.talk)
+        self._heard_positive, self._heard_negative = self.contacts.heard(self.talk)
         self.agents.shuffle_do("step")
         self._state = None
 

@@ -90,6 +90,32 @@ def dropout_probability(dropout: ArrayLike, satisfaction: ArrayLike, neutral: fl
     return _clip01(dropout * _exp(-sensitivity * (satisfaction - neutral)))
 
 
+def poisson_from_uniform(u: ArrayLike, rate: ArrayLike) -> ArrayLike:
+    """Poisson(rate) by inversion: the smallest k with P(K <= k) >= u.
+
+    Most active customers buy nothing in a given week, so one uniform draw per
+    customer settles them; only buyers step further up the distribution.
+    """
+    if isinstance(u, float):
+        k, pmf = 0, math.exp(-rate)
+        cdf = pmf
+        while u > cdf and pmf > 0.0:
+            k += 1
+            pmf *= rate / k
+            cdf += pmf
+        return k
+    k = np.zeros(np.shape(u), dtype=np.int64)
+    pmf = np.exp(-np.asarray(rate, dtype=float))
+    cdf = pmf.copy()
+    todo = np.flatnonzero(u > cdf)
+    while todo.size:
+        k[todo] += 1
+        pmf[todo] *= rate[todo] / k[todo]
+        cdf[todo] += pmf[todo]
+        todo = todo[(u[todo] > cdf[todo]) & (pmf[todo] > 0.0)]
+    return k
+
+
 def repeat_week(rng: np.random.Generator, rate: ArrayLike, dropout: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
     """One week of BG/NBD: Poisson purchases, a dropout chance after each.
 
@@ -97,12 +123,17 @@ def repeat_week(rng: np.random.Generator, rate: ArrayLike, dropout: ArrayLike) -
     stop at the one after which the customer drops out, so at whole weeks this
     is exactly the continuous-time BG/NBD process.
     """
-    wanted = rng.poisson(rate)
-    if isinstance(wanted, int) and wanted == 0:  # one customer who buys nothing cannot drop out
-        return 0, False
-    until_dropout = rng.geometric(np.maximum(dropout, 1e-12))  # purchases up to and including the dropout
-    dropped = until_dropout <= wanted
-    return np.minimum(wanted, until_dropout), dropped
+    if isinstance(rate, float):
+        wanted = poisson_from_uniform(rng.random(), rate)
+        if wanted == 0:  # no purchase, no chance to drop out
+            return 0, False
+        until_dropout = int(rng.geometric(max(dropout, 1e-12)))  # purchases up to and including the dropout
+        return min(wanted, until_dropout), until_dropout <= wanted
+    wanted = poisson_from_uniform(rng.random(np.shape(rate)), rate)
+    buyers = np.flatnonzero(wanted)
+    until_dropout = np.full(np.shape(rate), np.iinfo(np.int64).max)
+    until_dropout[buyers] = rng.geometric(np.maximum(dropout[buyers], 1e-12))
+    return np.minimum(wanted, until_dropout), until_dropout <= wanted
 
 
 def churn_probability(heard_negative: ArrayLike, negative_churn_effect: float) -> ArrayLike:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from cxsim import behaviour as b
-from cxsim.behaviour import Source, Stage
+from cxsim.behaviour import Source, Stage, Voice
 from cxsim.metrics import WeekTally
 from cxsim.model import JourneyModel, Population
-from cxsim.network import heard
+from cxsim.network import ContactVoices
 
 
 def _at(values: np.ndarray | float, idx: np.ndarray) -> np.ndarray | float:
@@ -27,6 +27,7 @@ class FastModel(JourneyModel):
     def setup(self, population: Population) -> None:
         """Keep the population's arrays as the customers."""
         self.people = population
+        self.contacts = ContactVoices(self.adjacency, population.voice, len(Voice), self.replications)
 
     def _by_replication(self, value: float | np.ndarray, idx: np.ndarray) -> float | np.ndarray:
         """A market-level value (one per replication) as seen by the customers ``idx``."""
@@ -47,7 +48,7 @@ class FastModel(JourneyModel):
     def advance_customers(self, tally: WeekTally) -> None:
         """Move every stage's customers through one week; what they say next week changes as they buy."""
         p, cfg = self.people, self.cfg
-        good, bad = heard(self.adjacency, p.voice, self.talk, self.replications)
+        good, bad = self.contacts.heard(self.talk)
         unaware = np.flatnonzero(p.stage == Stage.UNAWARE)
         aware = np.flatnonzero(p.stage == Stage.AWARE)
         active = np.flatnonzero((p.stage == Stage.CUSTOMER) | (p.stage == Stage.REPEAT))
@@ -131,4 +132,6 @@ class FastModel(JourneyModel):
         score = b.experience_score(rng, quality, p.expectation[idx], sat.disconfirmation_weight, sat.noise_sd)
         p.satisfaction[idx] = b.updated_satisfaction(p.satisfaction[idx], score, sat.memory)
         p.expectation[idx] = b.updated_expectation(p.expectation[idx], quality, sat.expectation_adaptation)
-        p.voice[idx] = b.voice(p.satisfaction[idx], True)  # only buyers' satisfaction, so voice, moved
+        said = b.voice(p.satisfaction[idx], True)  # only buyers' satisfaction, so voice, moved
+        self.contacts.update(idx, p.voice[idx], said)
+        p.voice[idx] = said

@@ -74,14 +74,14 @@ def week_rows(step: int, state: WeekState, tally: WeekTally, conditions: WeekCon
     Args:
         n_groups: the number of replications sharing the arrays, as consecutive equal blocks.
     """
-    k = len(Stage)
-    codes = state.stage.reshape(n_groups, -1) + (np.arange(n_groups, dtype=np.int64) * k)[:, None]
-    counts = np.bincount(codes.ravel(), minlength=n_groups * k).reshape(n_groups, k)
-    voices = np.bincount((state.voice.reshape(n_groups, -1) + (np.arange(n_groups) * len(Voice))[:, None]).ravel(),
-                         minlength=n_groups * len(Voice)).reshape(n_groups, len(Voice))
+    k, v = len(Stage), len(Voice)
+    codes = (state.stage * v + state.voice).reshape(n_groups, -1) + (np.arange(n_groups) * (k * v))[:, None]
+    both = np.bincount(codes.ravel(), minlength=n_groups * k * v).reshape(n_groups, k, v)
+    counts, voices = both.sum(axis=2), both.sum(axis=1)
     n_ever = voices[:, 1:].sum(axis=1)  # everyone who has bought has a voice
     promoters, detractors = voices[:, Voice.PROMOTER], voices[:, Voice.DETRACTOR]
-    sat_sum = _per_group(np.where(state.voice != Voice.SILENT, state.satisfaction, 0.0), n_groups)
+    # those who never bought keep the initial satisfaction: take them out of the total
+    sat_sum = _per_group(state.satisfaction, n_groups) - voices[:, Voice.SILENT] * cfg.satisfaction.initial
     with np.errstate(divide="ignore", invalid="ignore"):
         sat_mean = np.where(n_ever > 0, sat_sum / n_ever, np.nan)
         nps = np.where(n_ever > 0, 100.0 * (promoters - detractors) / n_ever, np.nan)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, fields
 
 import mesa
 import numpy as np
-import scipy.sparse as sp
 
 from cxsim.behaviour import Source, Stage, voice
 from cxsim.errors import UserError
@@ -104,11 +103,7 @@ class JourneyModel(mesa.Model):
         n = self.cfg.market.population
         check_fits(replications * estimated_bytes(n, self.cfg.network),
                    f"{replications} x {n:,} customers on a {self.cfg.network.kind} network")
-        networks = [build_network(self.cfg.network, n, self.rng) for _ in range(replications)]
-        if networks[0] is None or replications == 1:
-            self.adjacency = networks[0]
-        else:
-            self.adjacency = sp.block_diag(networks, format="csr")
+        self.adjacency = build_network(self.cfg.network, n, self.rng, replications)
         self.talk = wom_table(self.cfg)
         self.replication_of = np.repeat(np.arange(replications, dtype=np.int32), n)
         self.week: WeekConditions | None = None
