@@ -1,0 +1,62 @@
+"""cxsim reproduces known models in their limits: Bass diffusion and BG/NBD."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cxsim
+from cxsim import behaviour
+
+N_BASS = 10_000
+BASS_STEPS = 40
+
+
+def bass_recursion(p: float, q: float, steps: int) -> np.ndarray:
+    """F_t = F_{t-1} + (1 - F_{t-1})(p + q F_{t-1}), F_0 = 0."""
+    f = np.zeros(steps + 1)
+    for t in range(1, steps + 1):
+        f[t] = f[t - 1] + (1 - f[t - 1]) * min(1.0, p + q * f[t - 1])
+    return f
+
+
+def bass_misfit(res: cxsim.Results, p: float, q: float, n: int) -> float:
+    """Largest distance from the recursion in units of (6 SE + 0.002); > 1 means the check fails."""
+    share = res.timeseries.pivot(index="step", columns="replication", values="ever_customers") / n
+    mean = share.mean(axis=1).to_numpy()
+    se = share.std(axis=1, ddof=1).to_numpy() / np.sqrt(share.shape[1])
+    expected = bass_recursion(p, q, len(mean) - 1)
+    return float(np.max(np.abs(mean - expected) / (6 * se + 0.002)))
+
+
+@pytest.mark.parametrize("p,q", [(0.001, 0.05), (0.001, 0.8), (0.1, 0.05), (0.1, 0.8), (0.03, 0.38), (0.01, 0.5)])
+def test_bass_limit_fast_engine(p, q):
+    res = cxsim.simulate(cxsim.presets.bass(p, q, N_BASS, BASS_STEPS), replications=10, seed=11,
+                         engine="fast", keep_customers=False)
+    assert bass_misfit(res, p, q, N_BASS) <= 1.0
+
+
+@pytest.mark.parametrize("p,q", [(0.03, 0.38), (0.1, 0.8)])
+def test_bass_limit_agents_engine(p, q):
+    res = cxsim.simulate(cxsim.presets.bass(p, q, N_BASS, 25), replications=10, seed=5,
+                         engine="agents", keep_customers=False)
+    assert bass_misfit(res, p, q, N_BASS) <= 1.0
+
+
+def test_bass_check_detects_a_wrong_hazard(monkeypatch):
+    """The check has power: the hazard 1 - exp(-(p + qF)) instead of p + qF fails it."""
+    def exponential_hazard(ad_reach, heard_positive, wom_effect):
+        return 1.0 - np.exp(-(ad_reach + wom_effect * heard_positive))
+
+    monkeypatch.setattr(behaviour, "awareness_probability", exponential_hazard)
+    p, q = 0.1, 0.8
+    res = cxsim.simulate(cxsim.presets.bass(p, q, N_BASS, BASS_STEPS), replications=10, seed=11,
+                         keep_customers=False)
+    assert bass_misfit(res, p, q, N_BASS) > 1.0
+
+
+def test_bass_file_is_the_bass_preset():
+    from_file = cxsim.load_scenario("scenarios/bass.toml").to_dict()
+    preset = cxsim.presets.bass(0.03, 0.38, 10_000, 52).to_dict()
+    from_file.pop("scenario"), preset.pop("scenario")
+    assert from_file == preset
