@@ -172,6 +172,33 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- optimize -----------------------------------------------------------------------
+
+def _add_optimize(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="scenario file (TOML)")
+    p.add_argument("--variant", help="split the budget of this variant of the file instead of its base")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a field, e.g. --set purchase.price=70 (repeatable)")
+    p.add_argument("--budget", "-b", type=float, nargs="+", metavar="B",
+                   help="total weekly budget(s) to split between service and ads, e.g. --budget 4500 6000 7500 "
+                        "(default: the scenario's own ads + service spend)")
+    p.add_argument("--kpi", choices=("profit", "npv", "customers"), default="profit",
+                   help="what to maximise: profit (default), npv or customers won")
+    p.add_argument("--training-share", type=float, metavar="F",
+                   help="part of the service money spent on training, 0-1 (default: as in the scenario)")
+    p.add_argument("--grid", type=int, default=11,
+                   help="evenly spaced shares run before the search refines the best (default 11: 0%%, 10%%, ..., 100%%)")
+    add_run_options(p)
+    p.add_argument("--out", "-o", help="write every share evaluated as .csv or .parquet")
+    p.add_argument("--figure", help="write the frontier chart as a self-contained .html file")
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    from cxsim.optimize import run_command
+
+    return run_command(args)
+
+
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
 COMMANDS: list[Command] = [
@@ -180,6 +207,8 @@ COMMANDS: list[Command] = [
      _add_compare, _compare),
     ("validate", "check scenario files and report every problem", _add_validate, _validate),
     ("schema", "print the reference of every scenario key", _add_schema, _schema),
+    ("optimize", "find the best split of a weekly budget between service and ads (the frontier)",
+     _add_optimize, _optimize),
 ]
 
 
