@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from cxsim.results import Results
+from cxsim.results import KPIS, Results
 
 PALETTE = qualitative.Safe
 STAGE_COLOURS = {"unaware": "#d9d9d9", "aware": "#9ecae1", "first_time": "#6baed6",
@@ -164,3 +164,48 @@ def comparison_figures(results: Sequence[Results], labels: Sequence[str]) -> dic
         "satisfaction": satisfaction_figure(results, labels),
         "profit": profit_figure(results, labels),
     }
+
+
+def frontier_figure(frontiers: Sequence, title: str = "") -> go.Figure:
+    """A KPI against the share of the weekly budget spent on service, one line per total budget.
+
+    Takes ``cxsim.optimize.Frontier`` objects. Line: mean over replications; band: central
+    90% of runs; star: the best split; diamond: the scenario's own share at that budget.
+    """
+    fig = go.Figure()
+    kpi = frontiers[0].kpi if frontiers else ""
+    for i, front in enumerate(frontiers):
+        colour = PALETTE[i % len(PALETTE)]
+        pts = front.points
+        x = pts["share"].to_numpy() * 100
+        name = f"{front.budget:,.0f} a week"
+        fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
+                                 y=np.concatenate([pts["hi"].to_numpy(), pts["lo"].to_numpy()[::-1]]),
+                                 fill="toself", fillcolor=_rgba(colour, 0.15), line={"width": 0},
+                                 hoverinfo="skip", showlegend=False, legendgroup=name))
+        fig.add_trace(go.Scatter(
+            x=x, y=pts["mean"], mode="lines+markers", name=name, legendgroup=name,
+            line={"color": colour, "width": 2}, marker={"size": 5},
+            customdata=np.column_stack([pts["service_spend"], pts["ad_spend"], pts["lo"], pts["hi"]]),
+            hovertemplate=("%{x:.0f}% on service (%{customdata[0]:,.0f} service, %{customdata[1]:,.0f} ads)"
+                           "<br>" + kpi + " %{y:,.0f} [90% of runs %{customdata[2]:,.0f} to %{customdata[3]:,.0f}]"
+                           "<extra>" + name + "</extra>")))
+        best = front.best
+        fig.add_trace(go.Scatter(
+            x=[best["share"] * 100], y=[best["mean"]], mode="markers", legendgroup=name,
+            name=f"best at {front.budget:,.0f}: {best['share']:.0%} on service",
+            marker={"symbol": "star", "size": 18, "color": colour, "line": {"color": "black", "width": 1}},
+            hovertemplate=f"best split: {best['share']:.0%} on service<br>{kpi} %{{y:,.0f}}<extra>{name}</extra>"))
+        if front.current is not None:
+            row = pts.loc[(pts["share"] - front.current).abs().idxmin()]
+            fig.add_trace(go.Scatter(
+                x=[row["share"] * 100], y=[row["mean"]], mode="markers", legendgroup=name, showlegend=i == 0,
+                name="today's share", marker={"symbol": "diamond-open", "size": 12, "color": colour,
+                                              "line": {"width": 2}},
+                hovertemplate=f"today's share: {row['share']:.0%} on service<br>{kpi} %{{y:,.0f}}<extra>{name}</extra>"))
+    fig.update_layout(title=title or f"Best split of the weekly budget: {kpi} against the share spent on service",
+                      xaxis_title="share of the weekly budget spent on service (%); the rest goes to ads",
+                      yaxis_title=KPIS.get(kpi, kpi), template="plotly_white", hovermode="closest",
+                      legend_title_text="total budget")
+    fig.update_xaxes(range=[-2, 102])
+    return fig
