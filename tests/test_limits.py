@@ -60,3 +60,30 @@ def test_bass_file_is_the_bass_preset():
     preset = cxsim.presets.bass(0.03, 0.38, 10_000, 52).to_dict()
     from_file.pop("scenario"), preset.pop("scenario")
     assert from_file == preset
+
+
+N_BGNBD = 20_000
+
+
+def bgnbd_check(res: cxsim.Results, t: int, r: float, alpha: float, a: float, b: float) -> None:
+    from cxsim.bgnbd import expected_repeat_purchases, repeat_purchase_pmf
+
+    x = res.customers["repeat_purchases"].to_numpy()
+    share = np.bincount(x, minlength=6)[:6] / x.size
+    np.testing.assert_allclose(share, repeat_purchase_pmf(np.arange(6), t, r, alpha, a, b), atol=0.01)
+    se = x.std(ddof=1) / np.sqrt(x.size)
+    assert abs(x.mean() - expected_repeat_purchases(t, r, alpha, a, b)) <= 4 * se
+
+
+@pytest.mark.parametrize("r,alpha,a,b,t", [(0.8, 4.0, 0.6, 3.0, 39), (0.25, 4.4, 0.8, 2.4, 26),
+                                           (2.0, 10.0, 1.5, 5.0, 52), (0.5, 1.0, 0.3, 1.0, 10)])
+def test_bgnbd_limit_fast_engine(r, alpha, a, b, t):
+    res = cxsim.simulate(cxsim.presets.bgnbd(r, alpha, a, b, N_BGNBD, t), replications=1, seed=3)
+    bgnbd_check(res, t, r, alpha, a, b)
+
+
+def test_bgnbd_limit_agents_engine():
+    r, alpha, a, b, t = 0.8, 4.0, 0.6, 3.0, 20
+    res = cxsim.simulate(cxsim.presets.bgnbd(r, alpha, a, b, N_BGNBD, t), replications=1, seed=4,
+                         engine="agents")
+    bgnbd_check(res, t, r, alpha, a, b)
