@@ -12,6 +12,7 @@ help:
 	@echo "make demo        the flagship comparison: KPI table + reports/people_vs_ads.html"
 	@echo "make test        the whole test suite"
 	@echo "make bench       the benchmarks (figures for the README)"
+	@echo "make notebooks   JupyterLab on the teaching notebooks (notebooks/)"
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +27,9 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/bench_engines.py
+
+notebooks: setup  # --allow-root only when run as root (containers)
+	$(PY) -m jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf .venv reports artifacts .pytest_cache
