@@ -199,6 +199,28 @@ def _optimize(args: argparse.Namespace) -> int:
     return run_command(args)
 
 
+# --- sweep and sensitivity (code in cxsim/sweep/commands.py) ------------------------
+
+def _add_sweep(p: argparse.ArgumentParser) -> None:
+    from cxsim.sweep.commands import add_sweep_arguments
+    add_sweep_arguments(p)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from cxsim.sweep.commands import run_sweep_command
+    return run_sweep_command(args)
+
+
+def _add_sensitivity(p: argparse.ArgumentParser) -> None:
+    from cxsim.sweep.commands import add_sensitivity_arguments
+    add_sensitivity_arguments(p)
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from cxsim.sweep.commands import run_sensitivity_command
+    return run_sensitivity_command(args)
+
+
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
 COMMANDS: list[Command] = [
@@ -209,6 +231,10 @@ COMMANDS: list[Command] = [
     ("schema", "print the reference of every scenario key", _add_schema, _schema),
     ("optimize", "find the best split of a weekly budget between service and ads (the frontier)",
      _add_optimize, _optimize),
+    ("sweep", "run a batch sweep over parameter ranges (resumable; local processes or Dask), or export it",
+     _add_sweep, _sweep),
+    ("sensitivity", "sensitivity indices of a finished sweep, and where one variant beats another",
+     _add_sensitivity, _sensitivity),
 ]
 
 

@@ -1,0 +1,224 @@
+"""Scenario discovery: in which parameter regions does one variant beat another?
+
+At each design point the two variants' KPI is compared run by run (they share
+random numbers), and the point is labelled by which wins on average. A shallow
+decision tree then splits the parameter space into a few boxes; each box
+becomes a sentence such as "more people wins where word-of-mouth strength is
+above 0.42 (91% of 64 conditions; mean gain +3,400)". Sibling boxes with the
+same winner are merged, so the rules are as few as the data allow.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxsim.errors import UserError
+from cxsim.sweep.analysis import paired
+from cxsim.sweep.spec import SweepSpec
+
+LEVEL = 0.9
+PREFERRED = ("more ads", "more people")  # the flagship question, when the sweep has both
+
+
+@dataclass
+class Box:
+    """A region of parameter space: per parameter, a lower (exclusive) and upper (inclusive) bound."""
+
+    bounds: dict[str, tuple[float, float]]
+    members: np.ndarray  # indices of the points inside
+
+
+@dataclass
+class Discovery:
+    """Where ``b`` beats ``a`` on a KPI.
+
+    Attributes:
+        a, b: the variants compared (b - a).
+        kpi: the KPI.
+        points: one row per point: parameters, ``diff`` (mean of b - a) and ``wins`` (diff > 0).
+        rules: one row per box: ``winner``, ``condition`` (words), ``points``, ``win_share``, ``mean``, ``lo``, ``hi``.
+        sentences: the findings in words.
+        accuracy: share of points the rules put on the right side.
+        baseline: share a single verdict for every point would get right.
+    """
+
+    a: str
+    b: str
+    kpi: str
+    points: pd.DataFrame
+    rules: pd.DataFrame
+    sentences: list[str] = field(default_factory=list)
+    accuracy: float = float("nan")
+    baseline: float = float("nan")
+
+
+def choose_pair(spec: SweepSpec, versus: tuple[str, str] | None = None) -> tuple[str, str]:
+    """The two variants to compare: as asked, else "more ads" vs "more people", else the first two."""
+    arms = list(spec.arms)
+    if versus:
+        unknown = [v for v in versus if v not in arms]
+        if unknown:
+            raise UserError(f"--versus: expected two of this sweep's variants ({', '.join(map(repr, arms))}), "
+                            f"got {', '.join(map(repr, unknown))}")
+        return versus
+    if len(arms) < 2:
+        raise UserError("scenario discovery compares two variants, and this sweep runs one; list two or more "
+                        "in [sweep] variants (e.g. [\"more ads\", \"more people\"])")
+    if all(p in arms for p in PREFERRED):
+        return PREFERRED
+    return arms[0], arms[1]
+
+
+def _number(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+class _Describer:
+    """Parameter bounds in words."""
+
+    def __init__(self, spec: SweepSpec, categories: dict[str, list]) -> None:
+        self.spec = spec
+        self.categories = categories
+
+    def label(self, name: str) -> str:
+        p = self.spec.parameters[name]
+        return f"{p.label} ({name})" if p.label else name
+
+    def value(self, name: str, v: float) -> str:
+        if self.spec.parameters[name].budget_split is not None:
+            return f"{v:.0%}"
+        return _number(v)
+
+    def bound(self, name: str, lo: float, hi: float) -> str:
+        if name in self.categories:
+            cats = [c for i, c in enumerate(self.categories[name]) if lo < i <= hi]
+            return f"{self.label(name)} is {' or '.join(map(str, cats))}"
+        if lo > -math.inf and hi < math.inf:
+            return f"{self.label(name)} is between {self.value(name, lo)} and {self.value(name, hi)}"
+        if lo > -math.inf:
+            return f"{self.label(name)} is above {self.value(name, lo)}"
+        return f"{self.label(name)} is at most {self.value(name, hi)}"
+
+    def box(self, box: Box) -> str:
+        parts = [self.bound(n, lo, hi) for n, (lo, hi) in box.bounds.items()]
+        return " and ".join(parts) if parts else "everywhere"
+
+
+def _leaves(tree, x: np.ndarray, names: list[str]) -> list[tuple[Box, int]]:
+    """Walk the tree: a box and a class per leaf, merging sibling subtrees that predict one class."""
+    t = tree.tree_
+    node_of = tree.apply(x)
+    below = {}  # node -> indices of points under it
+
+    def points_under(node: int) -> np.ndarray:
+        if node not in below:
+            if t.children_left[node] == -1:
+                below[node] = np.flatnonzero(node_of == node)
+            else:
+                below[node] = np.concatenate([points_under(t.children_left[node]),
+                                              points_under(t.children_right[node])])
+        return below[node]
+
+    def walk(node: int, bounds: dict[str, tuple[float, float]]) -> list[tuple[Box, int]]:
+        if t.children_left[node] == -1:
+            return [(Box(dict(bounds), points_under(node)), int(np.argmax(t.value[node][0])))]
+        name, cut = names[t.feature[node]], float(t.threshold[node])
+        lo, hi = bounds.get(name, (-math.inf, math.inf))
+        left = walk(t.children_left[node], {**bounds, name: (lo, min(hi, cut))})
+        right = walk(t.children_right[node], {**bounds, name: (max(lo, cut), hi)})
+        classes = {c for _, c in left + right}
+        if len(classes) == 1:  # the split does not change the verdict
+            return [(Box(dict(bounds), points_under(node)), classes.pop())]
+        return left + right
+
+    return walk(0, {})
+
+
+def discover(results: pd.DataFrame, spec: SweepSpec, kpi: str = "npv", versus: tuple[str, str] | None = None,
+             depth: int = 2, min_share: float = 0.05) -> Discovery:
+    """Find the parameter regions where ``b`` beats ``a`` on ``kpi``, and say so in words.
+
+    Args:
+        results: one row per run (``load_results``).
+        spec: the sweep.
+        kpi: the KPI to compare (higher is better).
+        versus: (a, b); default "more ads" vs "more people" when both are run, else the first two variants.
+        depth: depth of the tree (more depth, more and narrower rules).
+        min_share: smallest share of points a rule may cover.
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    a, b = choose_pair(spec, versus)
+    if kpi not in results.columns:
+        raise UserError(f"--kpi: expected a KPI this sweep kept ({', '.join(spec.file.outputs.kpis)}), got {kpi!r}")
+    diffs = paired(results, kpi, a, b).groupby("point")["diff"].agg(["mean", "count"])
+    names = list(spec.parameters)
+    values = results.drop_duplicates("point").set_index("point")[names]
+    points = values.join(diffs, how="inner").rename(columns={"mean": "diff", "count": "replications"})
+    if points.empty:
+        raise UserError(f"no point has finished runs of both {a!r} and {b!r}; finish the sweep first")
+    points["wins"] = points["diff"] > 0
+    categories = {n: list(spec.parameters[n].values) for n in names if not spec.parameters[n].numeric}
+    x = np.column_stack([points[n].map({c: i for i, c in enumerate(categories[n])}).to_numpy(dtype=float)
+                         if n in categories else points[n].to_numpy(dtype=float) for n in names])
+    y = points["wins"].to_numpy()
+    describe = _Describer(spec, categories)
+    share = y.mean()
+    reps = int(points["replications"].median())
+    found = Discovery(a, b, kpi, points.reset_index(), pd.DataFrame())
+    found.baseline = float(max(share, 1 - share))
+    found.sentences.append(
+        f"Across {len(points)} parameter combinations, {b} beats {a} on {kpi} in {share:.0%} of them "
+        f"(mean difference {b} - {a}: {_signed(points['diff'].mean())}; each combination is the mean of "
+        f"{reps} paired replication{'s' if reps != 1 else ''}).")
+    if share in (0.0, 1.0):
+        winner = b if share == 1.0 else a
+        found.sentences.append(f"{winner} wins everywhere in the region sampled: no parameter changes the verdict.")
+        found.accuracy = 1.0
+        return found
+    tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=max(3, math.ceil(min_share * len(points))),
+                                  random_state=0).fit(x, y)
+    rules, correct = [], 0
+    for box, cls in _leaves(tree, x, names):
+        d = points["diff"].to_numpy()[box.members]
+        wins = y[box.members]
+        winner = b if tree.classes_[cls] else a
+        correct += int((wins == tree.classes_[cls]).sum())
+        lo, hi = _interval(d)
+        rules.append({"winner": winner, "condition": describe.box(box), "points": len(box.members),
+                      "win_share": float(wins.mean() if winner == b else 1 - wins.mean()),
+                      "mean": float(d.mean()), "lo": lo, "hi": hi, "bounds": box.bounds})
+    found.rules = pd.DataFrame(rules).sort_values(["winner", "points"], ascending=[True, False], ignore_index=True)
+    found.accuracy = correct / len(points)
+    for who in (b, a):
+        for _, r in found.rules[found.rules["winner"] == who].iterrows():
+            found.sentences.append(
+                f"{who} wins where {r['condition']}: in {r['win_share']:.0%} of {r['points']} combinations, "
+                f"{kpi} {b} - {a} {_signed(r['mean'])} on average ({LEVEL:.0%} CI {_signed(r['lo'])} "
+                f"to {_signed(r['hi'])}).")
+    found.sentences.append(
+        f"These {len(rules)} rules put {found.accuracy:.0%} of the combinations on the right side "
+        f"(one verdict for all would get {found.baseline:.0%}).")
+    return found
+
+
+def _interval(d: np.ndarray) -> tuple[float, float]:
+    if d.size < 2:
+        return float("nan"), float("nan")
+    half = stats.t.ppf((1 + LEVEL) / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    return float(d.mean() - half), float(d.mean() + half)
+
+
+def _signed(v: float) -> str:
+    if pd.isna(v):
+        return "-"
+    return ("+" if v > 0 else "") + _number(float(v))

@@ -1,0 +1,122 @@
+"""Where runs execute: a local process pool, a Dask cluster, or any ``concurrent.futures.Executor``.
+
+The runner sees only the ``Executor`` interface (``submit`` and futures), plus
+how many runs the pool can work on at once (to keep a bounded window in
+flight) and a way to start over after a worker process died.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+from cxsim.errors import UserError
+from cxsim.sweep import worker
+
+
+class Pool:
+    """An executor with a size; subclasses own the executor's life.
+
+    Args:
+        executor: an executor to use as it is (the caller shuts it down).
+        slots: how many runs it works on at once.
+    """
+
+    description = "executor"
+
+    def __init__(self, executor: Executor | None = None, slots: int = 1) -> None:
+        self._executor = executor
+        self.slots = max(1, slots)
+
+    def executor(self) -> Executor:
+        """The executor to submit to."""
+        assert self._executor is not None
+        return self._executor
+
+    def restart(self) -> None:
+        """Replace a broken executor (a given executor cannot be replaced)."""
+        raise RuntimeError("the executor broke and cannot be restarted")
+
+    def close(self) -> None:
+        """Release workers the pool started."""
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ProcessPool(Pool):
+    """Worker processes on this machine (forkserver: each imports cxsim once, via the server).
+
+    Each worker runs with one numba thread and exits when the sweep's process is gone.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        super().__init__(slots=workers or os.cpu_count() or 1)
+        self.description = f"{self.slots} local worker process{'es' if self.slots > 1 else ''}"
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["cxsim.sweep.worker"])
+        self._executor = self._new()
+
+    def _new(self) -> Executor:
+        return ProcessPoolExecutor(self.slots, mp_context=self._context, initializer=worker.init_process,
+                                   initargs=(os.getpid(),))
+
+    def restart(self) -> None:
+        """Start new worker processes after one died."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._new()
+
+    def close(self) -> None:
+        """Stop the workers (runs still queued are cancelled)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+class DaskPool(Pool):
+    """A Dask distributed cluster: an existing scheduler's address, or ``"local"`` for a LocalCluster.
+
+    Runs are submitted with ``pure=False``: Dask would otherwise treat two
+    submissions of the same run (a retry) as one task and return the first
+    result, error included, without running it again.
+    """
+
+    def __init__(self, address: str, workers: int | None = None, timeout: float = 20.0) -> None:
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        try:
+            if address == "local":
+                self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                             processes=True, host="127.0.0.1", dashboard_address=None,
+                                             silence_logs=logging.ERROR)
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            if self._cluster is not None:
+                self._cluster.close()
+            raise UserError(f"--scheduler {address}: could not reach a Dask scheduler there ({exc}); "
+                            "expected an address like tcp://host:8786, or 'local'") from None
+        threads = sum(self._client.nthreads().values())
+        if not threads:
+            self._client.wait_for_workers(1, timeout=timeout)
+            threads = sum(self._client.nthreads().values())
+        super().__init__(self._client.get_executor(pure=False), slots=threads)
+        where = "a local Dask cluster" if self._cluster is not None else f"Dask at {address}"
+        self.description = f"{where} ({threads} worker thread{'s' if threads > 1 else ''})"
+
+    def restart(self) -> None:
+        """Dask replaces lost workers itself; a new executor is all that is needed."""
+        self._executor = self._client.get_executor(pure=False)
+
+    def close(self) -> None:
+        """Disconnect (and stop the local cluster, if this pool started one)."""
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()

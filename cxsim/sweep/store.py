@@ -1,0 +1,418 @@
+"""The results folder of a sweep: a SQLite ledger and Parquet parts, safe to kill at any moment.
+
+``DIR/ledger.sqlite`` (WAL) holds the sweep (its fingerprint and design), one
+row per run with its status, attempts, error and KPIs, and which run belongs to
+which (point, variant, replication). ``DIR/timeseries/part-NNNNNN.parquet``
+hold weekly metrics, a batch of runs per part. A batch is made durable in two
+steps: the part is written under a temporary name and renamed, then the runs
+are marked done in one transaction. A kill between the two leaves an orphan
+part that no run points to; it is ignored when reading and removed on resume,
+and its runs run again. Only the sweep's process writes; a lock file keeps a
+second one out.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cxsim import __version__
+from cxsim.errors import UserError
+from cxsim.scenario import flatten
+from cxsim.sweep.design import UNIT
+from cxsim.sweep.spec import SweepSpec
+from cxsim.sweep.tasks import Run, plan
+from cxsim.sweep.worker import Output
+
+LEDGER = "ledger.sqlite"
+PARTS = "timeseries"
+LOCK = ".lock"
+SWEEP_COPY = "sweep.toml"
+FLUSH_RUNS = 256      # write a batch when this many runs are waiting
+FLUSH_SECONDS = 1.0   # or when the oldest has waited this long
+PAGE = 512            # pending runs read from the ledger at a time
+
+
+def _kpi(name: str) -> str:
+    return f'"kpi_{name}"'
+
+
+def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _meta(conn: sqlite3.Connection) -> dict[str, str]:
+    try:
+        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.OperationalError:
+        return {}
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> str:
+    """The keys that differ between two saved sweeps, in words."""
+    a, b = flatten(old), flatten(new)
+    lines = []
+    for key in sorted(set(a) | set(b)):
+        if key in ("tables.sweep.retries", "tables.sweep.scenario", "source") or a.get(key) == b.get(key):
+            continue
+        where = key.replace("tables.", "", 1) if key.startswith("tables.") else (
+            "scenario " + key.split(".", 2)[-1] + f" (variant {key.split('.')[1]!r})")
+        lines.append(f"{where}: {a.get(key, '(absent)')!r} -> {b.get(key, '(absent)')!r}")
+    more = f", and {len(lines) - limit} more" if len(lines) > limit else ""
+    return "; ".join(lines[:limit]) + more
+
+
+class Store:
+    """The open results folder of a running sweep (one writer, guarded by a lock)."""
+
+    def __init__(self, out: Path, conn: sqlite3.Connection, lock: int, kpis: list[str], metrics: list[str]) -> None:
+        self.out = out
+        self.conn = conn
+        self._lock = lock
+        self.kpis = kpis
+        self.metrics = metrics
+        self._done: list[tuple[Output, int]] = []
+        self._failed: list[tuple[Run, str]] = []
+        self._since = time.monotonic()
+        self._next_part = self._clean_parts()
+
+    # -- opening ------------------------------------------------------------------
+    @classmethod
+    def open(cls, out: str | Path, spec: SweepSpec, design: pd.DataFrame, sweep_text: str | None = None) -> Store:
+        """Open ``out`` for ``spec``: create it, or resume it if it holds the same sweep.
+
+        Raises:
+            UserError: ``out`` holds another sweep (the file changed), other files,
+                or another sweep process is writing to it.
+        """
+        out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise UserError(f"{out}: expected a folder for the sweep's results, found a file")
+        ledger = out / LEDGER
+        if out.is_dir() and not ledger.exists() and any(p.name != LOCK for p in out.iterdir()):
+            raise UserError(f"{out}: the folder holds other files and no sweep ledger; "
+                            "give --out a new or empty folder")
+        out.mkdir(parents=True, exist_ok=True)
+        lock = _lock(out)
+        try:
+            conn = _connect(ledger)
+            meta = _meta(conn)
+            if "fingerprint" not in meta:
+                _create(conn, spec, design)
+                (out / PARTS).mkdir(exist_ok=True)
+                if sweep_text is not None:
+                    tmp = out / (SWEEP_COPY + ".tmp")
+                    tmp.write_text(sweep_text, encoding="utf-8")
+                    tmp.replace(out / SWEEP_COPY)
+            elif meta["fingerprint"] != spec.fingerprint():
+                diff = _differences(json.loads(meta["spec"]), json.loads(spec.to_json()))
+                raise UserError(
+                    f"{out}: holds the results of a different sweep: {spec.source} (or its scenario) has changed "
+                    f"since this folder was started ({diff or 'content differs'}). A sweep resumes only with the "
+                    f"file it started with: use a new --out folder, or delete {out} to start over.")
+            meta = _meta(conn)
+        except BaseException:
+            os.close(lock)
+            raise
+        return cls(out, conn, lock, json.loads(meta["kpis"]), json.loads(meta["metrics"]))
+
+    def _clean_parts(self) -> int:
+        """Remove temporary and orphan parts; return the next part number."""
+        folder = self.out / PARTS
+        folder.mkdir(exist_ok=True)
+        used = {r[0] for r in self.conn.execute("SELECT DISTINCT part FROM runs WHERE part IS NOT NULL")}
+        last = 0
+        for path in folder.iterdir():
+            if path.name.endswith(".tmp") or (path.suffix == ".parquet" and path.name not in used):
+                path.unlink()
+                continue
+            if path.name.startswith("part-"):
+                last = max(last, int(path.name[5:11]))
+        return last + 1
+
+    # -- reading the plan ----------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Runs by status (pending, done, failed)."""
+        out = {"pending": 0, "done": 0, "failed": 0}
+        out.update(dict(self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()))
+        return out
+
+    def pending(self) -> Iterator[Run]:
+        """Runs not done yet, in plan order, read a page at a time."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT seq, run_id, arm, overrides, replication, seed, first_replication FROM runs "
+                "WHERE status != 'done' AND seq > ? ORDER BY seq LIMIT ?", (last, PAGE)).fetchall()
+            if not rows:
+                return
+            for seq, run_id, arm, overrides, replication, seed, first in rows:
+                last = seq
+                yield Run(run_id, arm, json.loads(overrides), replication, seed, first)
+
+    # -- writing results -------------------------------------------------------------
+    def add(self, output: Output, attempts: int = 1) -> None:
+        """Keep a finished run's results (written at the next flush); ``attempts``: tries it took."""
+        self._done.append((output, attempts))
+
+    def add_failure(self, run: Run, error: str) -> None:
+        """Record a run that failed on its last allowed attempt (``run.attempts`` tries this session)."""
+        self._failed.append((run, error))
+
+    def maybe_flush(self) -> None:
+        """Flush when enough runs wait, or they have waited long enough."""
+        waiting = len(self._done) + len(self._failed)
+        if waiting >= FLUSH_RUNS or (waiting and time.monotonic() - self._since >= FLUSH_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write waiting runs: their weekly series as one part, then their ledger rows in one transaction."""
+        part = None
+        frames = [o.timeseries.assign(run_id=o.run_id) for o, _ in self._done if o.timeseries is not None]
+        if frames:
+            part = f"part-{self._next_part:06d}.parquet"
+            self._next_part += 1
+            _write_part(pd.concat(frames, ignore_index=True), self.out / PARTS / part)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        sets = ", ".join(f"{_kpi(k)} = ?" for k in self.kpis)
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.executemany(
+                f"UPDATE runs SET status = 'done', attempts = attempts + ?, error = NULL, elapsed = ?, worker = ?, "
+                f"finished = ?, part = ?, {sets} WHERE run_id = ?",
+                [(n, o.elapsed, o.worker, now, part if o.timeseries is not None else None,
+                  *(o.kpis[k] for k in self.kpis), o.run_id) for o, n in self._done])
+            self.conn.executemany(
+                "UPDATE runs SET status = 'failed', attempts = attempts + ?, error = ?, finished = ? WHERE run_id = ?",
+                [(run.attempts, error, now, run.run_id) for run, error in self._failed])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self._done.clear()
+        self._failed.clear()
+        self._since = time.monotonic()
+
+    def close(self) -> None:
+        """Flush, then release the folder."""
+        try:
+            self.flush()
+        finally:
+            self.conn.close()
+            os.close(self._lock)
+
+
+def _lock(out: Path) -> int:
+    """Take the folder's lock (released by the system even when the process is killed)."""
+    path = out / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise UserError(f"{out}: another `cxsim sweep` (pid {holder}) is writing to this folder; "
+                        "wait for it to finish or stop it first") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return fd
+
+
+def _write_part(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name("." + path.name + ".tmp")
+    frame.to_parquet(tmp, index=False)
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    tmp.replace(path)
+
+
+def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> None:
+    """Write the sweep's plan in one transaction (a kill part-way leaves nothing to resume from)."""
+    kpis = spec.file.outputs.kpis
+    names = list(spec.parameters)
+    conn.execute("BEGIN")
+    try:
+        for table in ("meta", "points", "tasks", "runs"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        conn.execute("CREATE TABLE points (point INTEGER PRIMARY KEY, parameters TEXT, unit TEXT)")
+        conn.execute("CREATE TABLE tasks (point INTEGER, arm TEXT, replication INTEGER, run_id TEXT, "
+                     "PRIMARY KEY (point, arm, replication))")
+        kpi_columns = "".join(f", {_kpi(k)} REAL" for k in kpis)
+        conn.execute(
+            "CREATE TABLE runs (seq INTEGER PRIMARY KEY, run_id TEXT UNIQUE NOT NULL, arm TEXT, overrides TEXT, "
+            "replication INTEGER, seed INTEGER, first_replication INTEGER, status TEXT NOT NULL DEFAULT 'pending', "
+            f"attempts INTEGER NOT NULL DEFAULT 0, error TEXT, elapsed REAL, worker TEXT, finished TEXT, part TEXT"
+            f"{kpi_columns})")
+        conn.execute("CREATE INDEX runs_status ON runs (status, seq)")
+        conn.executemany("INSERT INTO points VALUES (?, ?, ?)", (
+            (int(row["point"]), json.dumps({n: _plain(row[n]) for n in names}),
+             json.dumps([float(row[UNIT + n]) for n in names])) for _, row in design.iterrows()))
+        batch_tasks, batch_runs = [], []
+        for point, run in plan(spec, design):
+            batch_tasks.append((point, run.arm, run.replication, run.run_id))
+            batch_runs.append((run.run_id, run.arm, json.dumps(run.overrides), run.replication, run.seed,
+                               run.first_replication))
+            if len(batch_tasks) >= 10_000:
+                _insert_plan(conn, batch_tasks, batch_runs)
+        _insert_plan(conn, batch_tasks, batch_runs)
+        meta = {"fingerprint": spec.fingerprint(), "spec": spec.to_json(), "kpis": json.dumps(kpis),
+                "metrics": json.dumps(spec.file.outputs.metrics), "arms": json.dumps(list(spec.arms)),
+                "created": datetime.now(UTC).isoformat(timespec="seconds"), "cxsim": __version__}
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _insert_plan(conn: sqlite3.Connection, tasks: list, runs: list) -> None:
+    conn.executemany("INSERT INTO tasks VALUES (?, ?, ?, ?)", tasks)
+    conn.executemany("INSERT OR IGNORE INTO runs (run_id, arm, overrides, replication, seed, first_replication) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", runs)
+    tasks.clear()
+    runs.clear()
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+# -- reading a results folder ------------------------------------------------------------
+
+def _open_results(out: str | Path) -> sqlite3.Connection:
+    ledger = Path(out) / LEDGER
+    if not ledger.is_file():
+        raise UserError(f"{out}: not a sweep results folder (no {LEDGER}); run `cxsim sweep FILE --out {out}` first")
+    conn = _connect(ledger, readonly=True)
+    if "fingerprint" not in _meta(conn):
+        conn.close()
+        raise UserError(f"{out}: the sweep was stopped before its plan was saved; run it again")
+    return conn
+
+
+def read_spec(out: str | Path) -> SweepSpec:
+    """The sweep a results folder holds (as it was when the folder was started)."""
+    conn = _open_results(out)
+    try:
+        return SweepSpec.from_json(_meta(conn)["spec"])
+    finally:
+        conn.close()
+
+
+def status_counts(out: str | Path) -> dict[str, int]:
+    """Runs of a results folder by status."""
+    conn = _open_results(out)
+    try:
+        counts = {"pending": 0, "done": 0, "failed": 0}
+        counts.update(dict(conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()))
+        return counts
+    finally:
+        conn.close()
+
+
+def load_design(out: str | Path) -> pd.DataFrame:
+    """The design points: ``point``, each parameter's value and its unit coordinate (``u:NAME``)."""
+    conn = _open_results(out)
+    try:
+        spec = SweepSpec.from_json(_meta(conn)["spec"])
+        rows = conn.execute("SELECT point, parameters, unit FROM points ORDER BY point").fetchall()
+    finally:
+        conn.close()
+    names = list(spec.parameters)
+    frame = pd.DataFrame([json.loads(p) for _, p, _ in rows], columns=names)
+    frame.insert(0, "point", [r[0] for r in rows])
+    unit = pd.DataFrame([json.loads(u) for _, _, u in rows], columns=[UNIT + n for n in names])
+    return pd.concat([frame, unit], axis=1)
+
+
+def load_results(out: str | Path, status: str | None = "done") -> pd.DataFrame:
+    """One row per run: run id, point, variant, replication, seed, parameters and KPIs.
+
+    Args:
+        out: the sweep's results folder.
+        status: ``"done"`` (default) for finished runs only; ``None`` for every run,
+            with ``status``, ``attempts`` and ``error`` columns.
+
+    Budget-split parameters also get a column for each scenario key they set.
+    A run shared by two design points (the same parameters) appears under both.
+    """
+    conn = _open_results(out)
+    try:
+        meta = _meta(conn)
+        spec = SweepSpec.from_json(meta["spec"])
+        kpis = json.loads(meta["kpis"])
+        where = "" if status is None else "WHERE r.status = ?"
+        query = (f"SELECT t.run_id, t.point, t.arm AS variant, t.replication, r.seed, r.status, r.attempts, r.error, "
+                 f"{', '.join('r.' + _kpi(k) for k in kpis)} FROM tasks t JOIN runs r ON r.run_id = t.run_id {where}")
+        runs = pd.read_sql_query(query, conn, params=() if status is None else (status,))
+        points = conn.execute("SELECT point, parameters FROM points").fetchall()
+    finally:
+        conn.close()
+    runs = runs.rename(columns={f"kpi_{k}": k for k in kpis})
+    values = pd.DataFrame([{"point": p, **_with_derived(spec, json.loads(v))} for p, v in points])
+    frame = runs.merge(values, on="point", how="left") if len(values) else runs
+    params = [c for c in values.columns if c != "point"]
+    order = {arm: i for i, arm in enumerate(json.loads(meta["arms"]))}
+    frame = frame.assign(_arm=frame["variant"].map(order)).sort_values(["point", "_arm", "replication"])
+    front = ["run_id", "point", "variant", "replication", "seed", *params]
+    status_columns = ["status", "attempts", "error"] if status is None else []
+    return frame[front + kpis + status_columns].reset_index(drop=True)
+
+
+def _with_derived(spec: SweepSpec, values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    for name, value in values.items():
+        if spec.parameters[name].budget_split is not None:
+            out.update(spec.overrides({name: value}))
+    return out
+
+
+def load_timeseries(out: str | Path) -> pd.DataFrame:
+    """Weekly metrics of finished runs: run id, point, variant, replication, step and the metrics kept."""
+    conn = _open_results(out)
+    try:
+        parts = conn.execute("SELECT part, run_id FROM runs WHERE status = 'done' AND part IS NOT NULL").fetchall()
+        tasks = pd.read_sql_query("SELECT run_id, point, arm AS variant, replication FROM tasks", conn)
+        metrics = json.loads(_meta(conn)["metrics"])
+    finally:
+        conn.close()
+    if not metrics:
+        raise UserError(f"{out}: this sweep kept no weekly metrics (set [outputs] timeseries in the sweep file)")
+    runs_of: dict[str, set[str]] = {}
+    for part, run_id in parts:
+        runs_of.setdefault(part, set()).add(run_id)
+    frames = []
+    for part, ids in sorted(runs_of.items()):
+        frame = pd.read_parquet(Path(out) / PARTS / part)
+        frames.append(frame[frame["run_id"].isin(ids)])
+    if not frames:
+        return pd.DataFrame(columns=["run_id", "point", "variant", "replication", "step", *metrics])
+    series = pd.concat(frames, ignore_index=True).merge(tasks, on="run_id")
+    series = series.sort_values(["point", "variant", "replication", "step"], ignore_index=True)
+    return series[["run_id", "point", "variant", "replication", "step", *metrics]]
+
+
+def failures(out: str | Path) -> pd.DataFrame:
+    """Runs that failed on their last allowed attempt: run id, variant, replication, attempts, error."""
+    conn = _open_results(out)
+    try:
+        return pd.read_sql_query("SELECT run_id, arm AS variant, replication, overrides, attempts, error FROM runs "
+                                 "WHERE status = 'failed' ORDER BY seq", conn)
+    finally:
+        conn.close()
