@@ -86,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
     from cxsim.scenario import load_scenario
     from cxsim.simulate import simulate
 
-    scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
+    scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file),
+                                                                       where=f"{args.file} (--set)")
     for path in filter(None, [args.out, args.customers]):
         if Path(path).suffix.lower() not in (".csv", ".parquet"):
             raise UserError(f"{path}: expected a file name ending in .csv or .parquet")

@@ -35,16 +35,27 @@ class ScenarioError(UserError):
     @classmethod
     def from_validation(cls, source: str, exc: ValidationError) -> ScenarioError:
         """Turn pydantic's errors into one line per field."""
-        problems = []
+        merged: dict[str, tuple[list[str], str]] = {}
         for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "(file)"
+            parts = [str(p) for p in err["loc"]]
+            if len(parts) > 1 and (parts[-1] in UNION_TAGS or "[" in parts[-1]):
+                parts = parts[:-1]  # one line per field, not per member of a union type
+            field = ".".join(parts) or "(file)"
             if err["type"] == "extra_forbidden":
-                expected, got = "no such key (unknown keys are refused; see `cxsim schema`)", ""
+                expected, got = "a known key (this one is not; `cxsim schema` lists them)", ""
             elif err["type"] == "missing":
                 expected, got = "a value (required)", ""
             else:
-                expected = err["msg"].removeprefix("Value error, ")
+                expected = err["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
                 expected = expected[0].lower() + expected[1:] if expected else "a valid value"
+                if expected.startswith(("greater", "less")):
+                    expected = "a value " + expected
                 got = repr(err.get("input"))
-            problems.append((field, expected, got))
+            seen = merged.setdefault(field, ([], got))[0]
+            if expected not in seen:
+                seen.append(expected)
+        problems = [(field, " or ".join(expected), got) for field, (expected, got) in merged.items()]
         return cls(source, problems[0][0], problems[0][1], problems[0][2], problems=problems)
+
+
+UNION_TAGS = {"float", "int", "str", "bool", "list", "dict"}

@@ -285,10 +285,19 @@ class Scenario:
         """Horizon in weeks."""
         return self.config.market.weeks
 
-    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
-        """Return a copy with dotted-key overrides applied, validated like the file."""
-        raw = _apply(self._raw, overrides, self.source)
-        return Scenario(raw, self.source, self.variant, self.variants)
+    def with_overrides(self, overrides: dict[str, Any], where: str | None = None) -> Scenario:
+        """Return a copy with dotted-key overrides applied, validated like the file.
+
+        Args:
+            overrides: values by dotted key, e.g. ``{"advertising.weekly_spend": 5000}``.
+            where: how error messages name the overrides' origin (default: the file).
+        """
+        where = where or self.source
+        raw = _apply(self._raw, overrides, where)
+        config = _validate(raw, where)
+        out = Scenario.__new__(Scenario)
+        out._raw, out.source, out.variant, out.variants, out.config = raw, self.source, self.variant, self.variants, config
+        return out
 
     def with_variant(self, variant: str) -> Scenario:
         """Return the named variant of the same file."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import dataclass
 import sys
 from pathlib import Path
 
@@ -19,6 +20,28 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run([sys.executable, "-m", "cxsim.cli", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=env)
+
+
+@dataclass
+class CliResult:
+    """What a command printed and its exit code."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def call_cli(capsys, *args: str) -> CliResult:
+    """Run ``cxsim`` in this process (fast; the subprocess tests check the real exit codes)."""
+    from cxsim.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    out = capsys.readouterr()
+    return CliResult(code, out.out, out.err)
 
 
 def mean_and_se(values: np.ndarray) -> tuple[float, float]:
