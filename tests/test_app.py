@@ -1,0 +1,254 @@
+"""The planner's page logic, run headless with ``streamlit.testing.v1.AppTest``, and ``cxsim.planner``."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxsim import load_scenario, parse_scenario, simulate
+from cxsim.cli import main
+from cxsim.compare import compare
+from cxsim import planner
+from cxsim.errors import ScenarioError, UserError
+
+from .conftest import ROOT, SCENARIOS
+
+APP = str(ROOT / "app" / "streamlit_app.py")
+SMALL_TOML = b"""
+[scenario]
+name = "small shop"
+[market]
+population = 1000
+weeks = 26
+[advertising]
+weekly_spend = 1500.0
+[service]
+weekly_spend = 500.0
+[variants."more staff"]
+"service.weekly_spend" = 900.0
+"""
+BAD_TOML = b"""
+[market]
+population = 1000
+[advertising]
+weekly_spend = -5.0
+"""
+
+
+def unescape(markdown: str) -> str:
+    """Markdown shown on the page back to plain text."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("  \n", "\n")
+
+
+def number_input(at: AppTest, label: str):
+    return next(n for n in at.number_input if n.label == label)
+
+
+def metric(at: AppTest, label: str, scenario: int = 0):
+    return [m for m in at.metric if m.label == label][scenario]
+
+
+@pytest.fixture(scope="module")
+def opened() -> AppTest:
+    """The page as it opens: the flagship comparison, computed."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    return at.run()
+
+
+def test_opens_on_the_flagship_comparison_computed(opened):
+    at = opened
+    assert not at.exception and not at.error
+    labels = ["baseline", "more ads", "more people", "balanced"]
+    assert [h.value for h in at.subheader] == labels
+    assert len(at.metric) == len(labels) * len(planner.CARDS)
+    # the cards are cxsim's numbers: the base run with the page's replications and seed
+    base = load_scenario(SCENARIOS / planner.FLAGSHIP)
+    expected = simulate(base, planner.DEFAULT_REPLICATIONS, 0, keep_customers=False).summary()["customers"].mean()
+    assert metric(at, "Customers won").value == f"{expected:,.0f}"
+    # differences from the base on the variants' cards, none on the base's
+    assert metric(at, "Profit", 0).delta in ("", None)
+    assert metric(at, "Profit", 2).delta
+    assert [b.label for b in at.button] == ["Find the best split"]
+    labels_dl = [d.label for d in at.get("download_button")]
+    assert {"Edited scenario (TOML)", "Results over time (CSV)", "Results over time (Parquet)",
+            "KPI table (CSV)", "HTML report"} <= set(labels_dl)
+    assert len(at.get("plotly_chart")) >= 6  # five charts over time and the journey
+    assert any("Customer" in m.value for m in at.markdown)  # the journey's summary
+
+
+def test_assumptions_show_published_ranges(opened):
+    captions = " ".join(c.value for c in opened.caption)
+    assert "0.3–0.8 for TV, 0–0.3 for digital" in captions
+    assert "0.5–3" in captions and "Bass q 0.3–0.5" in captions
+    assert number_input(opened, "Ad carry-over (adstock θ)").value == pytest.approx(0.5)
+
+
+def test_editing_a_lever_changes_the_kpis():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.multiselect[0].set_value([])
+    number_input(at, "Replications per scenario").set_value(4)
+    at.run()
+    before = metric(at, "Customers won").value
+    number_input(at, "Ad budget per week").set_value(500.0)
+    at.run()
+    assert not at.exception and not at.error
+    after = metric(at, "Customers won").value
+    assert float(after.replace(",", "")) < float(before.replace(",", ""))  # 500 a week on ads instead of 4,000
+    base = load_scenario(SCENARIOS / planner.FLAGSHIP).with_overrides({"advertising.weekly_spend": 500.0})
+    expected = simulate(base, 4, 0, keep_customers=False).summary()["customers"].mean()
+    assert after == f"{expected:,.0f}"
+
+
+def test_invalid_upload_shows_the_command_line_message(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.toml").write_bytes(BAD_TOML)
+    assert main(["run", "bad.toml", "--out", "out.csv"]) == 2
+    cli_message = capsys.readouterr().err.strip()
+    assert "advertising.weekly_spend" in cli_message
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.file_uploader[0].set_value(("bad.toml", BAD_TOML, "application/toml"))
+    at.run()
+    assert not at.exception
+    assert [unescape(e.value) for e in at.error] == [cli_message]
+    assert not at.metric  # nothing computed from a file that cannot be used
+
+    at.file_uploader[0].set_value(("latin.toml", "name = 'café'".encode("latin-1"), "application/toml"))
+    at.run()
+    assert not at.exception
+    assert "latin.toml: (file): expected a readable UTF-8 TOML file" in unescape(at.error[0].value)
+
+
+def test_small_upload_frontier_and_journey():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.file_uploader[0].set_value(("small.toml", SMALL_TOML, "application/toml"))
+    at.run()
+    number_input(at, "Replications per scenario").set_value(3)
+    at.checkbox[0].uncheck()
+    at.run()
+    assert not at.exception and not at.error
+    assert [h.value for h in at.subheader] == ["small shop", "more staff"]
+    assert number_input(at, "Total weekly budget").value == pytest.approx(2000)
+    assert not any(c.key == "chart:frontier" for c in at.get("plotly_chart"))
+    assert not at.exception
+    at.button[0].click()
+    at.run()
+    assert not at.exception and not at.error
+    summary = at.dataframe[-1].value
+    assert len(summary) == 1 and summary["total budget a week"].iloc[0] == "2,000"
+    assert 0 <= float(summary["best share on service"].iloc[0].rstrip("%")) <= 100
+    # the frontier stays on the page while other widgets change
+    next(s for s in at.selectbox if s.label == "Who").set_value("a person by number")
+    at.run()
+    number_input(at, "Person number").set_value(17)
+    at.run()
+    assert not at.exception
+    assert any(c.key == "chart:frontier" for c in at.get("plotly_chart"))
+    assert any(m.value.startswith(("Customer 17 of run 0", "Person 17 of run 0")) for m in at.markdown)
+
+
+def test_sizes_are_bounded_with_a_clear_message():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    number_input(at, "People in the market").set_value(planner.MAX_POPULATION)
+    number_input(at, "Replications per scenario").set_value(planner.MAX_REPLICATIONS)
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "the planner allows at most 4,000,000" in unescape(at.error[0].value)
+    assert not at.metric
+
+
+# --- cxsim.planner, without a page ---------------------------------------------------------------
+
+def test_apply_levers_changes_only_what_moved():
+    base = load_scenario(SCENARIOS / "people_vs_ads.toml")
+    values = {lever.key: planner.lever_value(base, lever.key) for lever in planner.LEVERS}
+    assert planner.apply_levers(base, values) is base
+    edited = planner.apply_levers(base, {**values, "purchase.price": 75.0})
+    assert edited["purchase.price"] == 75.0
+    assert parse_scenario(edited.to_toml(), "x")["purchase.price"] == 75.0
+    assert edited.with_variant("more ads")["advertising.weekly_spend"] == 5500.0  # variants apply on top
+    with pytest.raises(ScenarioError, match="purchase.price"):
+        planner.apply_levers(base, {"purchase.price": -1.0})
+
+
+def test_schedule_shows_as_its_mean_and_stays_unless_changed():
+    base = parse_scenario('[market]\nweeks = 4\n[advertising]\nweekly_spend = [1000.0, 3000.0]\n', "s.toml")
+    assert planner.lever_value(base, "advertising.weekly_spend") == pytest.approx((1000 + 3000 * 3) / 4)
+    same = planner.apply_levers(base, {"advertising.weekly_spend": 2500.0})
+    assert same["advertising.weekly_spend"] == [1000.0, 3000.0]
+    assert planner.apply_levers(base, {"advertising.weekly_spend": 2000.0})["advertising.weekly_spend"] == 2000.0
+
+
+def test_bounds():
+    huge = parse_scenario("[market]\npopulation = 1000000\nweeks = 1000\n", "huge.toml")
+    bounded, notes = planner.within_bounds(huge)
+    assert bounded.population == planner.MAX_POPULATION and bounded.weeks == planner.MAX_WEEKS
+    assert len(notes) == 2 and notes[0].startswith("huge.toml: market.population is 1,000,000")
+    small = parse_scenario("[market]\npopulation = 1000\n", "s.toml")
+    planner.check_size([small] * 4, planner.MAX_REPLICATIONS)
+    with pytest.raises(UserError, match="replications: expected 1 to 50"):
+        planner.check_size([small], 51)
+    with pytest.raises(UserError, match="customer-runs"):
+        planner.check_size([bounded] * 2, 20)
+
+
+def test_scenario_files_put_the_flagship_first():
+    files = planner.scenario_files(SCENARIOS)
+    assert files[0].name == planner.FLAGSHIP and len(files) >= 3
+
+
+@pytest.fixture(scope="module")
+def small_comparison():
+    base = parse_scenario(SMALL_TOML.decode(), "small.toml")
+    return compare(base.all_variants(), 4, 3, keep_customers=True)
+
+
+def test_kpi_cards_match_the_comparison_table(small_comparison):
+    cards = planner.kpi_cards(small_comparison)
+    assert list(cards) == ["small shop", "more staff"]
+    table = small_comparison.table().set_index(["scenario", "kpi"])
+    profit = next(c for c in cards["more staff"] if c.kpi == "profit")
+    row = table.loc[("more staff", "profit")]
+    assert profit.value == f"{row['mean']:,.0f}"
+    assert profit.delta == ("+" if row["diff"] >= 0 else "") + f"{row['diff']:,.0f}"
+    assert next(c for c in cards["small shop"] if c.kpi == "profit").delta is None
+    assert not next(c for c in cards["small shop"] if c.kpi == "cac").higher_is_better
+
+
+def test_downloads_round_trip(small_comparison, tmp_path):
+    series = planner.timeseries_table(small_comparison)
+    assert list(series["scenario"].unique()) == ["small shop", "more staff"]
+    (tmp_path / "t.parquet").write_bytes(planner.table_bytes(series, "parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), series, check_dtype=False)
+    csv = planner.table_bytes(series, "csv").decode()
+    assert csv.splitlines()[0].startswith("scenario,replication,step")
+
+
+def test_picked_customer_and_journey_are_from_the_same_runs(small_comparison):
+    res = small_comparison.results[0]
+    customers = res.customers
+    for kind, stage in planner.JOURNEY_KINDS.items():
+        cid = planner.pick_customer(customers, 1, kind, seed=3)
+        assert cid == planner.pick_customer(customers, 1, kind, seed=3)
+        if cid is None:
+            continue
+        row = customers[(customers["replication"] == 1) & (customers["customer_id"] == cid)].iloc[0]
+        if stage == "never":
+            assert pd.isna(row["first_purchase_step"])
+        else:
+            assert row["stage"] == stage
+    cid = planner.pick_customer(customers, 1, "a repeat customer", seed=3)
+    journey = simulate(small_comparison.scenarios[0], 4, 3, trace=[cid], keep_customers=False).journeys
+    last = journey[journey["replication"] == 1].sort_values("step").iloc[-1]
+    row = customers[(customers["replication"] == 1) & (customers["customer_id"] == cid)].iloc[0]
+    assert last["purchases"] == row["purchases"] and last["service_encounters"] == row["service_encounters"]
+    text = planner.journey_summary(customers, 1, cid)
+    assert text.startswith(f"Customer {cid} of run 1") and f"{int(row['purchases'])} purchase" in text
+
