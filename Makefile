@@ -1,4 +1,5 @@
-# cxsim: the two commands of the README, and a few more.
+# cxsim: the commands of the README, and a few more.
+#   make app    serves the planner on http://127.0.0.1:8501
 #   make demo   runs the flagship comparison and writes reports/people_vs_ads.html
 #   make test   runs the whole test suite (installs what the tests need)
 # Each target sets up .venv (Python >= 3.12, pinned by requirements.lock) first.
@@ -9,6 +10,7 @@ SHELL := /bin/bash
 .PHONY: setup demo test app notebooks bench clean help
 
 help:
+	@echo "make app         the planner: compare people vs ads in the browser (http://127.0.0.1:8501)"
 	@echo "make demo        the flagship comparison: KPI table + reports/people_vs_ads.html"
 	@echo "make test        the whole test suite"
 	@echo "make bench       the benchmarks (figures for the README)"
@@ -20,6 +22,10 @@ setup:
 demo: setup
 	@mkdir -p reports
 	$(PY) -m cxsim.cli compare scenarios/people_vs_ads.toml --report reports/people_vs_ads.html
+
+app: setup
+	$(PY) -m streamlit run app/streamlit_app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
 
 test: setup
 	@bash scripts/test-deps.sh
