@@ -8,6 +8,7 @@ with code 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tomllib
 from collections.abc import Callable
@@ -111,6 +112,8 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
     add_run_options(p)
     p.add_argument("--report", help="write a self-contained HTML report with charts to this path")
     p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet")
+    p.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1,
+                   help="processes running scenarios side by side (default: one per core)")
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -120,7 +123,7 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = scenarios_from_files(args.files)
     with progress_bar(args.replications * len(scenarios), "compare") as bar:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
-                             keep_customers=True)
+                             workers=args.workers)
     table = comparison.table()
     print(f"{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
     print("\nKPIs at the horizon: mean [5%, 95% of runs]")
@@ -272,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

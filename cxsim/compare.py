@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,11 +64,48 @@ class Comparison:
         return self.table(kpis, level).pivot(index="scenario", columns="kpi", values="mean").loc[self.labels, list(kpis)]
 
 
+def _summarised(scenario: Scenario, replications: int, seed: int, engine: str, keep_customers: bool) -> Results:
+    """One scenario's results with the KPI summary computed (customers dropped unless kept)."""
+    res = simulate(scenario, replications=replications, seed=seed, engine=engine, keep_customers=True)
+    res.summary()  # needs the customers; cached
+    if not keep_customers:
+        res.customers = res.customers.iloc[0:0]
+    return res
+
+
 def compare(scenarios: Sequence[Scenario], replications: int = 20, seed: int = 0, engine: str = "fast",
-            progress: Callable[[int], None] | None = None, **kwargs) -> Comparison:
-    """Run every scenario with the same seed so replications are paired across scenarios."""
-    results = [simulate(s, replications=replications, seed=seed, engine=engine, progress=progress, **kwargs)
-               for s in scenarios]
+            progress: Callable[[int], None] | None = None, keep_customers: bool = False,
+            workers: int = 1) -> Comparison:
+    """Run every scenario with the same seed so replications are paired across scenarios.
+
+    Args:
+        scenarios: the scenarios, the first being the reference for differences.
+        replications: runs per scenario.
+        seed: master seed shared by all scenarios (common random numbers).
+        engine: ``"fast"`` or ``"agents"``.
+        progress: called with the number of replications just finished.
+        keep_customers: keep each customer's final state in the results.
+        workers: processes running scenarios side by side (forked, at most one per
+            scenario); 1 (the default, safe inside threaded hosts such as an app)
+            runs everything in this process. The numbers do not depend on it.
+    """
+    workers = min(len(scenarios), max(1, workers))
+    args = [(s, replications, seed, engine, keep_customers) for s in scenarios]
+    if workers == 1 or len(scenarios) == 1:
+        results = []
+        for a in args:
+            results.append(_summarised(*a))
+            if progress:
+                progress(replications)
+    else:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_summarised, *a) for a in args]
+            for future in as_completed(futures):
+                future.result()
+                if progress:
+                    progress(replications)
+            results = [f.result() for f in futures]
     return Comparison(unique_labels(scenarios), results, list(scenarios))
 
 
