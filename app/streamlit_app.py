@@ -101,6 +101,9 @@ try:
         base = planner.scenario_from_upload(source, chosen.read_bytes())
         text_id = hashlib.sha256(chosen.read_bytes()).hexdigest()[:12]
 except UserError as exc:
+    if upload is not None:
+        st.caption("Fix the file and upload it again, or remove the upload (✕ in the sidebar) to go back to "
+                   "the scenario files. `cxsim validate FILE` lists every problem on the command line.")
     show_error(exc)
 base, notes = planner.within_bounds(base)
 for note in notes:

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from cxsim.results import KPIS, Results
+from cxsim.results import Results
 
 PALETTE = qualitative.Safe
 STAGE_COLOURS = {"unaware": "#d9d9d9", "aware": "#9ecae1", "first_time": "#6baed6",
@@ -205,7 +205,9 @@ def frontier_figure(frontiers: Sequence, title: str = "") -> go.Figure:
                 hovertemplate=f"today's share: {row['share']:.0%} on service<br>{kpi} %{{y:,.0f}}<extra>{name}</extra>"))
     fig.update_layout(title=title or f"Best split of the weekly budget: {kpi} against the share spent on service",
                       xaxis_title="share of the weekly budget spent on service (%); the rest goes to ads",
-                      yaxis_title=KPIS.get(kpi, kpi), template="plotly_white", hovermode="closest",
+                      yaxis_title={"profit": "profit over the horizon", "npv": "NPV of profit",
+                                   "customers": "customers won"}.get(kpi, kpi),
+                      template="plotly_white", hovermode="closest",
                       legend_title_text="total budget")
     fig.update_xaxes(range=[-2, 102])
     return fig

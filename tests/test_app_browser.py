@@ -1,0 +1,169 @@
+"""The planner in a real browser: ``streamlit run`` on 127.0.0.1 driven by Debian's Chromium.
+
+Playwright never downloads a browser here: it drives ``/usr/bin/chromium``
+(``scripts/test-deps.sh`` installs it). Screenshots go to ``artifacts/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"
+TIMEOUT_MS = 180_000  # generous: a loaded CI machine runs the first comparison slowly
+BAD_TOML = b"[market]\npopulation = 1000\n[advertising]\nweekly_spend = -5.0\n"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI", "").lower() != "true",
+                       reason="Chromium is not installed (scripts/test-deps.sh installs it; under CI=true this fails)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """The planner served by ``streamlit run`` on a free local port, stopped afterwards."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start (exit {proc.poll()}); see artifacts/streamlit.log")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    """A Chromium page on the planner, the first comparison finished."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1500, "height": 4400}, accept_downloads=True)
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.goto(app_url)
+        wait_until_done(pg)
+        yield pg
+        context.close()
+        browser.close()
+
+
+def wait_until_done(page) -> None:
+    """Wait until the script has finished running and the cards are on the page."""
+    page.wait_for_selector('[data-testid="stMetric"]')
+    # the status widget ("Running...") is shown while the script runs; wait for it to stay away
+    quiet_since = None
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 1.5:
+            return
+        page.wait_for_timeout(200)
+    raise TimeoutError("the app kept running")
+
+
+def customers_won(page, scenario: int = 0) -> str:
+    card = page.locator('[data-testid="stMetric"]', has_text="Customers won").nth(scenario)
+    return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def download(page, label: str) -> bytes:
+    with page.expect_download() as info:
+        page.locator('[data-testid="stDownloadButton"]').get_by_role("button", name=label, exact=True).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def test_cards_and_charts_render(page):
+    assert page.locator('[data-testid="stMetric"]').count() == 4 * 7
+    for label in ("baseline", "more ads", "more people", "balanced"):
+        assert page.get_by_role("heading", name=label).count() >= 1
+    assert customers_won(page).replace(",", "").isdigit()
+    # plotly has drawn its SVG: the visible chart of the first tab and the journey have axes and traces
+    charts = page.locator(".js-plotly-plot")
+    assert charts.count() >= 6
+    page.wait_for_selector(".js-plotly-plot .main-svg .scatterlayer .trace")
+    assert page.locator(".js-plotly-plot .main-svg .xtick").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
+
+
+def test_scenario_download(page):
+    data = tomllib.loads(download(page, "Edited scenario (TOML)").decode())
+    assert data["advertising"]["weekly_spend"] == 4000.0
+    assert set(data["variants"]) == {"more ads", "more people", "balanced"}
+
+
+def test_editing_a_lever_changes_a_kpi(page):
+    before = customers_won(page)
+    box = page.get_by_role("spinbutton", name="Ad budget per week", exact=True)
+    box.fill("500")
+    box.press("Enter")
+    page.wait_for_function(
+        """before => { const v = document.querySelector('[data-testid="stMetric"] [data-testid="stMetricValue"]');
+                       return v && v.innerText !== before; }""", arg=before)
+    wait_until_done(page)
+    after = customers_won(page)
+    assert int(after.replace(",", "")) < int(before.replace(",", ""))  # 500 a week on ads instead of 4,000
+    data = tomllib.loads(download(page, "Edited scenario (TOML)").decode())
+    assert data["advertising"]["weekly_spend"] == 500.0
+    csv = download(page, "KPI table (CSV)").decode()
+    assert csv.splitlines()[0] == "scenario,kpi,mean,lo,hi,diff,diff_lo,diff_hi"
+
+
+def test_invalid_upload_shows_the_error(page):
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(
+        files=[{"name": "bad.toml", "mimeType": "application/toml", "buffer": BAD_TOML}])
+    alert = page.locator('[data-testid="stAlert"]', has_text="bad.toml")
+    alert.wait_for()
+    text = alert.inner_text()
+    assert "error: bad.toml: advertising.weekly_spend" in text
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length === 0")
+    page.screenshot(path=str(ARTIFACTS / "app-invalid-upload.png"))
