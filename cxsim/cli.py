@@ -225,6 +225,18 @@ def _sensitivity(args: argparse.Namespace) -> int:
     return run_sensitivity_command(args)
 
 
+# --- calibrate (code in cxsim/calibrate/commands.py) --------------------------------
+
+def _add_calibrate(p: argparse.ArgumentParser) -> None:
+    from cxsim.calibrate.commands import add_calibrate_arguments
+    add_calibrate_arguments(p)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from cxsim.calibrate.commands import run_calibrate_command
+    return run_calibrate_command(args)
+
+
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
 COMMANDS: list[Command] = [
@@ -239,6 +251,8 @@ COMMANDS: list[Command] = [
      _add_sweep, _sweep),
     ("sensitivity", "sensitivity indices of a finished sweep, and where one variant beats another",
      _add_sensitivity, _sensitivity),
+    ("calibrate", "fit acquisition (Bass) or repeat purchase (BG/NBD) to your data and write a scenario",
+     _add_calibrate, _calibrate),
 ]
 
 
