@@ -1,0 +1,184 @@
+"""``cxsim calibrate adoption|transactions``: fit the data, print the fit, write a scenario."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cxsim.calibrate.data import DataError, numeric_column, read_csv, require_columns
+from cxsim.errors import UserError
+
+ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
+TRANSACTIONS_HELP = "fit BG/NBD repeat purchase and dropout (and spend) to a transaction log, with a holdout check"
+
+
+def add_calibrate_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``adoption`` and ``transactions`` subcommands."""
+    p.epilog = ("Examples: cxsim calibrate adoption launch.csv --column new_customers --out launch.toml\n"
+                "          cxsim calibrate transactions log.csv --customer-col id --date-col date "
+                "--calibration-end 2024-06-30 --out repeat.toml")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    sub = p.add_subparsers(dest="target", metavar="WHAT", required=True)
+
+    a = sub.add_parser("adoption", help=ADOPTION_HELP, description=ADOPTION_HELP[0].upper() + ADOPTION_HELP[1:] + (
+        ". Rows are consecutive periods from launch. Writes a Bass-limit scenario whose weekly hazard "
+        "p + q F reproduces the fit."))
+    a.add_argument("data", help="CSV file with a header row, one row per period in order")
+    a.add_argument("--column", "-c", help="column of counts (default: the last column)")
+    a.add_argument("--cumulative", action="store_true", help="the column holds cumulative customers, not new ones")
+    a.add_argument("--period", default="week",
+                   help="length of a row: week (default), month, quarter, year, or a number of weeks")
+    _add_outputs(a)
+
+    t = sub.add_parser("transactions", help=TRANSACTIONS_HELP, description=TRANSACTIONS_HELP[0].upper()
+                       + TRANSACTIONS_HELP[1:] + (". One row per purchase; purchases on one day count once; time is "
+                                                  "in weeks. Writes the scenario's repeat parameters (and price)."))
+    t.add_argument("data", help="CSV file with a header row, one row per purchase")
+    t.add_argument("--customer-col", required=True, help="column of customer ids")
+    t.add_argument("--date-col", required=True, help="column of purchase dates")
+    t.add_argument("--amount-col", help="column of amounts spent (gives the price per purchase)")
+    t.add_argument("--calibration-end", required=True, metavar="DATE",
+                   help="last day of the calibration period, e.g. 1997-09-30; later purchases are the holdout")
+    t.add_argument("--date-format", help="strftime format of the dates when not ISO-like, e.g. %%d/%%m/%%Y")
+    t.add_argument("--base", help="write the fitted keys into this scenario file instead of the BG/NBD-limit scenario")
+    _add_outputs(t)
+
+
+def _add_outputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", "-o", help="write the calibrated scenario to this .toml file")
+    p.add_argument("--plot", help="write the fit chart to this self-contained .html file")
+    p.add_argument("--name", help="name of the written scenario")
+    p.add_argument("--weeks", type=int, help="horizon of the written scenario in weeks (default: the data's span)")
+
+
+def _check_output(path: str | None, suffix: str, option: str) -> Path | None:
+    if path is None:
+        return None
+    out = Path(path)
+    if out.suffix.lower() != suffix:
+        raise UserError(f"{path}: {option}: expected a file name ending in {suffix}")
+    if not out.parent.exists():
+        raise UserError(f"{path}: {option}: the folder {out.parent} does not exist")
+    return out
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _weeks_per_period(value: str, source: str) -> float:
+    from cxsim.calibrate.adoption import PERIODS
+
+    if value in PERIODS:
+        return PERIODS[value]
+    try:
+        weeks = float(value)
+    except ValueError:
+        weeks = float("nan")
+    if not weeks > 0:
+        raise DataError(source, "--period", f"one of {', '.join(PERIODS)} or a number of weeks > 0", repr(value))
+    return weeks
+
+
+def _scenario_text(scenario, header: list[str]) -> str:
+    from cxsim.scenario import parse_scenario
+
+    text = "".join(f"# {line}\n" for line in header) + "\n" + scenario.to_toml()
+    parse_scenario(text, "<calibrated scenario>")  # what is written loads back as it is
+    return text
+
+
+def _finish(args: argparse.Namespace, fit, scenario, header: list[str], out: Path | None, plot: Path | None) -> None:
+    if plot:
+        tmp = plot.with_name(plot.name + ".part")
+        fit.figure().write_html(tmp, include_plotlyjs=True, full_html=True)
+        tmp.replace(plot)
+        print(f"fit chart -> {plot}")
+    if out:
+        _write_atomically(out, _scenario_text(scenario, header))
+        print(f"scenario -> {out}  (run it: cxsim run {out} --out series.csv)")
+    else:
+        print("(no scenario written: add --out scenario.toml)")
+
+
+def _fmt_table(table) -> str:
+    return table.to_string(index=False, float_format=lambda v: f"{v:,.4g}")
+
+
+def run_adoption(args: argparse.Namespace) -> int:
+    """``cxsim calibrate adoption``."""
+    from cxsim.calibrate.adoption import fit_adoption
+
+    out, plot = _check_output(args.out, ".toml", "--out"), _check_output(args.plot, ".html", "--plot")
+    frame = read_csv(args.data)
+    column = args.column or str(frame.columns[-1])
+    require_columns(frame, [column], args.data)
+    what = "cumulative customers" if args.cumulative else "new customers (a count)"
+    values = numeric_column(frame, column, args.data, what)
+    fit = fit_adoption(values, cumulative=args.cumulative, weeks_per_period=_weeks_per_period(args.period, args.data),
+                       source=args.data, field_name=f"column {column!r}")
+    scenario = fit.scenario(name=args.name or Path(args.data).stem, weeks=args.weeks)
+    w, c = fit.weekly, fit.continuous
+    print(f"{args.data}: {fit.periods} periods of {fit.weeks_per_period:g} weeks, {fit.observed.sum():,.0f} customers "
+          f"(column {column!r})\n")
+    print(_fmt_table(fit.table()))
+    print(f"\nweekly recursion (used by the scenario): R² {fit.r_squared('weekly'):.4f}, dispersion "
+          f"{w.dispersion:.2f}{'; every one of the market adopted, so m is the total' if w.exhausted else ''}")
+    print(f"continuous Bass (Srinivasan & Mason): R² {fit.r_squared('continuous'):.4f}, peak at period "
+          f"{c.peak:.1f}")
+    for warning in fit.warnings:
+        print(f"warning: {warning}")
+    header = [f"Calibrated by `cxsim calibrate adoption {args.data}` (column {column!r}).",
+              "Bass limit: weekly hazard p + q F = advertising.max_awareness_rate + wom.awareness_effect x "
+              "(adopted share);",
+              f"weekly p = {w.params['p']:.6g} +- {w.std_errors['p']:.2g}, q = {w.params['q']:.6g} +- "
+              f"{w.std_errors['q']:.2g}, m = {w.params['m']:,.1f} +- {w.std_errors['m']:,.2g} (market.population).",
+              f"Continuous Bass per period: p = {c.params['p']:.6g}, q = {c.params['q']:.6g}, "
+              f"m = {c.params['m']:,.1f}."]
+    _finish(args, fit, scenario, header, out, plot)
+    return 0
+
+
+def run_transactions(args: argparse.Namespace) -> int:
+    """``cxsim calibrate transactions``."""
+    from cxsim.calibrate.transactions import fit_transactions
+    from cxsim.scenario import load_scenario
+
+    out, plot = _check_output(args.out, ".toml", "--out"), _check_output(args.plot, ".html", "--plot")
+    base = load_scenario(args.base) if args.base else None
+    frame = read_csv(args.data)
+    fit = fit_transactions(frame, args.customer_col, args.date_col, args.calibration_end, args.amount_col,
+                           source=args.data, date_format=args.date_format)
+    scenario = fit.scenario(name=args.name or Path(args.data).stem, weeks=args.weeks, base=base)
+    repeaters = int((fit.customers["x"] > 0).sum())
+    print(f"{args.data}: {fit.n_customers:,} customers with a first purchase by {fit.calibration_end.date()} "
+          f"({repeaters:,} bought again before it); data {fit.first_date.date()} to {fit.last_date.date()}\n")
+    print(_fmt_table(fit.table()))
+    print(f"\nlog-likelihood {fit.log_likelihood:,.2f}; E[repeat purchases in 52 weeks] of a new customer "
+          f"{fit.expected_repeat_purchases(52.0):.3f}")
+    if fit.spend:
+        print(f"spend per purchase {fit.spend.mean:,.2f} +- {fit.spend.std_error:,.2f} "
+              f"({fit.spend.purchases:,} purchases) -> purchase.price")
+    h = fit.holdout
+    if h is None:
+        print("holdout: none (no purchases after the calibration end)")
+    else:
+        print(f"\nholdout {h.start.date()} to {h.end.date()} ({h.weeks:.1f} weeks): repeat purchases predicted "
+              f"{h.predicted:,.1f}, actual {h.actual:,} ({h.relative_error:+.1%})")
+        print(_fmt_table(h.by_frequency))
+    r, alpha, a, b = fit.values()
+    header = [f"Calibrated by `cxsim calibrate transactions {args.data}` (calibration to {fit.calibration_end.date()}).",
+              f"BG/NBD: repeat.rate_shape = r = {r:.6g}, repeat.rate_scale = alpha = {alpha:.6g} weeks, "
+              f"repeat.dropout_a = a = {a:.6g}, repeat.dropout_b = b = {b:.6g}.",
+              "Rates and dropout are as drawn at neutral satisfaction; "
+              + ("the scenario is the BG/NBD limit (satisfaction effects off)." if base is None else
+                 f"the other keys come from {args.base}.")]
+    _finish(args, fit, scenario, header, out, plot)
+    return 0
+
+
+def run_calibrate_command(args: argparse.Namespace) -> int:
+    """Dispatch ``cxsim calibrate WHAT``."""
+    return run_adoption(args) if args.target == "adoption" else run_transactions(args)

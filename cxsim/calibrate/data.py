@@ -1,0 +1,113 @@
+"""Reading and checking the user's data: columns, counts, dates and amounts.
+
+Every problem is a :class:`DataError` naming the file (or ``<data>`` for a
+DataFrame passed in code), the column and what was expected.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxsim.errors import UserError
+
+
+class DataError(UserError):
+    """Data that cannot be used as given: names the source, the column or field, and what was expected."""
+
+    def __init__(self, source: str, field: str, expected: str, got: str = "") -> None:
+        self.source, self.field, self.expected, self.got = source, field, expected, got
+        message = f"{source}: {field}: expected {expected}"
+        super().__init__(message + (f", got {got}" if got else ""))
+
+
+class FitError(UserError):
+    """A fit that did not converge or whose parameters the data cannot pin down."""
+
+    def __init__(self, source: str, what: str, reason: str) -> None:
+        self.source = source
+        super().__init__(f"{source}: {what} did not converge: {reason}")
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    """Read a CSV file with a header row."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise DataError(str(path), "(file)", "an existing CSV file", "no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(str(path), "(file)", "a readable CSV file with a header row", str(exc).strip()) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(str(path), "(file)", "a CSV file with a header row and data", "an empty file") from None
+    if frame.empty:
+        raise DataError(str(path), "(file)", "at least one data row", "a header only")
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str | None], source: str) -> None:
+    """Check that every named column is in the frame."""
+    for column in columns:
+        if column is not None and column not in frame.columns:
+            known = ", ".join(repr(str(c)) for c in frame.columns)
+            raise DataError(source, f"column {column!r}", f"one of the file's columns ({known})", "no such column")
+
+
+def _first_bad(mask: np.ndarray, values: pd.Series) -> str:
+    i = int(np.flatnonzero(mask)[0])
+    return f"{values.iloc[i]!r} in data row {i + 1} ({int(mask.sum())} such rows)"
+
+
+def numeric_column(frame: pd.DataFrame, column: str, source: str, what: str = "a number",
+                   non_negative: bool = True) -> np.ndarray:
+    """The column as floats; a missing, non-numeric or (optionally) negative value is an error."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise DataError(source, f"column {column!r}", f"{what} in every row", _first_bad(bad, raw))
+    if non_negative and (values < 0).any():
+        raise DataError(source, f"column {column!r}", f"{what} >= 0 in every row", _first_bad(values < 0, raw))
+    return values
+
+
+def parse_dates(frame: pd.DataFrame, column: str, source: str, date_format: str | None = None) -> pd.Series:
+    """The column as calendar days (time of day dropped).
+
+    Integers like 19970101 are read as YYYYMMDD. Without ``date_format`` the
+    format is inferred from the first value and every row must follow it.
+    """
+    raw = frame[column]
+    text = raw.astype("string").str.strip()
+    if date_format is None and pd.api.types.is_integer_dtype(raw) and text.str.fullmatch(r"\d{8}").all():
+        date_format = "%Y%m%d"
+    try:
+        with warnings.catch_warnings():  # no inferable format: parsed one by one, and checked below
+            warnings.simplefilter("ignore", UserWarning)
+            dates = pd.to_datetime(text, format=date_format, errors="coerce")
+    except (ValueError, TypeError) as exc:
+        raise DataError(source, f"column {column!r}", "dates", str(exc)) from None
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        hint = f"dates in the format {date_format!r}" if date_format else (
+            "dates in one format in every row (e.g. 2024-03-31; give --date-format for others)")
+        raise DataError(source, f"column {column!r}", hint, "unparsable " + _first_bad(bad, raw))
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_localize(None)
+    return dates.dt.normalize()
+
+
+def parse_date(value: object, field: str, source: str) -> pd.Timestamp:
+    """One date given by the user (e.g. the end of the calibration period)."""
+    try:
+        stamp = pd.Timestamp(str(value).strip())
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise DataError(source, field, "a date like 1997-09-30", repr(value))
+    if stamp.tz is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
