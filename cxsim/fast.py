@@ -16,6 +16,9 @@ from cxsim.model import JourneyModel, Population
 from cxsim.network import ContactVoices
 
 
+Purchases = tuple[np.ndarray, np.ndarray]  # who bought this week, and how many times
+
+
 def _at(values: np.ndarray | float, idx: np.ndarray) -> np.ndarray | float:
     """Values for the customers in ``idx`` (a scalar is the same for everyone)."""
     return values[idx] if isinstance(values, np.ndarray) else values
@@ -53,12 +56,15 @@ class FastModel(JourneyModel):
         aware = np.flatnonzero(p.stage == Stage.AWARE)
         active = np.flatnonzero((p.stage == Stage.CUSTOMER) | (p.stage == Stage.REPEAT))
         lapsed = np.flatnonzero(p.stage == Stage.LAPSED)
-        self._notice_the_brand(unaware, good, tally)
-        self._consider_buying(aware, good, bad, tally)
-        self._buy_again_or_leave(active, bad, tally)
-        self._consider_coming_back(lapsed, good, bad, tally)
+        # each person is in one stage, so makes at most one kind of purchase a week:
+        # collect them and let every buyer pay and judge the experience in one pass
+        purchases = [self._notice_the_brand(unaware, good, tally),
+                     self._consider_buying(aware, good, bad, tally),
+                     self._buy_again_or_leave(active, bad, tally),
+                     self._consider_coming_back(lapsed, good, bad, tally)]
+        self._buy(np.concatenate([who for who, _ in purchases]), np.concatenate([n for _, n in purchases]), tally)
 
-    def _notice_the_brand(self, idx: np.ndarray, good, tally: WeekTally) -> None:
+    def _notice_the_brand(self, idx: np.ndarray, good, tally: WeekTally) -> Purchases:
         p, week, cfg, rng = self.people, self.week, self.cfg, self.rng
         g = _at(good, idx)
         chance = b.awareness_probability(week.ad_reach, g, cfg.wom.awareness_effect)
@@ -69,9 +75,9 @@ class FastModel(JourneyModel):
         p.source[now] = np.where(ads, Source.ADS, Source.WOM)
         p.expectation[now] = week.ad_expectation
         buying = now[rng.random(now.size) < cfg.purchase.buy_on_awareness]
-        self._buy_first_time(buying, tally)
+        return self._buy_first_time(buying, tally)
 
-    def _consider_buying(self, idx: np.ndarray, good, bad, tally: WeekTally) -> None:
+    def _consider_buying(self, idx: np.ndarray, good, bad, tally: WeekTally) -> Purchases:
         p, week, cfg, rng = self.people, self.week, self.cfg, self.rng
         forget = rng.random(idx.size) < cfg.purchase.awareness_decay
         p.stage[idx[forget]] = Stage.UNAWARE
@@ -79,18 +85,18 @@ class FastModel(JourneyModel):
         idx = idx[~forget]
         chance = b.purchase_probability(cfg.purchase.base_rate, week.ad_persuasion, _at(good, idx),
                                         _at(bad, idx), cfg.wom.purchase_effect, cfg.wom.negative_purchase_effect)
-        self._buy_first_time(idx[rng.random(idx.size) < chance], tally)
+        return self._buy_first_time(idx[rng.random(idx.size) < chance], tally)
 
-    def _buy_first_time(self, idx: np.ndarray, tally: WeekTally) -> None:
+    def _buy_first_time(self, idx: np.ndarray, tally: WeekTally) -> Purchases:
         p = self.people
         p.stage[idx] = Stage.CUSTOMER
         p.first_purchase_step[idx] = self.steps
         src = p.source[idx]
         tally.add(new_customers=self._count(idx), new_from_ads=self._count(idx[src == Source.ADS]),
                   new_from_wom=self._count(idx[src == Source.WOM]))
-        self._buy(idx, np.ones(idx.size, dtype=np.int64), tally)
+        return idx, np.ones(idx.size, dtype=np.int64)
 
-    def _buy_again_or_leave(self, idx: np.ndarray, bad, tally: WeekTally) -> None:
+    def _buy_again_or_leave(self, idx: np.ndarray, bad, tally: WeekTally) -> Purchases:
         p, cfg, rng = self.people, self.cfg, self.rng
         pushed = rng.random(idx.size) < b.churn_probability(_at(bad, idx), cfg.wom.negative_churn_effect)
         p.stage[idx[pushed]] = Stage.LAPSED
@@ -105,11 +111,11 @@ class FastModel(JourneyModel):
         p.stage[who] = Stage.REPEAT
         p.repeat_purchases[who] += n.astype(np.int32)
         tally.add(repeat_purchases=self._total(who, n))
-        self._buy(who, n, tally)
         p.stage[idx[dropped]] = Stage.LAPSED
         tally.add(churned=self._count(idx[dropped]))
+        return who, n
 
-    def _consider_coming_back(self, idx: np.ndarray, good, bad, tally: WeekTally) -> None:
+    def _consider_coming_back(self, idx: np.ndarray, good, bad, tally: WeekTally) -> Purchases:
         p, week, cfg, rng = self.people, self.week, self.cfg, self.rng
         chance = b.purchase_probability(cfg.repeat.winback_rate, week.ad_persuasion, _at(good, idx),
                                         _at(bad, idx), cfg.wom.purchase_effect, cfg.wom.negative_purchase_effect)
@@ -117,7 +123,7 @@ class FastModel(JourneyModel):
         p.stage[back] = Stage.REPEAT
         p.repeat_purchases[back] += 1
         tally.add(winbacks=self._count(back), repeat_purchases=self._count(back))
-        self._buy(back, np.ones(back.size, dtype=np.int64), tally)
+        return back, np.ones(back.size, dtype=np.int64)
 
     def _buy(self, idx: np.ndarray, n: np.ndarray, tally: WeekTally) -> None:
         p, cfg, week, rng = self.people, self.cfg, self.week, self.rng
