@@ -43,6 +43,13 @@ def run_frontier(text: str, source: str, variant: str | None, budget: float, kpi
                     grid=planner.FRONTIER_GRID)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def charts(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int,
+           _comparison: Comparison) -> dict:
+    """The figures over time of a comparison (keyed like the runs it was made from)."""
+    return comparison_figures(_comparison.results, _comparison.labels)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def run_journey(text: str, source: str, variant: str | None, replications: int, seed: int,
                 customer_id: int) -> pd.DataFrame:
@@ -187,7 +194,7 @@ for column, label in zip(st.columns(len(labels)), labels, strict=True):
 # Over time, with bands over replications.
 st.header("Over time")
 st.caption("Lines: mean over runs; bands: the central 90% of runs.")
-figures = comparison_figures(comparison.results, labels)
+figures = charts(text, source, tuple(variants), int(replications), int(seed), _comparison=comparison)
 for tab, (name, fig) in zip(st.tabs(list(CHARTS.values())), figures.items(), strict=True):
     with tab:
         st.plotly_chart(fig, key=f"chart:{name}")
@@ -263,13 +270,13 @@ d1, d2, d3, d4, d5 = st.columns(5)
 stem = Path(source).stem
 d1.download_button("Edited scenario (TOML)", text, file_name=f"{stem}-edited.toml", mime="application/toml",
                    on_click="ignore", help="The scenario with your levers and assumptions, variants included.")
-series = planner.timeseries_table(comparison)
-d2.download_button("Results over time (CSV)", planner.table_bytes(series, "csv"), file_name=f"{stem}-timeseries.csv",
-                   mime="text/csv", on_click="ignore")
-d3.download_button("Results over time (Parquet)", planner.table_bytes(series, "parquet"),
+d2.download_button("Results over time (CSV)", lambda: planner.table_bytes(planner.timeseries_table(comparison), "csv"),
+                   file_name=f"{stem}-timeseries.csv", mime="text/csv", on_click="ignore")
+d3.download_button("Results over time (Parquet)",
+                   lambda: planner.table_bytes(planner.timeseries_table(comparison), "parquet"),
                    file_name=f"{stem}-timeseries.parquet", mime="application/octet-stream", on_click="ignore")
-d4.download_button("KPI table (CSV)", planner.table_bytes(comparison.table(), "csv"), file_name=f"{stem}-kpis.csv",
-                   mime="text/csv", on_click="ignore")
+d4.download_button("KPI table (CSV)", lambda: planner.table_bytes(comparison.table(), "csv"),
+                   file_name=f"{stem}-kpis.csv", mime="text/csv", on_click="ignore")
 d5.download_button("HTML report", lambda: report_html(comparison, f"cxsim: {edited.config.scenario.name}"),
                    file_name=f"{stem}-report.html", mime="text/html", on_click="ignore")
 st.caption(f"cxsim {__version__}. The same comparison on the command line: "

@@ -156,6 +156,8 @@ def test_editing_a_lever_changes_a_kpi(page):
     assert data["advertising"]["weekly_spend"] == 500.0
     csv = download(page, "KPI table (CSV)").decode()
     assert csv.splitlines()[0] == "scenario,kpi,mean,lo,hi,diff,diff_lo,diff_hi"
+    report = download(page, "HTML report").decode()
+    assert report.startswith("<!DOCTYPE html>") and "more people" in report
 
 
 def test_invalid_upload_shows_the_error(page):
