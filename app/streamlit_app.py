@@ -72,13 +72,16 @@ def show_error(exc: Exception) -> None:
 
 
 def lever_input(container, lever: planner.Lever, value: float, key: str):
-    """A number input for a lever, its bounds and format from ``cxsim.planner``."""
+    """A number input for a lever, its bounds and format from ``cxsim.planner``.
+
+    The bounds widen to take in a file's value outside them; validation still applies.
+    """
     cast = int if lever.integer else float
     help_text = lever.help + (f"\n\nPublished: {lever.published}." if lever.published else "")
     return container.number_input(
         lever.label, value=cast(value), key=key, step=cast(lever.step), format=lever.fmt, help=help_text,
-        min_value=None if lever.min_value is None else cast(lever.min_value),
-        max_value=None if lever.max_value is None else cast(lever.max_value))
+        min_value=None if lever.min_value is None else cast(min(lever.min_value, value)),
+        max_value=None if lever.max_value is None else cast(max(lever.max_value, value)))
 
 
 # --- the page -------------------------------------------------------------------------------

@@ -153,6 +153,21 @@ def test_small_upload_frontier_and_journey():
     assert any(m.value.startswith(("Customer 17 of run 0", "Person 17 of run 0")) for m in at.markdown)
 
 
+def test_values_beyond_the_widgets_bounds_do_not_break_the_page():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    edge = (b"[market]\npopulation = 500\nweeks = 600\n"
+            b"[advertising]\nadstock_decay = 0.995\nhill_slope = 0.01\n")
+    at.file_uploader[0].set_value(("edge.toml", edge, "application/toml"))
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.warning) == 1 and "edge.toml: market.weeks is 600" in unescape(at.warning[0].value)
+    assert number_input(at, "Horizon (weeks)").value == planner.MAX_WEEKS
+    assert number_input(at, "Ad carry-over (adstock θ)").value == pytest.approx(0.995)
+    assert number_input(at, "Saturation slope (Hill s)").value == pytest.approx(0.01)
+    assert len(at.metric) == len(planner.CARDS)
+
+
 def test_sizes_are_bounded_with_a_clear_message():
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
