@@ -25,7 +25,7 @@ demo: setup
 
 app: setup
 	$(PY) -m streamlit run app/streamlit_app.py --server.address 127.0.0.1 --server.port 8501 \
-		--server.headless true --browser.gatherUsageStats false
+		--server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
 
 test: setup
 	@bash scripts/test-deps.sh
