@@ -6,9 +6,10 @@ Two fits of the same data:
   of period t are m (F(t) - F(t-1)) with
   F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}), t in periods from launch,
   fitted by nonlinear least squares. Its p, q (per period) and m are the
-  textbook estimates, ``fit.params``. Their standard errors assume independent
-  errors around the curve; when the noise is in the diffusion itself (an early
-  random surge carries on), they understate the uncertainty.
+  textbook estimates, ``fit.params``. Their standard errors are robust to
+  unequal variances (HC3) but assume independent errors around the curve; when
+  the noise is in the diffusion itself (an early random surge carries on),
+  they understate the uncertainty.
 * the discrete weekly recursion cxsim's Bass limit steps,
   F_w = F_{w-1} + (1 - F_{w-1}) (p + q F_{w-1}) with w in weeks, ``fit.weekly``.
   It is fitted one period ahead, as the simulator generates the data: of the
@@ -39,6 +40,8 @@ from cxsim.scenario import Market
 PERIODS = {"week": 1.0, "month": 52.0 / 12.0, "quarter": 13.0, "year": 52.0}
 MIN_PERIODS = 5
 LEVEL = 0.95
+_NO_PEAK = ("the series has not turned down yet, so a larger, slower market fits as well; "
+            "give more periods (past the peak of new customers)")
 _P_GRID = np.geomspace(1e-6, 0.5, 16)
 _Q_GRID = np.concatenate([[0.0], np.geomspace(1e-3, 3.0, 18)])
 
@@ -124,15 +127,18 @@ def _nls(y: np.ndarray, increments: Callable[[np.ndarray, np.ndarray], np.ndarra
 
     lower, upper = np.array([1e-9, 0.0, 1e-9]), np.array([1.0, 50.0, np.inf])
     res = optimize.least_squares(residuals, start, bounds=(lower, upper), x_scale=np.maximum(np.abs(start), 1e-6),
-                                 xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=5_000)
+                                 xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=500)
     p, q, m = (float(v) for v in res.x)
     if res.status <= 0:
+        if m > 100 * max(float(y.sum()), 1.0):
+            raise FitError(source, what, f"the market size m ran away (to {m:.3g}): {_NO_PEAK}")
         raise FitError(source, what, f"the optimiser stopped: {res.message}")
-    dof = y.size - 3
-    s2 = 2 * res.cost / dof
-    jtj = res.jac.T @ res.jac
-    try:
-        cov = s2 * np.linalg.inv(jtj)
+    try:  # heteroscedasticity-robust (HC3): counts vary more where the curve is high
+        jac, resid = res.jac, res.fun
+        bread = np.linalg.inv(jac.T @ jac)
+        leverage = np.einsum("ij,jk,ik->i", jac, bread, jac)
+        scaled = resid / np.maximum(1.0 - leverage, 1e-3)
+        cov = bread @ (jac.T * scaled**2) @ jac @ bread
     except np.linalg.LinAlgError:
         cov = np.full((3, 3), np.inf)
     se = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.inf))
@@ -147,9 +153,7 @@ def _check(source: str, what: str, p: float, q: float, m: float, se: np.ndarray,
         raise FitError(source, what, f"no stable optimum (p = {p:.3g}, q = {q:.3g}, m = {m:.4g}); "
                        "the series may not follow a diffusion curve")
     if se[2] > m or m > 1000 * max(total, 1.0):
-        raise FitError(source, what, f"the market size m is not pinned down (m = {m:.4g} +- {se[2]:.2g}); "
-                       "the series has not turned down yet, so a larger, slower market fits as well: "
-                       "give more periods (past the peak of new customers)")
+        raise FitError(source, what, f"the market size m is not pinned down (m = {m:.4g} +- {se[2]:.2g}): {_NO_PEAK}")
 
 
 def _fit_weekly(y: np.ndarray, weeks_per_period: float, start: np.ndarray, source: str) -> BassEstimate:
@@ -290,7 +294,7 @@ class AdoptionFit:
                             f"{m:,.0f} (rescale the counts, e.g. to thousands of customers)")
         horizon = weeks or max(self.weeks, 1)
         sc = presets.bass(p, q, population=population, steps=horizon)
-        description = (f"Bass fit to {self.source} ({self.periods} periods of {self.weeks_per_period:g} weeks): "
+        description = (f"Bass fit to {self.source} ({self.periods} periods of {self.weeks_per_period:g} week(s)): "
                        f"weekly p = {p:.4g}, q = {q:.4g}, m = {m:,.0f}.")
         return sc.with_overrides({"scenario.name": name, "scenario.description": description})
 

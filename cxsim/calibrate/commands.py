@@ -103,8 +103,16 @@ def _finish(args: argparse.Namespace, fit, scenario, header: list[str], out: Pat
         print("(no scenario written: add --out scenario.toml)")
 
 
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1_000 else f"{v:.4g}"
+
+
+def _weeks(n: float) -> str:
+    return f"{n:g} week" + ("" if n == 1 else "s")
+
+
 def _fmt_table(table) -> str:
-    return table.to_string(index=False, float_format=lambda v: f"{v:,.4g}")
+    return table.to_string(index=False, float_format=_number)
 
 
 def run_adoption(args: argparse.Namespace) -> int:
@@ -121,7 +129,7 @@ def run_adoption(args: argparse.Namespace) -> int:
                        source=args.data, field_name=f"column {column!r}")
     scenario = fit.scenario(name=args.name or Path(args.data).stem, weeks=args.weeks)
     w, c = fit.weekly, fit.continuous
-    print(f"{args.data}: {fit.periods} periods of {fit.weeks_per_period:g} weeks, {fit.observed.sum():,.0f} customers "
+    print(f"{args.data}: {fit.periods} periods of {_weeks(fit.weeks_per_period)}, {fit.observed.sum():,.0f} customers "
           f"(column {column!r})\n")
     print(_fmt_table(fit.table()))
     print(f"\nweekly recursion (used by the scenario): R² {fit.r_squared('weekly'):.4f}, dispersion "

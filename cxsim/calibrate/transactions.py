@@ -213,15 +213,17 @@ def _maximise(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weight: np.ndarray,
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * 4
     res = None
     for start in starts:  # the first start that converges; the others if it does not
-        res = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-6, "maxiter": 2_000})
+        res = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-6, "maxiter": 500})
         if res.success:
             break
     if not res.success:  # a line search stopped short: polish without gradients
         res = optimize.minimize(nll, np.clip(res.x, -_LOG_BOUND, _LOG_BOUND), method="Nelder-Mead", bounds=bounds,
-                                options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20_000, "adaptive": True})
+                                options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 2_000, "maxfev": 3_000,
+                                         "adaptive": True})
     what = "the BG/NBD fit"
     if not res.success:
-        raise FitError(source, what, f"the optimiser stopped: {res.message}")
+        raise FitError(source, what, f"the optimiser stopped ({res.message.rstrip('.')}); the purchases may not "
+                       "follow BG/NBD (e.g. on a fixed schedule), or there are too few repeat purchases")
     edge = [NAMES[i] for i in range(4) if abs(res.x[i]) > _LOG_BOUND - 0.5]
     if edge:
         values = ", ".join(f"{k} = {math.exp(res.x[NAMES.index(k)]):.3g}" for k in edge)
