@@ -76,7 +76,7 @@ def test_transactions_scenario_carries_the_fit(capsys, log_csv, tmp_path):
     assert sc["repeat.dropout_b"] == pytest.approx(fit.params["b"], rel=1e-5)
     assert sc["purchase.price"] == pytest.approx(30.0, rel=0.05)
     assert sc["repeat.rate_sensitivity"] == 0.0 and sc.population == fit.n_customers
-    assert out.read_text().startswith("# Calibrated by `cxsim calibrate transactions")
+    assert out.read_text().startswith("# Calibrated by cxsim calibrate transactions")
 
 
 def test_transactions_into_a_base_scenario(capsys, log_csv, tmp_path, root):

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from cxsim.calibrate.data import DataError, FitError
+from cxsim.calibrate.data import DataError, FitError, commented_toml
 from cxsim.calibrate.numerics import covariance, hessian
 from cxsim.scenario import Market
 
@@ -297,6 +297,19 @@ class AdoptionFit:
         description = (f"Bass fit to {self.source} ({self.periods} periods of {self.weeks_per_period:g} week(s)): "
                        f"weekly p = {p:.4g}, q = {q:.4g}, m = {m:,.0f}.")
         return sc.with_overrides({"scenario.name": name, "scenario.description": description})
+
+    def scenario_file(self, name: str = "calibrated adoption", weeks: int | None = None) -> str:
+        """``scenario()`` as a scenario file, with the fit in its header comments."""
+        w, c = self.weekly, self.continuous
+        header = [f"Calibrated by cxsim calibrate adoption from {self.source}.",
+                  "Bass limit: weekly hazard p + q F = advertising.max_awareness_rate + wom.awareness_effect x "
+                  "(adopted share);",
+                  f"weekly p = {w.params['p']:.6g} +- {w.std_errors['p']:.2g}, q = {w.params['q']:.6g} +- "
+                  f"{w.std_errors['q']:.2g}, m = {w.params['m']:,.1f} +- {w.std_errors['m']:,.2g} "
+                  "(market.population).",
+                  f"Continuous Bass per period of {self.weeks_per_period:g} week(s): p = {c.params['p']:.6g}, "
+                  f"q = {c.params['q']:.6g}, m = {c.params['m']:,.1f}."]
+        return commented_toml(self.scenario(name, weeks), header)
 
 
 def _as_series(values: Sequence[float] | np.ndarray | pd.Series, source: str, field_name: str) -> np.ndarray:

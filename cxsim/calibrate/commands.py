@@ -82,22 +82,14 @@ def _weeks_per_period(value: str, source: str) -> float:
     return weeks
 
 
-def _scenario_text(scenario, header: list[str]) -> str:
-    from cxsim.scenario import parse_scenario
-
-    text = "".join(f"# {line}\n" for line in header) + "\n" + scenario.to_toml()
-    parse_scenario(text, "<calibrated scenario>")  # what is written loads back as it is
-    return text
-
-
-def _finish(args: argparse.Namespace, fit, scenario, header: list[str], out: Path | None, plot: Path | None) -> None:
+def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
     if plot:
         tmp = plot.with_name(plot.name + ".part")
         fit.figure().write_html(tmp, include_plotlyjs=True, full_html=True)
         tmp.replace(plot)
         print(f"fit chart -> {plot}")
     if out:
-        _write_atomically(out, _scenario_text(scenario, header))
+        _write_atomically(out, text)
         print(f"scenario -> {out}  (run it: cxsim run {out} --out series.csv)")
     else:
         print("(no scenario written: add --out scenario.toml)")
@@ -127,7 +119,7 @@ def run_adoption(args: argparse.Namespace) -> int:
     values = numeric_column(frame, column, args.data, what)
     fit = fit_adoption(values, cumulative=args.cumulative, weeks_per_period=_weeks_per_period(args.period, args.data),
                        source=args.data, field_name=f"column {column!r}")
-    scenario = fit.scenario(name=args.name or Path(args.data).stem, weeks=args.weeks)
+    text = fit.scenario_file(name=args.name or Path(args.data).stem, weeks=args.weeks)
     w, c = fit.weekly, fit.continuous
     print(f"{args.data}: {fit.periods} periods of {_weeks(fit.weeks_per_period)}, {fit.observed.sum():,.0f} customers "
           f"(column {column!r})\n")
@@ -138,14 +130,7 @@ def run_adoption(args: argparse.Namespace) -> int:
           f"{c.peak:.1f}")
     for warning in fit.warnings:
         print(f"warning: {warning}")
-    header = [f"Calibrated by `cxsim calibrate adoption {args.data}` (column {column!r}).",
-              "Bass limit: weekly hazard p + q F = advertising.max_awareness_rate + wom.awareness_effect x "
-              "(adopted share);",
-              f"weekly p = {w.params['p']:.6g} +- {w.std_errors['p']:.2g}, q = {w.params['q']:.6g} +- "
-              f"{w.std_errors['q']:.2g}, m = {w.params['m']:,.1f} +- {w.std_errors['m']:,.2g} (market.population).",
-              f"Continuous Bass per period: p = {c.params['p']:.6g}, q = {c.params['q']:.6g}, "
-              f"m = {c.params['m']:,.1f}."]
-    _finish(args, fit, scenario, header, out, plot)
+    _finish(fit, text, out, plot)
     return 0
 
 
@@ -159,7 +144,7 @@ def run_transactions(args: argparse.Namespace) -> int:
     frame = read_csv(args.data)
     fit = fit_transactions(frame, args.customer_col, args.date_col, args.calibration_end, args.amount_col,
                            source=args.data, date_format=args.date_format)
-    scenario = fit.scenario(name=args.name or Path(args.data).stem, weeks=args.weeks, base=base)
+    text = fit.scenario_file(name=args.name or Path(args.data).stem, weeks=args.weeks, base=base)
     repeaters = int((fit.customers["x"] > 0).sum())
     print(f"{args.data}: {fit.n_customers:,} customers with a first purchase by {fit.calibration_end.date()} "
           f"({repeaters:,} bought again before it); data {fit.first_date.date()} to {fit.last_date.date()}\n")
@@ -176,14 +161,7 @@ def run_transactions(args: argparse.Namespace) -> int:
         print(f"\nholdout {h.start.date()} to {h.end.date()} ({h.weeks:.1f} weeks): repeat purchases predicted "
               f"{h.predicted:,.1f}, actual {h.actual:,} ({h.relative_error:+.1%})")
         print(_fmt_table(h.by_frequency))
-    r, alpha, a, b = fit.values()
-    header = [f"Calibrated by `cxsim calibrate transactions {args.data}` (calibration to {fit.calibration_end.date()}).",
-              f"BG/NBD: repeat.rate_shape = r = {r:.6g}, repeat.rate_scale = alpha = {alpha:.6g} weeks, "
-              f"repeat.dropout_a = a = {a:.6g}, repeat.dropout_b = b = {b:.6g}.",
-              "Rates and dropout are as drawn at neutral satisfaction; "
-              + ("the scenario is the BG/NBD limit (satisfaction effects off)." if base is None else
-                 f"the other keys come from {args.base}.")]
-    _finish(args, fit, scenario, header, out, plot)
+    _finish(fit, text, out, plot)
     return 0
 
 

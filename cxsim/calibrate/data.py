@@ -1,4 +1,4 @@
-"""Reading and checking the user's data: columns, counts, dates and amounts.
+"""The user's data in (columns, counts, dates, amounts) and the calibrated scenario file out.
 
 Every problem is a :class:`DataError` naming the file (or ``<data>`` for a
 DataFrame passed in code), the column and what was expected.
@@ -6,6 +6,7 @@ DataFrame passed in code), the column and what was expected.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -32,19 +33,19 @@ class FitError(UserError):
         super().__init__(f"{source}: {what} did not converge: {reason}")
 
 
-def read_csv(path: str | Path) -> pd.DataFrame:
-    """Read a CSV file with a header row."""
-    path = Path(path)
+def read_csv(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
+    """Read a CSV file with a header row (from ``data`` when given, e.g. an upload named ``path``)."""
+    source = str(path)
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(io.BytesIO(data) if data is not None else Path(path))
     except FileNotFoundError:
-        raise DataError(str(path), "(file)", "an existing CSV file", "no such file") from None
+        raise DataError(source, "(file)", "an existing CSV file", "no such file") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(str(path), "(file)", "a readable CSV file with a header row", str(exc).strip()) from None
+        raise DataError(source, "(file)", "a readable CSV file with a header row", str(exc).strip()) from None
     except pd.errors.EmptyDataError:
-        raise DataError(str(path), "(file)", "a CSV file with a header row and data", "an empty file") from None
+        raise DataError(source, "(file)", "a CSV file with a header row and data", "an empty file") from None
     if frame.empty:
-        raise DataError(str(path), "(file)", "at least one data row", "a header only")
+        raise DataError(source, "(file)", "at least one data row", "a header only")
     return frame
 
 
@@ -111,3 +112,12 @@ def parse_date(value: object, field: str, source: str) -> pd.Timestamp:
     if stamp.tz is not None:
         stamp = stamp.tz_localize(None)
     return stamp.normalize()
+
+
+def commented_toml(scenario, header: list[str]) -> str:
+    """A scenario as TOML text under ``#`` comment lines; checked to load back as it is."""
+    from cxsim.scenario import parse_scenario
+
+    text = "".join(f"# {line}\n" for line in header) + "\n" + scenario.to_toml()
+    parse_scenario(text, "<calibrated scenario>")
+    return text

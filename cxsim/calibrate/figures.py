@@ -44,7 +44,7 @@ def transactions_figure(fit: TransactionFit) -> go.Figure:
     has_holdout = fit.holdout is not None
     fig = make_subplots(rows=1, cols=2 if has_holdout else 1, column_widths=[0.6, 0.4] if has_holdout else None,
                         subplot_titles=("cumulative repeat purchases of the cohort",
-                                        "holdout purchases per customer, by purchases in calibration")
+                                        "holdout purchases per customer")
                         if has_holdout else ("cumulative repeat purchases of the cohort",))
     tr = fit.tracking
     fig.add_trace(go.Scatter(x=tr["week_end"], y=tr["actual"], name="actual", mode="lines",
@@ -67,4 +67,33 @@ def transactions_figure(fit: TransactionFit) -> go.Figure:
         h = fit.holdout
         title += f"; holdout {h.weeks:.0f} weeks: {h.predicted:,.0f} predicted, {h.actual:,} actual"
     fig.update_layout(template="plotly_white", title=title, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def simulated_check_figure(fit: AdoptionFit | TransactionFit, results, population: int) -> go.Figure:
+    """Runs of the calibrated scenario against what they should reproduce (90% band of runs and their mean).
+
+    Adoption: cumulative customers, the data as points. Transactions: cumulative
+    repeat purchases per customer of the simulated cohort, against E[X(t)] of the fit.
+    """
+    from cxsim.figures import _add_band, band_stats
+
+    ts = results.timeseries
+    fig = go.Figure()
+    if isinstance(fit, AdoptionFit):
+        _add_band(fig, band_stats(ts, "ever_customers"), "simulated (calibrated scenario)", FIT)
+        weeks = np.arange(1, fit.periods + 1) * fit.weeks_per_period
+        fig.add_trace(go.Scatter(x=weeks, y=np.cumsum(fit.observed), mode="markers", name="data",
+                                 marker={"color": DATA, "size": 6}))
+        fig.update_layout(title="The calibrated scenario reproduces the data", yaxis_title="cumulative customers")
+    else:
+        per_customer = ts.assign(repeat_purchases=ts["repeat_purchases"] / population)
+        stats = band_stats(per_customer, "repeat_purchases", cumulative=True)
+        _add_band(fig, stats, "simulated cohort (calibrated scenario)", FIT)
+        weeks = stats.index.to_numpy(dtype=float)
+        fig.add_trace(go.Scatter(x=weeks, y=fit.expected_repeat_purchases(weeks), mode="lines", name="BG/NBD E[X(t)]",
+                                 line={"color": DATA, "dash": "dash"}))
+        fig.update_layout(title="The calibrated scenario reproduces the fitted repeat purchases",
+                          yaxis_title="repeat purchases per customer")
+    fig.update_layout(template="plotly_white", xaxis_title="week", hovermode="x unified")
     return fig

@@ -22,7 +22,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from cxsim import bgnbd
-from cxsim.calibrate.data import DataError, FitError, numeric_column, parse_date, parse_dates, require_columns
+from cxsim.calibrate.data import (DataError, FitError, commented_toml, numeric_column, parse_date, parse_dates,
+                                  require_columns)
 from cxsim.calibrate.numerics import covariance, hessian
 
 MIN_CUSTOMERS = 30
@@ -162,6 +163,20 @@ class TransactionFit:
             if weeks:
                 keys["market.weeks"] = weeks
         return sc.with_overrides({**keys, "scenario.name": name, "scenario.description": description})
+
+    def scenario_file(self, name: str = "calibrated repeat", weeks: int | None = None, base=None) -> str:
+        """``scenario()`` as a scenario file, with the fit in its header comments."""
+        r, alpha, a, b = self.values()
+        header = [f"Calibrated by cxsim calibrate transactions from {self.source} "
+                  f"(calibration to {self.calibration_end.date()}).",
+                  f"BG/NBD: repeat.rate_shape = r = {r:.6g}, repeat.rate_scale = alpha = {alpha:.6g} weeks, "
+                  f"repeat.dropout_a = a = {a:.6g}, repeat.dropout_b = b = {b:.6g}.",
+                  "Rates and dropout are as drawn at neutral satisfaction; "
+                  + ("the scenario is the BG/NBD limit (satisfaction effects off)." if base is None else
+                     f"the other keys come from {base.source}.")]
+        if self.spend is not None:
+            header.append(f"purchase.price = spend per purchase = {self.spend.mean:.2f} +- {self.spend.std_error:.2f}.")
+        return commented_toml(self.scenario(name, weeks, base), header)
 
 
 def _purchase_days(frame: pd.DataFrame, customer_col: str, date_col: str, amount_col: str | None, source: str,

@@ -1,0 +1,166 @@
+"""Calibrate: fit cxsim's acquisition (Bass) or repeat stage (BG/NBD) to the user's data.
+
+Upload a CSV (or take a simulated example), choose its columns, see the fit and
+download the calibrated scenario file. Everything is computed by
+``cxsim.calibrate``; this page only arranges it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from cxsim import parse_scenario, simulate
+from cxsim.calibrate import fit_adoption, fit_transactions
+from cxsim.calibrate.adoption import PERIODS
+from cxsim.calibrate.data import numeric_column, parse_dates, read_csv, require_columns
+from cxsim.calibrate.figures import simulated_check_figure
+from cxsim.calibrate.synthetic import adoption_series, transaction_log
+from cxsim.errors import UserError
+
+ADOPTION = "New customers per period → acquisition (Bass p, q, market size)"
+TRANSACTIONS = "A transaction log → repeat purchase and dropout (BG/NBD)"
+EXAMPLES = {ADOPTION: "example_launch.csv", TRANSACTIONS: "example_transactions.csv"}
+CHECK_REPLICATIONS = 10
+
+
+@st.cache_data(show_spinner=False)
+def example_csv(kind: str) -> bytes:
+    """A simulated data set with known parameters (cxsim's own Bass or BG/NBD limit)."""
+    if kind == ADOPTION:
+        frame = adoption_series(0.01, 0.25, population=8_000, weeks=60, seed=1)
+    else:
+        frame = transaction_log(0.25, 4.0, 0.8, 2.5, customers=2_000, weeks=78, seed=1, price=35.0)
+        frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+    return frame.to_csv(index=False).encode()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def fit_adoption_csv(name: str, data: bytes, column: str, cumulative: bool, weeks_per_period: float):
+    frame = read_csv(name, data)
+    require_columns(frame, [column], name)
+    values = numeric_column(frame, column, name, "cumulative customers" if cumulative else "new customers (a count)")
+    return fit_adoption(values, cumulative=cumulative, weeks_per_period=weeks_per_period, source=name,
+                        field_name=f"column {column!r}")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def fit_transactions_csv(name: str, data: bytes, customer: str, date: str, amount: str | None, end: str,
+                         date_format: str | None):
+    return fit_transactions(read_csv(name, data), customer, date, end, amount, source=name,
+                            date_format=date_format)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def simulate_text(text: str, replications: int):
+    return simulate(parse_scenario(text, "<calibrated>"), replications, seed=0, keep_customers=False)
+
+
+def stop_with(exc: UserError) -> None:
+    """The user's mistake, worded as on the command line; the page stops here."""
+    st.error(re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", str(exc)), icon="🚫")
+    st.stop()
+
+
+st.set_page_config(page_title="cxsim · calibrate", layout="wide")
+st.title("Calibrate a scenario on your data")
+st.caption("Fit the acquisition side to a launch curve, or the repeat stage to a transaction log, then download "
+           "the scenario file (or simulate it here). The same fits run from the command line: `cxsim calibrate`.")
+
+kind = st.radio("What data do you have?", [ADOPTION, TRANSACTIONS])
+upload = st.file_uploader("Upload a CSV file with a header row", type=["csv"], key=f"upload {kind}")
+if upload is not None:
+    name, data = upload.name, upload.getvalue()
+else:
+    name, data = EXAMPLES[kind], example_csv(kind)
+    st.info(f"No file uploaded: showing a simulated example ({name}) whose true values are "
+            + ("p = 0.01, q = 0.25 per week and m = 8,000." if kind == ADOPTION else
+               "r = 0.25, alpha = 4 weeks, a = 0.8, b = 2.5 and 35 per purchase."), icon="ℹ️")
+try:
+    preview = read_csv(name, data)
+except UserError as exc:
+    stop_with(exc)
+with st.expander(f"{name}: {len(preview):,} rows", expanded=False):
+    st.dataframe(preview.head(200), width="stretch")
+columns = [str(c) for c in preview.columns]
+
+try:
+    if kind == ADOPTION:
+        left, mid, right = st.columns(3)
+        column = left.selectbox("Column of customers", columns, index=len(columns) - 1)
+        cumulative = mid.checkbox("The column is cumulative", value=False)
+        period = right.selectbox("One row is a", list(PERIODS), index=0)
+        with st.spinner("Fitting…"):
+            fit = fit_adoption_csv(name, data, column, cumulative, PERIODS[period])
+    else:
+        c1, c2, c3 = st.columns(3)
+        guess = {c.lower(): c for c in columns}
+        customer = c1.selectbox("Customer id column", columns,
+                                index=columns.index(guess.get("customer", guess.get("customer_id", columns[0]))))
+        date = c2.selectbox("Date column", columns, index=columns.index(guess.get("date", columns[min(1, len(columns) - 1)])))
+        amount = c3.selectbox("Amount column (optional)", ["(none)", *columns],
+                              index=1 + columns.index(guess["amount"]) if "amount" in guess else 0)
+        c4, c5 = st.columns(2)
+        date_format = c5.text_input("Date format, when not like 2024-03-31", value="",
+                                    help="strftime codes, e.g. %d/%m/%Y or %Y%m%d").strip() or None
+        try:
+            dates = parse_dates(preview, date, name, date_format)
+            middle = (dates.min() + (dates.max() - dates.min()) / 2).date()
+        except UserError:  # the fit below says what is wrong with the dates
+            middle = None
+        end = c4.date_input("Calibration end (later purchases are the holdout)", value=middle)
+        with st.spinner("Fitting…"):
+            fit = fit_transactions_csv(name, data, customer, date, None if amount == "(none)" else amount,
+                                       str(end), date_format)
+except UserError as exc:
+    stop_with(exc)
+
+st.subheader("Fit")
+if kind == ADOPTION:
+    w = fit.weekly.params
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("p (ads, per week)", f"{w['p']:.4f}", help="advertising.max_awareness_rate")
+    m2.metric("q (word of mouth, per week)", f"{w['q']:.3f}", help="wom.awareness_effect")
+    m3.metric("m (market size)", f"{w['m']:,.0f}", help="market.population")
+    m4.metric("R²", f"{fit.r_squared():.3f}")
+    st.caption("The weekly recursion is what the scenario steps; the continuous Bass curve (Srinivasan & Mason) "
+               "is the textbook estimate, per period of the data.")
+else:
+    r, alpha, a, b = fit.values()
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("r", f"{r:.3f}", help="repeat.rate_shape")
+    m2.metric("alpha (weeks)", f"{alpha:.2f}", help="repeat.rate_scale")
+    m3.metric("a", f"{a:.3f}", help="repeat.dropout_a")
+    m4.metric("b", f"{b:.3f}", help="repeat.dropout_b")
+    if fit.holdout is not None:
+        h = fit.holdout
+        st.write(f"**Holdout** ({h.weeks:.0f} weeks after {fit.calibration_end.date()}): "
+                 f"{h.predicted:,.0f} repeat purchases predicted, {h.actual:,} actual ({h.relative_error:+.1%}).")
+    if fit.spend is not None:
+        st.write(f"**Spend per purchase**: {fit.spend.mean:,.2f} ± {fit.spend.std_error:,.2f} → purchase.price")
+for warning in getattr(fit, "warnings", []):
+    st.warning(warning)
+st.plotly_chart(fit.figure(), width="stretch")
+st.dataframe(fit.table(), hide_index=True, width="stretch")
+
+st.subheader("Scenario")
+s1, s2 = st.columns(2)
+default_name = name.rsplit(".", 1)[0]
+scenario_name = s1.text_input("Scenario name", value=default_name)
+weeks = int(s2.number_input("Horizon (weeks)", min_value=1, max_value=1040, value=fit.weeks, step=1))
+try:
+    text = fit.scenario_file(name=scenario_name or default_name, weeks=weeks)
+except UserError as exc:
+    stop_with(exc)
+st.session_state["calibrated_scenario"] = {"name": f"{scenario_name or default_name}.toml", "text": text}
+st.download_button("Download the scenario file (.toml)", text, file_name=f"{scenario_name or default_name}.toml",
+                   mime="application/toml", type="primary")
+st.caption("Run it with `cxsim run FILE.toml --out series.csv`, compare it with `cxsim compare`, or upload it "
+           "on the planner page.")
+with st.expander("Scenario file"):
+    st.code(text, language="toml")
+if st.button("Simulate the calibrated scenario"):
+    with st.spinner(f"Running {CHECK_REPLICATIONS} replications…"):
+        runs = simulate_text(text, CHECK_REPLICATIONS)
+    st.plotly_chart(simulated_check_figure(fit, runs, parse_scenario(text).population), width="stretch")

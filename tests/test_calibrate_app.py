@@ -1,0 +1,71 @@
+"""The Calibrate page, run headless with ``streamlit.testing.v1.AppTest``."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxsim import parse_scenario
+from cxsim.calibrate import fit_adoption
+from cxsim.calibrate.synthetic import adoption_series
+
+from .conftest import ROOT
+
+PAGE = str(ROOT / "app" / "pages" / "2_Calibrate.py")
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def scenario_text(at: AppTest) -> str:
+    return at.session_state["calibrated_scenario"]["text"]
+
+
+@pytest.fixture
+def page() -> AppTest:
+    return AppTest.from_file(PAGE, default_timeout=120).run()
+
+
+def test_example_launch_is_fitted_and_offered_as_a_scenario(page):
+    assert not page.exception and not page.error
+    shown = metrics(page)
+    assert set(shown) == {"p (ads, per week)", "q (word of mouth, per week)", "m (market size)", "R²"}
+    sc = parse_scenario(scenario_text(page))
+    # the page shows what the library computes on the same data
+    fit = fit_adoption(adoption_series(0.01, 0.25, population=8_000, weeks=60, seed=1)["new_customers"])
+    assert shown["p (ads, per week)"] == f"{fit.weekly.params['p']:.4f}"
+    assert sc["advertising.max_awareness_rate"] == pytest.approx(fit.weekly.params["p"])
+    assert sc.population == round(fit.weekly.params["m"])
+    assert len(page.get("plotly_chart")) == 1
+
+
+def test_uploaded_launch_curve_with_cumulative_column(page):
+    frame = adoption_series(0.02, 0.3, population=3_000, weeks=40, seed=9)
+    upload = pd.DataFrame({"week": frame["week"], "total": frame["new_customers"].cumsum()})
+    page.file_uploader[0].set_value(("launch.csv", upload.to_csv(index=False).encode(), "text/csv")).run()
+    page.checkbox[0].check().run()
+    assert not page.exception and not page.error
+    fit = fit_adoption(upload["total"], cumulative=True)
+    assert metrics(page)["m (market size)"] == f"{fit.weekly.params['m']:,.0f}"
+    assert scenario_text(page).startswith("# Calibrated by cxsim calibrate adoption from launch.csv")
+
+
+def test_transaction_example_fit_holdout_and_simulation(page):
+    page.radio[0].set_value(page.radio[0].options[1]).run()
+    assert not page.exception and not page.error
+    assert {"r", "alpha (weeks)", "a", "b"} <= set(metrics(page))
+    assert any("Holdout" in m.value for m in page.markdown)
+    sc = parse_scenario(scenario_text(page))
+    assert sc["repeat.rate_shape"] == pytest.approx(float(metrics(page)["r"]), abs=5e-4)
+    next(b for b in page.button if b.label == "Simulate the calibrated scenario").click().run()
+    assert not page.exception and len(page.get("plotly_chart")) == 2
+
+
+def test_bad_upload_shows_the_command_line_message(page):
+    page.radio[0].set_value(page.radio[0].options[1]).run()
+    log = pd.DataFrame({"customer": [1, 2, 3], "date": ["2024-01-01", "someday", "2024-01-03"]})
+    page.file_uploader[0].set_value(("shop.csv", log.to_csv(index=False).encode(), "text/csv")).run()
+    assert not page.exception
+    assert page.error and "shop.csv: column 'date': expected dates" in page.error[0].value.replace("\\", "")
