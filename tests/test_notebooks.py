@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-LESSONS = ["01_customer_journey", "02_word_of_mouth_and_bass"]
+LESSONS = ["01_customer_journey", "02_word_of_mouth_and_bass", "03_people_vs_ads", "04_sweeps_and_sensitivity"]
 CELL_TIMEOUT = 300  # seconds; a lesson takes well under a minute on two cores
 
 
