@@ -59,7 +59,9 @@ def require_columns(frame: pd.DataFrame, columns: list[str | None], source: str)
 
 def _first_bad(mask: np.ndarray, values: pd.Series) -> str:
     i = int(np.flatnonzero(mask)[0])
-    return f"{values.iloc[i]!r} in data row {i + 1} ({int(mask.sum())} such rows)"
+    value = values.iloc[i]
+    shown = repr(value) if isinstance(value, str) else ("a blank" if pd.isna(value) else str(value))
+    return f"{shown} in data row {i + 1} ({int(mask.sum())} such rows)"
 
 
 def numeric_column(frame: pd.DataFrame, column: str, source: str, what: str = "a number",
@@ -95,7 +97,7 @@ def parse_dates(frame: pd.DataFrame, column: str, source: str, date_format: str 
     if bad.any():
         hint = f"dates in the format {date_format!r}" if date_format else (
             "dates in one format in every row (e.g. 2024-03-31; give --date-format for others)")
-        raise DataError(source, f"column {column!r}", hint, "unparsable " + _first_bad(bad, raw))
+        raise DataError(source, f"column {column!r}", hint, _first_bad(bad, raw))
     if dates.dt.tz is not None:
         dates = dates.dt.tz_localize(None)
     return dates.dt.normalize()
