@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxsim import load_scenario, parse_scenario, simulate
+from cxsim import load_scenario, parse_scenario, planner, simulate
 from cxsim.cli import main
 from cxsim.compare import compare
-from cxsim import planner
 from cxsim.errors import ScenarioError, UserError
 
 from .conftest import ROOT, SCENARIOS

@@ -80,6 +80,8 @@ def test_points_are_the_split_runs_with_one_seed(small, service_worthless):
     np.testing.assert_allclose(pts["ad_spend"] + pts["service_spend"], 3000)
     assert set(pts["how"]) >= {"grid", "search", "current"}
     assert pts["share"].is_monotonic_increasing
+    table = frontier_table([f, f])
+    assert len(table) == 2 * len(pts) and set(table["budget"]) == {3000} and set(table["kpi"]) == {"profit"}
 
 
 def test_training_share_and_current_share(small):
