@@ -54,6 +54,23 @@ def _where(condition: ArrayLike, yes: ArrayLike, no: ArrayLike) -> ArrayLike:
     return np.where(condition, yes, no)
 
 
+def _min(a: ArrayLike, b: ArrayLike) -> ArrayLike:
+    if isinstance(a, float) and isinstance(b, float):
+        return a if a < b else b
+    return np.minimum(a, b)
+
+
+def _max0(x: ArrayLike) -> ArrayLike:
+    if isinstance(x, float):
+        return x if x > 0.0 else 0.0
+    return np.maximum(x, 0.0)
+
+
+def _normal(rng: np.random.Generator, sd: float, like: ArrayLike) -> ArrayLike:
+    """One normal draw per customer (``like`` gives the shape; a float means one customer)."""
+    return rng.normal(0.0, sd) if isinstance(like, float) else rng.normal(0.0, sd, np.shape(like))
+
+
 # --- becoming aware ---------------------------------------------------------
 
 def awareness_probability(ad_reach: float, heard_positive: ArrayLike, wom_effect: float) -> ArrayLike:
@@ -156,9 +173,14 @@ def experienced_quality(product_quality: float, service_quality: float, service_
 
 
 def experience_score(rng: np.random.Generator, quality: ArrayLike, expectation: ArrayLike,
-                     disconfirmation_weight: float, noise_sd: float) -> ArrayLike:
-    """Expectation-disconfirmation on the 0-10 scale: 10 (quality + w (quality - expectation)) + noise."""
+                     disconfirmation_weight: float, noise_sd: float, penalty: ArrayLike = 0.0) -> ArrayLike:
+    """Expectation-disconfirmation on the 0-10 scale: 10 (quality + w (quality - expectation)) - penalty + noise.
+
+    ``penalty`` (0-10 points) is what inconsistent touchpoints cost (see ``inconsistency_penalty``).
+    """
     score = 10.0 * (quality + disconfirmation_weight * (quality - expectation))
+    if not (isinstance(penalty, float) and penalty == 0.0):
+        score = score - penalty
     if noise_sd > 0:
         score = score + (rng.normal(0.0, noise_sd) if isinstance(score, float)
                          else rng.normal(0.0, noise_sd, np.shape(score)))
@@ -173,6 +195,72 @@ def updated_satisfaction(satisfaction: ArrayLike, score: ArrayLike, memory: floa
 def updated_expectation(expectation: ArrayLike, quality: ArrayLike, adaptation: float) -> ArrayLike:
     """Expectation after an experience: it moves toward what was experienced."""
     return expectation + adaptation * (quality - expectation)
+
+
+def is_bad_experience(score: ArrayLike) -> ArrayLike:
+    """An experience scored 0-6 (detractor level): what a complaint or a poor survey answer reports."""
+    return score < DETRACTOR_CUTOFF
+
+
+def expectation_from_ads(prior: ArrayLike, ad_lift: float) -> ArrayLike:
+    """Expected quality of someone made aware now: their prior raised by what the ads promise (at most 1)."""
+    expected = prior + ad_lift
+    return _min(expected, 1.0) if isinstance(expected, float) else np.minimum(expected, 1.0)
+
+
+# --- channels and touchpoints -------------------------------------------------
+
+def served_channel(preferred: ArrayLike, forced: int, pushed: ArrayLike) -> ArrayLike:
+    """The channel a contact is served in: the forced channel when pushed, else the customer's own."""
+    return _where(pushed, forced, preferred)
+
+
+def routed_quality(quality: ArrayLike, served: ArrayLike, preferred: ArrayLike, forced_penalty: float) -> ArrayLike:
+    """Quality of an encounter, less the penalty of being served in a channel one did not choose."""
+    return _clip01(quality - forced_penalty * (served != preferred))
+
+
+def escalated_quality(quality: ArrayLike, escalation_quality: ArrayLike, escalated: ArrayLike,
+                      weakest_link: float) -> ArrayLike:
+    """Quality of a contact that continued in a second channel: pulled toward the weaker of the two."""
+    both = (1.0 - weakest_link) * 0.5 * (quality + escalation_quality) + weakest_link * _min(quality,
+                                                                                              escalation_quality)
+    return _where(escalated, both, quality)
+
+
+def delivered_quality(rng: np.random.Generator, quality: ArrayLike, spread: float) -> ArrayLike:
+    """Quality a touchpoint delivers to one customer: its level plus the spread of a siloed department."""
+    return _clip01(quality + _normal(rng, spread, quality))
+
+
+def inconsistency_penalty(product_quality: ArrayLike, service_quality: ArrayLike, encounters: ArrayLike,
+                          weight: float) -> ArrayLike:
+    """Satisfaction points lost to the gap between the product and the service met in a week (0 with no service)."""
+    return _where(encounters > 0, weight * 10.0 * abs(product_quality - service_quality), 0.0)
+
+
+# --- loyalty --------------------------------------------------------------------
+
+def tenure_lift(tenure: ArrayLike, growth: float, half_weeks: float) -> ArrayLike:
+    """Multiplier that grows with weeks since the first purchase: 1 + g tenure / (tenure + half)."""
+    return 1.0 + growth * tenure / (tenure + half_weeks)
+
+
+def basket_size(basket: ArrayLike, tenure: ArrayLike, satisfaction: ArrayLike, neutral: float, growth: float,
+                half_weeks: float, satisfaction_effect: float) -> ArrayLike:
+    """Spend per purchase relative to the price: the segment's basket, grown with tenure and satisfaction."""
+    return (basket * tenure_lift(tenure, growth, half_weeks)
+            * _max0(1.0 + satisfaction_effect * (satisfaction - neutral)))
+
+
+def member_rate(rate: ArrayLike, member: ArrayLike, uplift: float) -> ArrayLike:
+    """Purchase rate of a loyalty-programme member (``member`` 1) or not (0)."""
+    return rate * (1.0 + uplift * member)
+
+
+def member_dropout(dropout: ArrayLike, member: ArrayLike, reduction: float) -> ArrayLike:
+    """Dropout probability of a loyalty-programme member (``member`` 1) or not (0)."""
+    return dropout * (1.0 - reduction * member)
 
 
 # --- recommending -------------------------------------------------------------

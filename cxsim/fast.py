@@ -12,7 +12,7 @@ import numpy as np
 from cxsim import behaviour as b
 from cxsim.behaviour import Source, Stage, Voice
 from cxsim.metrics import WeekTally
-from cxsim.model import JourneyModel, Population
+from cxsim.model import JourneyModel, Population, channel_codes
 from cxsim.network import ContactVoices
 
 
@@ -31,6 +31,7 @@ class FastModel(JourneyModel):
         """Keep the population's arrays as the customers."""
         self.people = population
         self.contacts = ContactVoices(self.adjacency, population.voice, len(Voice), self.replications)
+        self.forced_channel, self.escalation_channel = channel_codes(self.cfg)
 
     def _by_replication(self, value: float | np.ndarray, idx: np.ndarray) -> float | np.ndarray:
         """A market-level value (one per replication) as seen by the customers ``idx``."""
@@ -42,11 +43,24 @@ class FastModel(JourneyModel):
 
     def _total(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` (one per customer in ``idx``) by replication."""
-        return np.bincount(self.replication_of[idx], weights=values, minlength=self.replications).astype(np.int64)
+        return self._sum(idx, values).astype(np.int64)
+
+    def _sum(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Sum of float ``values`` (one per customer in ``idx``) by replication."""
+        return np.bincount(self.replication_of[idx], weights=values, minlength=self.replications)
+
+    def _trait(self, name: str, idx: np.ndarray) -> float | np.ndarray:
+        """A segment trait of the customers ``idx`` (a float without segments)."""
+        return self.traits.of(name, self.people.segment[idx])
 
     def population(self) -> Population:
         """The customers' state (the live arrays, not a copy)."""
         return self.people
+
+    def week_state(self):
+        """The state counted every week: the live arrays."""
+        p = self.people
+        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member)
 
     def advance_customers(self, tally: WeekTally) -> None:
         """Move every stage's customers through one week; what they say next week changes as they buy."""
@@ -67,13 +81,15 @@ class FastModel(JourneyModel):
     def _notice_the_brand(self, idx: np.ndarray, good, tally: WeekTally) -> Purchases:
         p, week, cfg, rng = self.people, self.week, self.cfg, self.rng
         g = _at(good, idx)
-        chance = b.awareness_probability(week.ad_reach, g, cfg.wom.awareness_effect)
+        reach = week.ad_reach * self._trait("ad_response", idx)
+        wom = cfg.wom.awareness_effect * self._trait("wom_response", idx)
+        chance = b.awareness_probability(reach, g, wom)
         hit = rng.random(idx.size) < chance
-        now, g = idx[hit], (g[hit] if isinstance(g, np.ndarray) else g)
+        now, g, reach, wom = idx[hit], _at(g, hit), _at(reach, hit), _at(wom, hit)
         p.stage[now] = Stage.AWARE
-        ads = rng.random(now.size) < b.credit_to_ads_probability(week.ad_reach, g, cfg.wom.awareness_effect)
+        ads = rng.random(now.size) < b.credit_to_ads_probability(reach, g, wom)
         p.source[now] = np.where(ads, Source.ADS, Source.WOM)
-        p.expectation[now] = week.ad_expectation
+        p.expectation[now] = b.expectation_from_ads(self._trait("expectation_prior", now), week.ad_expectation_lift)
         buying = now[rng.random(now.size) < cfg.purchase.buy_on_awareness]
         return self._buy_first_time(buying, tally)
 
@@ -83,8 +99,10 @@ class FastModel(JourneyModel):
         p.stage[idx[forget]] = Stage.UNAWARE
         p.source[idx[forget]] = Source.NONE
         idx = idx[~forget]
-        chance = b.purchase_probability(cfg.purchase.base_rate, week.ad_persuasion, _at(good, idx),
-                                        _at(bad, idx), cfg.wom.purchase_effect, cfg.wom.negative_purchase_effect)
+        listen = self._trait("wom_response", idx)
+        chance = b.purchase_probability(self._trait("base_rate", idx), week.ad_persuasion * self._trait("ad_response", idx),
+                                        _at(good, idx), _at(bad, idx), cfg.wom.purchase_effect * listen,
+                                        cfg.wom.negative_purchase_effect * listen)
         return self._buy_first_time(idx[rng.random(idx.size) < chance], tally)
 
     def _buy_first_time(self, idx: np.ndarray, tally: WeekTally) -> Purchases:
@@ -94,17 +112,27 @@ class FastModel(JourneyModel):
         src = p.source[idx]
         tally.add(new_customers=self._count(idx), new_from_ads=self._count(idx[src == Source.ADS]),
                   new_from_wom=self._count(idx[src == Source.WOM]))
+        if self.cfg.loyalty.enrolment > 0:
+            p.member[idx] = self.rng.random(idx.size) < self.cfg.loyalty.enrolment
         return idx, np.ones(idx.size, dtype=np.int64)
 
     def _buy_again_or_leave(self, idx: np.ndarray, bad, tally: WeekTally) -> Purchases:
         p, cfg, rng = self.people, self.cfg, self.rng
-        pushed = rng.random(idx.size) < b.churn_probability(_at(bad, idx), cfg.wom.negative_churn_effect)
+        churn_effect = cfg.wom.negative_churn_effect * self._trait("wom_response", idx)
+        pushed = rng.random(idx.size) < b.churn_probability(_at(bad, idx), churn_effect)
         p.stage[idx[pushed]] = Stage.LAPSED
         tally.add(churned=self._count(idx[pushed]))
         idx = idx[~pushed]
-        rep, sat = cfg.repeat, p.satisfaction[idx]
-        rate = b.repeat_rate(p.rate[idx], sat, rep.neutral_satisfaction, rep.rate_sensitivity)
-        dropout = b.dropout_probability(p.dropout[idx], sat, rep.neutral_satisfaction, rep.dropout_sensitivity)
+        rep, loy, sat = cfg.repeat, cfg.loyalty, p.satisfaction[idx]
+        rate = b.repeat_rate(p.rate[idx], sat, rep.neutral_satisfaction, self._trait("rate_sensitivity", idx))
+        dropout = b.dropout_probability(p.dropout[idx], sat, rep.neutral_satisfaction,
+                                        self._trait("dropout_sensitivity", idx))
+        if loy.rate_growth > 0:
+            rate = rate * b.tenure_lift(self._tenure(idx), loy.rate_growth, loy.tenure_half_weeks)
+        if loy.enrolment > 0:
+            member = p.member[idx].astype(float)
+            rate = b.member_rate(rate, member, loy.member_rate_uplift)
+            dropout = b.member_dropout(dropout, member, loy.member_dropout_reduction)
         bought, dropped = b.repeat_week(rng, rate, dropout)
         buyers = bought > 0
         who, n = idx[buyers], bought[buyers]
@@ -117,27 +145,80 @@ class FastModel(JourneyModel):
 
     def _consider_coming_back(self, idx: np.ndarray, good, bad, tally: WeekTally) -> Purchases:
         p, week, cfg, rng = self.people, self.week, self.cfg, self.rng
-        chance = b.purchase_probability(cfg.repeat.winback_rate, week.ad_persuasion, _at(good, idx),
-                                        _at(bad, idx), cfg.wom.purchase_effect, cfg.wom.negative_purchase_effect)
+        listen = self._trait("wom_response", idx)
+        chance = b.purchase_probability(cfg.repeat.winback_rate, week.ad_persuasion * self._trait("ad_response", idx),
+                                        _at(good, idx), _at(bad, idx), cfg.wom.purchase_effect * listen,
+                                        cfg.wom.negative_purchase_effect * listen)
         back = idx[rng.random(idx.size) < chance]
         p.stage[back] = Stage.REPEAT
         p.repeat_purchases[back] += 1
         tally.add(winbacks=self._count(back), repeat_purchases=self._count(back))
         return back, np.ones(back.size, dtype=np.int64)
 
+    def _tenure(self, idx: np.ndarray) -> np.ndarray:
+        """Weeks since the first purchase of the customers ``idx``."""
+        return (self.steps - self.people.first_purchase_step[idx]).astype(float)
+
+    def _basket(self, idx: np.ndarray) -> float | np.ndarray:
+        """Spend per purchase relative to the price: the segment's basket, grown with tenure and satisfaction."""
+        loy = self.cfg.loyalty
+        if loy.basket_growth == 0 and loy.basket_satisfaction == 0:
+            return self._trait("basket", idx)
+        return b.basket_size(self._trait("basket", idx), self._tenure(idx), self.people.satisfaction[idx],
+                             self.cfg.repeat.neutral_satisfaction, loy.basket_growth, loy.tenure_half_weeks,
+                             loy.basket_satisfaction)
+
     def _buy(self, idx: np.ndarray, n: np.ndarray, tally: WeekTally) -> None:
-        p, cfg, week, rng = self.people, self.cfg, self.week, self.rng
+        p, cfg, rng = self.people, self.cfg, self.rng
+        spend = n * cfg.purchase.price * self._basket(idx)
         p.purchases[idx] += n.astype(np.int32)
-        p.revenue[idx] += n * cfg.purchase.price
-        encounters = b.service_encounters(rng, n, cfg.service.need_probability)
+        p.revenue[idx] += spend
+        encounters = b.service_encounters(rng, n, self._trait("need_probability", idx))
         p.service_encounters[idx] += encounters.astype(np.int32)
-        tally.add(purchases=self._total(idx, n), service_encounters=self._total(idx, encounters))
-        quality = b.experienced_quality(cfg.purchase.product_quality, self._by_replication(week.service_quality, idx),
-                                        cfg.service.weight, encounters)
+        product, service = cfg.purchase.product_quality, self._get_service(idx, encounters, tally)
+        silos = cfg.silos
+        if silos.spread > 0:  # each department delivers its own way
+            product = b.delivered_quality(rng, np.full(idx.size, product), silos.spread)
+            service = b.delivered_quality(rng, np.broadcast_to(service, idx.shape), silos.spread)
+        quality = b.experienced_quality(product, service, cfg.service.weight, encounters)
+        penalty = (b.inconsistency_penalty(product, service, encounters, silos.inconsistency_weight)
+                   if silos.inconsistency_weight > 0 else 0.0)
         sat = cfg.satisfaction
-        score = b.experience_score(rng, quality, p.expectation[idx], sat.disconfirmation_weight, sat.noise_sd)
+        score = b.experience_score(rng, quality, p.expectation[idx], sat.disconfirmation_weight, sat.noise_sd,
+                                   penalty)
+        tally.add(purchases=self._total(idx, n), service_encounters=self._total(idx, encounters),
+                  revenue=self._sum(idx, spend), bad_experiences=self._count(idx[b.is_bad_experience(score)]))
+        if cfg.loyalty.enrolment > 0:
+            tally.add(member_revenue=self._sum(idx, spend * p.member[idx]))
         p.satisfaction[idx] = b.updated_satisfaction(p.satisfaction[idx], score, sat.memory)
         p.expectation[idx] = b.updated_expectation(p.expectation[idx], quality, sat.expectation_adaptation)
         said = b.voice(p.satisfaction[idx], True)  # only buyers' satisfaction, so voice, moved
         self.contacts.update(idx, p.voice[idx], said)
         p.voice[idx] = said
+
+    def _get_service(self, idx: np.ndarray, encounters: np.ndarray, tally: WeekTally) -> float | np.ndarray:
+        """Quality of the service the buyers ``idx`` get: their channel or the one they are pushed into; some
+        problems continue in the escalation channel."""
+        week, omni, rng = self.week, self.cfg.omnichannel, self.rng
+        if week.channels is None:
+            return self._by_replication(week.service_quality, idx)
+        preferred = self.people.channel[idx]
+        served = preferred
+        if self.forced_channel is not None:
+            pushed = (np.ones(idx.size, dtype=bool) if omni.forced_share >= 1
+                      else rng.random(idx.size) < omni.forced_share)
+            served = b.served_channel(preferred, self.forced_channel, pushed)
+        rep = self.replication_of[idx]
+        quality = b.routed_quality(week.channels.quality[rep, served], served, preferred, omni.forced_penalty)
+        self._count_channel(tally, rep, served, encounters)
+        if self.escalation_channel is not None:
+            escalated = rng.random(idx.size) < omni.escalation_share
+            quality = b.escalated_quality(quality, week.channels.quality[rep, self.escalation_channel], escalated,
+                                          omni.weakest_link)
+            self._count_channel(tally, rep[escalated], self.escalation_channel, encounters[escalated])
+        return quality
+
+    def _count_channel(self, tally: WeekTally, rep: np.ndarray, channel, encounters: np.ndarray) -> None:
+        k = len(self.cfg.channels)
+        cells = np.bincount(rep * k + channel, weights=encounters, minlength=self.replications * k)
+        tally.channel_encounters += cells.reshape(self.replications, k).astype(np.int64)

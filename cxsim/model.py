@@ -12,9 +12,10 @@ from cxsim.behaviour import Source, Stage, voice
 from cxsim.errors import UserError
 from cxsim.metrics import WeekState, WeekTally, week_rows, wom_table
 from cxsim.network import build_network, estimated_bytes
-from cxsim.response import WeekConditions, week_conditions
+from cxsim.response import Organisation, WeekConditions, initial_organisation, next_organisation, week_conditions
 from cxsim.memory import check_fits
 from cxsim.scenario import Scenario, ScenarioConfig
+from cxsim.segments import TraitTable, assign_channels, assign_segments, segment_traits
 
 TRACE_FIELDS = ("stage", "purchases", "service_encounters", "satisfaction", "expectation")
 
@@ -35,6 +36,9 @@ class Population:
     service_encounters: np.ndarray
     revenue: np.ndarray
     voice: np.ndarray               # Voice codes: what each says this week
+    segment: np.ndarray             # segment codes (0 without segments)
+    channel: np.ndarray             # preferred service channel codes (0 without channels)
+    member: np.ndarray              # loyalty-programme member (bool)
 
     @property
     def ever(self) -> np.ndarray:
@@ -63,24 +67,41 @@ def initial_population(cfg: ScenarioConfig, rng: np.random.Generator, replicatio
         stage[customers] = Stage.CUSTOMER
         source[customers] = Source.INITIAL
         stage[order[n_customers:n_customers + n_aware]] = Stage.AWARE
-    rep = cfg.repeat
     first = np.where(source == Source.INITIAL, 0, -1).astype(np.int32)
+    segment = assign_segments(cfg, rng, replications)
+    traits = TraitTable(segment_traits(cfg))
+    trait = lambda name: traits.of(name, segment)  # noqa: E731  (a float without segments)
     pop = Population(
         stage=stage,
         source=source,
-        rate=rng.gamma(rep.rate_shape, 1.0 / rep.rate_scale, total),
-        dropout=rng.beta(rep.dropout_a, rep.dropout_b, total),
-        satisfaction=np.full(total, cfg.satisfaction.initial),
-        expectation=np.full(total, cfg.satisfaction.expectation_prior),
+        rate=rng.gamma(trait("rate_shape"), 1.0 / trait("rate_scale"), total),
+        dropout=rng.beta(trait("dropout_a"), trait("dropout_b"), total),
+        satisfaction=np.full(total, trait("initial_satisfaction")) if traits.single
+        else trait("initial_satisfaction").copy(),
+        expectation=np.full(total, trait("expectation_prior")) if traits.single
+        else trait("expectation_prior").copy(),
         first_purchase_step=first,
         purchases=np.zeros(total, dtype=np.int32),
         repeat_purchases=np.zeros(total, dtype=np.int32),
         service_encounters=np.zeros(total, dtype=np.int32),
         revenue=np.zeros(total),
         voice=np.zeros(total, dtype=np.int8),
+        segment=segment,
+        channel=assign_channels(cfg, rng, segment),
+        member=np.zeros(total, dtype=bool),
     )
+    if cfg.loyalty.enrolment > 0:  # initial customers join the programme like new ones
+        pop.member = (source == Source.INITIAL) & (rng.random(total) < cfg.loyalty.enrolment)
     pop.voice = voice(pop.satisfaction, pop.ever)
     return pop
+
+
+def channel_codes(cfg: ScenarioConfig) -> tuple[int | None, int | None]:
+    """Codes of the channel contacts are pushed into and of the escalation channel (``None``: not used)."""
+    names, omni = list(cfg.channels), cfg.omnichannel
+    forced = names.index(omni.forced_channel) if omni.forced_channel and omni.forced_share > 0 else None
+    escalation = names.index(omni.escalation_channel) if omni.escalation_share > 0 else None
+    return forced, escalation
 
 
 class JourneyModel(mesa.Model):
@@ -106,16 +127,20 @@ class JourneyModel(mesa.Model):
         self.adjacency = build_network(self.cfg.network, n, self.rng, replications)
         self.talk = wom_table(self.cfg)
         self.replication_of = np.repeat(np.arange(replications, dtype=np.int32), n)
+        self.segment_traits = segment_traits(self.cfg)
+        self.traits = TraitTable(self.segment_traits)
         self.week: WeekConditions | None = None
         self._adstock = 0.0
         self._last_demand: float | np.ndarray = 0.0 if replications == 1 else np.zeros(replications)
+        self._last_channel_demand = np.zeros((replications, len(self.cfg.channels)))
+        self.organisation: Organisation = initial_organisation(self.cfg, replications)
         self.trace = np.asarray(list(trace), dtype=np.int64)
         if self.trace.size and (self.trace.min() < 0 or self.trace.max() >= n):
             raise UserError(f"trace: customer ids must lie in 0..{n - 1}")
         self.rows: list[dict[str, float]] = []
         self.journeys: list[dict[str, float]] = []
         self.setup(initial_population(self.cfg, self.rng, replications))
-        self._record(WeekTally.zeros(replications))
+        self._record(WeekTally.zeros(replications, len(self.cfg.channels)))
 
     # -- what an engine provides ----------------------------------------------
     def setup(self, population: Population) -> None:
@@ -133,17 +158,27 @@ class JourneyModel(mesa.Model):
     def week_state(self) -> WeekState:
         """The state counted every week (engines may gather it more cheaply than the population)."""
         p = self.population()
-        return WeekState(p.stage, p.satisfaction, p.voice)
+        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member)
+
+    def counted_state(self, stage: np.ndarray, satisfaction: np.ndarray, voice: np.ndarray,
+                      member: np.ndarray) -> WeekState:
+        """The weekly state, with loyalty members only when there is a programme."""
+        return WeekState(stage, satisfaction, voice, member=member if self.cfg.loyalty.enrolment > 0 else None,
+                         initial_varies=self.traits.varies("initial_satisfaction"))
 
     # -- the week ---------------------------------------------------------------
     def step(self) -> None:
-        """One week: set the market's conditions, let customers act, count."""
-        self.week = week_conditions(self.cfg, self.steps - 1, self._adstock, self._last_demand)
+        """One week: set the market's conditions, let customers act, count, and let the organisation learn."""
+        self.week = week_conditions(self.cfg, self.steps - 1, self._adstock, self._last_demand, self.organisation,
+                                    self._last_channel_demand)
         self._adstock = self.week.adstock
-        tally = WeekTally.zeros(self.replications)
+        tally = WeekTally.zeros(self.replications, len(self.cfg.channels))
         self.advance_customers(tally)
         demand = tally.service_encounters
         self._last_demand = float(demand[0]) if self.replications == 1 else demand.astype(float)
+        self._last_channel_demand = tally.channel_encounters.astype(float)
+        self.organisation = next_organisation(self.cfg, self.organisation, self.week, tally.bad_experiences,
+                                              tally.purchases)
         self._record(tally)
         if self.steps >= self.cfg.market.weeks:
             self.running = False

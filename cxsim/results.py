@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +96,21 @@ class Results:
             self._summary = out.reset_index()
         return self._summary.copy()
 
+    def by_segment(self) -> pd.DataFrame:
+        """KPIs of every segment in every replication (needs the customers: ``keep_customers=True``).
+
+        One row per replication and segment: people, customers, conversion, active,
+        repeat_share, purchases_per_customer, revenue, revenue_per_customer,
+        satisfaction, nps (``cxsim.segments.SEGMENT_KPIS``). A market without
+        segments is one segment, ``"all"``. ``cxsim.segments.segment_table`` gives
+        the mean and range over replications.
+        """
+        from cxsim.segments import segment_kpis
+
+        if self.customers.empty:
+            raise ValueError("by_segment needs the customers: run simulate(..., keep_customers=True)")
+        return segment_kpis(self.customers)
+
     def interval(self, kpi: str, level: float = 0.9) -> tuple[float, float, float]:
         """Mean of a KPI over replications and the central ``level`` range of its outcomes."""
         values = self.summary()[kpi].dropna().to_numpy()
@@ -118,12 +134,26 @@ def paired_difference(a: Results, b: Results, kpi: str, level: float = 0.9) -> t
     return mean, float(mean - half), float(mean + half)
 
 
-def customers_frame(replication: int, pop) -> pd.DataFrame:
-    """Final state of every customer as a table."""
+def customers_frame(replication: int, pop, segments: Sequence[str] = ("all",),
+                    channels: Sequence[str] = (), members: bool = False) -> pd.DataFrame:
+    """Final state of every customer as a table.
+
+    Args:
+        replication: the replication number.
+        pop: the customers' state (``cxsim.model.Population``).
+        segments: segment names by code: a ``segment`` column.
+        channels: channel names by code: a ``channel`` column (the preferred channel) when there are channels.
+        members: add a ``member`` column (loyalty programme).
+    """
     first = pd.array(pop.first_purchase_step, dtype="Int64")
     first[pop.first_purchase_step < 0] = pd.NA
     stage_names = np.array([s.name.lower() for s in Stage])
     source_names = np.array([s.name.lower() for s in Source])
+    extra = {"segment": pd.Categorical.from_codes(pop.segment.astype(np.int64), categories=list(segments))}
+    if channels:
+        extra["channel"] = pd.Categorical.from_codes(pop.channel.astype(np.int64), categories=list(channels))
+    if members:
+        extra["member"] = pop.member
     return pd.DataFrame({
         "replication": replication,
         "customer_id": np.arange(pop.stage.size),
@@ -135,4 +165,5 @@ def customers_frame(replication: int, pop) -> pd.DataFrame:
         "service_encounters": pop.service_encounters,
         "revenue": pop.revenue,
         "satisfaction": pop.satisfaction,
+        **extra,
     })

@@ -8,6 +8,7 @@ overrides of the base (nested tables or dotted keys, both accepted).
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -198,6 +199,186 @@ class Economics(_Section):
     fixed_weekly_cost: float = Field(0.0, ge=0, description="Other cost per week, counted in profit (currency).")
 
 
+# --- customer-experience mechanisms: each off (or neutral) by default ------------------------
+
+CHANNEL_NAME = r"^[a-z][a-z0-9_]{0,31}$"
+
+
+class Channel(_Section):
+    """One service channel (a touchpoint: phone, email, chat, in store ...), as a ``[channels.<name>]`` table."""
+
+    staff_share: float = Field(
+        1.0, ge=0, le=1, description="Share of the service staff budget working this channel (fraction; the channels' shares sum to 1)."
+    )
+    cost_per_encounter: float | None = Field(
+        None, gt=0, description="Staff cost of one encounter in this channel (currency); unset: service.cost_per_encounter."
+    )
+    quality: float | None = Field(
+        None, ge=0, le=1, description="Quality of an encounter at normal load, before training and waiting (0-1 scale); unset: service.quality."
+    )
+    response_hours: float = Field(
+        1.0, ge=0, le=2_000, description="Time to a first answer at normal load (hours); it grows in proportion to the load above capacity."
+    )
+    preference: float = Field(
+        1.0, ge=0, le=1, description="Share of customers who prefer this channel (fraction; the channels' preferences sum to 1)."
+    )
+
+
+class Omnichannel(_Section):
+    """How the service channels add up to one experience (used when ``[channels.<name>]`` tables exist)."""
+
+    patience_hours: float = Field(
+        24.0, gt=0, le=10_000, description="Wait at which waiting costs half of wait_weight (hours)."
+    )
+    wait_weight: float = Field(
+        0.5, ge=0, le=1, description="Share of an encounter's quality lost to an endless wait: quality x (1 - w wait / (wait + patience))."
+    )
+    forced_channel: str = Field(
+        "", description='Channel into which contacts are pushed whatever the customer prefers ("" = everyone uses the channel they prefer).'
+    )
+    forced_share: float = Field(
+        1.0, ge=0, le=1, description="Share of the contacts of customers who prefer another channel that are pushed into forced_channel."
+    )
+    forced_penalty: float = Field(
+        0.1, ge=0, le=1, description="Quality lost (0-1 scale) by an encounter in a channel the customer did not choose."
+    )
+    escalation_channel: str = Field(
+        "", description='Channel where unresolved contacts continue ("" = none), e.g. "phone": people pick up the phone when there is a problem.'
+    )
+    escalation_share: float = Field(
+        0.0, ge=0, le=1, description="Share of a customer-week's contacts that continue in escalation_channel (fraction)."
+    )
+    weakest_link: float = Field(
+        1.0, ge=0, le=1, description="Escalated contact's quality: 0 = mean of the two channels, 1 = the weaker of the two."
+    )
+
+
+class Segment(_Section):
+    """A named part of the market (a persona), as a ``[segments.<name>]`` table; unset keys take the scenario's value."""
+
+    share: float = Field(..., gt=0, le=1, description="Share of the market in this segment (fraction; the segments' shares sum to 1).")
+    description: str = Field("", description="Who these people are.")
+    base_rate: float | None = Field(None, ge=0, le=1, description="purchase.base_rate for this segment.")
+    ad_response: float = Field(1.0, ge=0, le=10, description="Multiplier on ad reach and ad persuasion (1 = as the market).")
+    wom_response: float = Field(1.0, ge=0, le=10, description="Multiplier on the effects of word-of-mouth heard (1 = as the market).")
+    rate_shape: float | None = Field(None, gt=0, le=100, description="repeat.rate_shape (BG/NBD r) for this segment.")
+    rate_scale: float | None = Field(None, gt=0, le=1e6, description="repeat.rate_scale (BG/NBD alpha) for this segment.")
+    dropout_a: float | None = Field(None, gt=0, le=1000, description="repeat.dropout_a for this segment.")
+    dropout_b: float | None = Field(None, gt=0, le=1000, description="repeat.dropout_b for this segment.")
+    rate_sensitivity: float | None = Field(None, ge=0, le=5, description="repeat.rate_sensitivity for this segment.")
+    dropout_sensitivity: float | None = Field(None, ge=0, le=5, description="repeat.dropout_sensitivity for this segment.")
+    need_probability: float | None = Field(None, ge=0, le=1, description="service.need_probability for this segment.")
+    expectation_prior: float | None = Field(None, ge=0, le=1, description="satisfaction.expectation_prior for this segment.")
+    initial_satisfaction: float | None = Field(None, ge=0, le=10, description="satisfaction.initial for this segment.")
+    basket: float = Field(1.0, gt=0, le=100, description="Spend per purchase relative to the price (1 = the price).")
+    channel_preference: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="Share of this segment preferring each channel, by channel name (sum 1); empty: the channels' preference."
+    )
+
+
+class Feedback(_Section):
+    """Closed feedback loop: bad experiences fed back to the organisation improve service over time."""
+
+    share: float = Field(
+        0.0, ge=0, le=1, description="Share of bad experiences (scored 0-6) captured, fed back and acted on (0 = no loop)."
+    )
+    cost_per_complaint: float = Field(20.0, ge=0, description="Cost of capturing, routing and acting on one (currency).")
+    lag_weeks: float = Field(
+        8.0, ge=0, le=520, description="Mean delay from feedback to a fix in place (weeks; a first-order delay, 0 = at once)."
+    )
+    effect: float = Field(
+        0.2, ge=0, le=100, description=(
+            "Learning from feedback: the service-quality gap shrinks by exp(-effect x the share of a week's "
+            "experiences fed back as bad), once the fix is in place."
+        ),
+    )
+
+
+class Employees(_Section):
+    """The service-profit chain: people investment -> engagement and turnover (lagged) -> service quality."""
+
+    enabled: bool = Field(False, description="Model the staff: engagement, turnover and new hires' learning curve.")
+    weekly_spend: float = Field(
+        0.0, ge=0, description="People investment per week beyond wages: pay, recognition, engagement, staff loyalty (currency). Training spend counts too."
+    )
+    initial_engagement: float = Field(0.35, ge=0, le=1, description="Share of staff engaged at week 0 (fraction).")
+    half_saturation: float = Field(
+        2_000.0, gt=0, description="People investment per week that closes half the gap between engagement and 1 (currency)."
+    )
+    lag_weeks: float = Field(12.0, ge=1, le=520, description="Mean delay of engagement behind its target (weeks).")
+    overload_strain: float = Field(
+        0.2, ge=0, le=5, description="Target engagement lost per unit of service load above capacity (burnout)."
+    )
+    annual_turnover: float = Field(0.3, ge=0, le=5, description="Staff leaving per year at the initial engagement (fraction of staff).")
+    turnover_sensitivity: float = Field(
+        3.0, ge=0, le=20, description="Turnover multiplier exp(-k (engagement - initial)): engaged staff stay."
+    )
+    ramp_weeks: float = Field(8.0, ge=1, le=520, description="Mean time a new hire needs to become proficient (weeks).")
+    novice_quality_gap: float = Field(
+        0.2, ge=0, le=1, description="Quality shortfall of a new hire's encounters (0-1 scale)."
+    )
+    replacement_cost_weeks: float = Field(
+        8.0, ge=0, le=520, description="Cost of replacing a leaver, in weeks of that person's pay (16-20% of annual pay is about 8-10 weeks)."
+    )
+    quality_effect: float = Field(
+        0.3, ge=0, le=2, description="Service quality (0-1 scale) gained per unit of engagement above its initial level."
+    )
+
+
+class Loyalty(_Section):
+    """Loyalty monetised: purchase rate and basket grow with tenure and satisfaction; an optional programme."""
+
+    rate_growth: float = Field(
+        0.0, ge=0, le=10, description="Rise in purchase rate of a long-standing customer: rate x (1 + g tenure / (tenure + half)) (fraction)."
+    )
+    basket_growth: float = Field(
+        0.0, ge=0, le=10, description="Rise in spend per purchase of a long-standing customer, same form as rate_growth (fraction)."
+    )
+    tenure_half_weeks: float = Field(
+        26.0, gt=0, le=1040, description="Tenure at which half of those rises is reached (weeks since the first purchase)."
+    )
+    basket_satisfaction: float = Field(
+        0.0, ge=0, le=1, description="Change in spend per purchase per satisfaction point above repeat.neutral_satisfaction (fraction)."
+    )
+    enrolment: float = Field(
+        0.0, ge=0, le=1, description="Loyalty programme: share of new customers who join (0 = no programme)."
+    )
+    member_rate_uplift: float = Field(0.1, ge=0, le=10, description="Rise in a member's purchase rate (fraction).")
+    member_dropout_reduction: float = Field(
+        0.2, ge=0, le=1, description="Fall in a member's dropout probability after a purchase (fraction)."
+    )
+    cost_per_member_week: float = Field(0.1, ge=0, description="Running cost per active member per week (currency).")
+    reward_share: float = Field(0.03, ge=0, le=1, description="Share of members' spend given back as rewards (fraction).")
+
+
+class Pressure(_Section):
+    """Short-term pressure: handle-time targets buy capacity at the cost of quality."""
+
+    handle_time_target: float = Field(
+        1.0, ge=0.2, le=1, description="Target handle time over the time an encounter needs (1 = no target; 0.5 = finish in half the time)."
+    )
+    quality_cost: float = Field(
+        0.5, ge=0, le=1, description="Share of quality lost per unit of handle time cut: quality x (1 - c (1 - target))."
+    )
+    recontact: float = Field(
+        0.5, ge=0, le=5, description="Extra contacts per encounter per unit of handle time cut: problems not solved come back."
+    )
+    strain: float = Field(
+        0.3, ge=0, le=5, description="Target staff engagement lost per unit of handle time cut (with employees.enabled)."
+    )
+
+
+class Silos(_Section):
+    """Silos: touchpoints run by departments that do not coordinate deliver inconsistent experiences."""
+
+    spread: float = Field(
+        0.0, ge=0, le=1, description="Spread (standard deviation) of the quality each touchpoint delivers to a customer (0-1 scale; 0 = integrated)."
+    )
+    inconsistency_weight: float = Field(
+        0.0, ge=0, le=10, description="Satisfaction points lost per point (0-10 scale) of gap between the product and the service met in a week."
+    )
+
+
 class Meta(_Section):
     """What the scenario is about."""
 
@@ -218,6 +399,18 @@ class ScenarioConfig(_Section):
     repeat: Repeat = Field(default_factory=Repeat)
     wom: WordOfMouth = Field(default_factory=WordOfMouth)
     economics: Economics = Field(default_factory=Economics)
+    channels: dict[str, Channel] = Field(
+        default_factory=dict, description="Service channels by name; none: one service pool."
+    )
+    omnichannel: Omnichannel = Field(default_factory=Omnichannel)
+    segments: dict[str, Segment] = Field(
+        default_factory=dict, description="Segments (personas) by name; none: one homogeneous market."
+    )
+    feedback: Feedback = Field(default_factory=Feedback)
+    employees: Employees = Field(default_factory=Employees)
+    loyalty: Loyalty = Field(default_factory=Loyalty)
+    pressure: Pressure = Field(default_factory=Pressure)
+    silos: Silos = Field(default_factory=Silos)
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -248,9 +441,64 @@ def _apply(tree: dict[str, Any], overrides: dict[str, Any], where: str) -> dict[
 
 def _validate(tree: dict[str, Any], where: str) -> ScenarioConfig:
     try:
-        return ScenarioConfig.model_validate(tree)
+        config = ScenarioConfig.model_validate(tree)
     except ValidationError as exc:
         raise ScenarioError.from_validation(where, exc) from None
+    problems = _cross_checks(config)
+    if problems:
+        raise ScenarioError(where, *problems[0], problems=problems)
+    return config
+
+
+MAX_CHANNELS, MAX_SEGMENTS = 16, 64
+SHARE_TOLERANCE = 1e-6
+
+
+def _sums_to_one(values: list[float]) -> bool:
+    return abs(sum(values) - 1.0) <= SHARE_TOLERANCE
+
+
+def _cross_checks(cfg: ScenarioConfig) -> list[tuple[str, str, str]]:
+    """Checks across fields: shares that must sum to 1, channel names that must exist."""
+    problems: list[tuple[str, str, str]] = []
+    channels, omni = cfg.channels, cfg.omnichannel
+    names = list(channels)
+    known = f"one of the channels ({', '.join(map(repr, names))})" if names else "no value ([channels] is empty)"
+    for name in names:
+        if not re.fullmatch(CHANNEL_NAME, name):
+            problems.append((f"channels.{name}", "a channel name of lowercase letters, digits and _ "
+                             "starting with a letter, at most 32 (e.g. in_store)", repr(name)))
+    if len(channels) > MAX_CHANNELS:
+        problems.append(("channels", f"at most {MAX_CHANNELS} channels", str(len(channels))))
+    if channels:
+        for key in ("staff_share", "preference"):
+            values = [getattr(c, key) for c in channels.values()]
+            if not _sums_to_one(values):
+                problems.append((f"channels.*.{key}", "shares over the channels that sum to 1",
+                                 f"{' + '.join(f'{v:g}' for v in values)} = {sum(values):g}"))
+    for key in ("forced_channel", "escalation_channel"):
+        value = getattr(omni, key)
+        if value and value not in channels:
+            problems.append((f"omnichannel.{key}", known, repr(value)))
+    if omni.escalation_share > 0 and not omni.escalation_channel:
+        problems.append(("omnichannel.escalation_channel", "a channel name when escalation_share > 0", '""'))
+    segments = cfg.segments
+    if len(segments) > MAX_SEGMENTS:
+        problems.append(("segments", f"at most {MAX_SEGMENTS} segments", str(len(segments))))
+    if segments and not _sums_to_one([s.share for s in segments.values()]):
+        shares = [s.share for s in segments.values()]
+        problems.append(("segments.*.share", "shares over the segments that sum to 1",
+                         f"{' + '.join(f'{v:g}' for v in shares)} = {sum(shares):g}"))
+    for name, seg in segments.items():
+        if not seg.channel_preference:
+            continue
+        unknown = [c for c in seg.channel_preference if c not in channels]
+        if unknown:
+            problems.append((f"segments.{name}.channel_preference", known, repr(unknown[0])))
+        elif not _sums_to_one(list(seg.channel_preference.values())):
+            problems.append((f"segments.{name}.channel_preference", "shares that sum to 1",
+                             f"{sum(seg.channel_preference.values()):g}"))
+    return problems
 
 
 class Scenario:
@@ -325,7 +573,7 @@ class Scenario:
     def __getitem__(self, dotted: str) -> Any:
         node: Any = self.config
         for part in dotted.split("."):
-            node = getattr(node, part)
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
         return node
 
     def __repr__(self) -> str:

@@ -45,12 +45,17 @@ def markdown_reference() -> str:
     ]
     for section, field in ScenarioConfig.model_fields.items():
         model: type[BaseModel] = field.annotation  # type: ignore[assignment]
-        lines += [f"## `[{section}]`", "", (model.__doc__ or "").strip(), "",
+        table, intro = section, (model.__doc__ or "").strip() if isinstance(model, type) else ""
+        if typing.get_origin(field.annotation) is dict:  # named tables such as [channels.<name>]
+            model = typing.get_args(field.annotation)[1]
+            table = f"{section}.<name>"
+            intro = f"{(model.__doc__ or '').strip()} {field.description or ''}".strip()
+        lines += [f"## `[{table}]`", "", intro, "",
                   "| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
         for key, f in model.model_fields.items():
-            default = f.default
-            shown = f'"{default}"' if isinstance(default, str) else default
-            lines.append(f"| `{section}.{key}` | {_type(f.annotation)} | `{shown}` | {_range(f.metadata)} "
+            default = "required" if f.is_required() else f.get_default(call_default_factory=True)
+            shown = f'"{default}"' if isinstance(default, str) and default != "required" else default
+            lines.append(f"| `{table}.{key}` | {_type(f.annotation)} | `{shown}` | {_range(f.metadata)} "
                          f"| {(f.description or '').replace('|', '\\|')} |")
         lines.append("")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from cxsim.errors import UserError
 from cxsim.model import JourneyModel
 from cxsim.results import Results, customers_frame
 from cxsim.scenario import Scenario
+from cxsim.segments import segment_names
 
 ENGINES = ("fast", "agents")
 BATCH_CUSTOMERS = 400_000  # the fast engine runs replications side by side up to this many customers
@@ -73,7 +74,9 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         series.append(ts)
         if keep_customers:
             pop = model.population()
-            people.extend(customers_frame(start + r, pop.replication(r, n)) for r in range(k))
+            names = segment_names(scenario.config), list(scenario.config.channels)
+            members = scenario.config.loyalty.enrolment > 0
+            people.extend(customers_frame(start + r, pop.replication(r, n), *names, members) for r in range(k))
         if model.journeys:
             journeys.append(pd.DataFrame(model.journeys).assign(replication=lambda d: d["replication"] + start))
         if progress:

@@ -34,14 +34,19 @@ CASES = _cases()
 
 
 def docking_misfit(a: cxsim.Results, b: cxsim.Results, steps=STEPS) -> dict[str, float]:
-    """|difference of means| / (4 SE of the difference) for every column and step; <= 1 passes."""
+    """|difference of means| / (4 SE of the difference) for every column and step; <= 1 passes.
+
+    The columns are the metrics of every scenario and the per-channel ones (load_phone, ...)
+    of scenarios with service channels.
+    """
     out = {}
+    extra = [c for c in a.timeseries.columns if c in b.timeseries.columns and c not in (*COLUMNS, "replication", "step")]
     for step in steps:
         xa = a.timeseries[a.timeseries["step"] == step]
         xb = b.timeseries[b.timeseries["step"] == step]
-        for col in COLUMNS:
+        for col in (*COLUMNS, *extra):
             va, vb = xa[col].to_numpy(float), xb[col].to_numpy(float)
-            va, vb = va[~np.isnan(va)], vb[~np.isnan(vb)]
+            va, vb = va[np.isfinite(va)], vb[np.isfinite(vb)]
             if va.size < 2 or vb.size < 2:
                 continue
             diff = abs(va.mean() - vb.mean())
