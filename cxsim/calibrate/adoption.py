@@ -182,15 +182,18 @@ def _fit_weekly(y: np.ndarray, weeks_per_period: float, start: np.ndarray, sourc
                             bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5_000})
     # polish without gradients: a line search can stop short on a flat, noisy optimum
     res = optimize.minimize(lambda z: nll(z * scale), res.x, method="Nelder-Mead", bounds=bounds,
-                            options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 20_000})
+                            options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 5_000, "maxfev": 5_000})
     if not res.success:
         raise FitError(source, what, f"the optimiser stopped: {res.message}")
     theta = res.x * scale
-    # every one of the m people adopted: m is the total, and p, q are fitted given it
-    exhausted = theta[2] - total <= 1e-6 * total
+    # fewer than half a person left to win: every one of the m people adopted, m is the total
+    exhausted = theta[2] - total < 0.5
+    if exhausted:
+        theta[2] = total
     free = 2 if exhausted else 3
-    cov = covariance(hessian(lambda v: nll(np.concatenate([v, theta[free:]])), theta[:free],
-                             np.maximum(np.abs(theta[:free]) * 1e-4, 1e-9)))
+    steps = np.maximum(np.abs(theta) * 1e-4, 1e-9)
+    steps[2] = min(steps[2], (theta[2] - total) / 2) if not exhausted else steps[2]  # stay above the total
+    cov = covariance(hessian(lambda v: nll(np.concatenate([v, theta[free:]])), theta[:free], steps[:free]))
     n, chance = trials_and_chance(theta)
     expected = n * chance
     active = expected >= 1
