@@ -130,8 +130,8 @@ if isinstance(base.config.advertising.weekly_spend, list):
     side.caption("This file schedules ad spend week by week; the ad budget shows its mean, "
                  "and a new value replaces the schedule with a constant weekly spend.")
 with side.expander("Assumptions (behaviour) and their published ranges"):
-    st.caption("How people respond to ads, service and each other. Hover ⓘ for what each means; "
-               "the published range is under each.")
+    st.caption("How people respond to ads, service and each other. The ? beside each says what it means; "
+               "the published range is under it.")
     for group, levers in planner.ASSUMPTIONS.items():
         st.markdown(f"**{group}**")
         for lever in levers:
