@@ -35,11 +35,11 @@
 # 1. build a small market with the **agents engine**, where every person is a
 #    Python object (a [Mesa](https://mesa.readthedocs.io) agent),
 # 2. step it week by week and watch the counts move,
-# 3. read `Customer.step()`: the whole journey in under a hundred lines,
+# 3. read `Customer.step()`: the whole journey, one method per stage,
 # 4. follow one customer's journey, and
 # 5. watch the funnel fill, and check the agents engine against the fast engine.
 #
-# Everything runs in a few seconds. Change any number and run again.
+# Everything runs in seconds. Change any number and run again.
 
 # %%
 import inspect
@@ -182,13 +182,20 @@ Code(inspect.getsource(Customer.notice_the_brand), language="python")
 # they buy a Poisson number of times at their own rate and may drop out after a
 # purchase (the BG/NBD process), both moved by satisfaction: a satisfied
 # customer buys more often and is less likely to leave.
+#
+# You will meet lines for mechanisms this lesson leaves switched off (their
+# scenario sections default to "off"): customer segments (`self.traits`), a
+# loyalty programme, service channels, departments that deliver unevenly
+# ("silos"). With them off, `self.traits` holds the scenario's own values and
+# the `if ... > 0` branches are skipped.
 
 # %%
 Code(inspect.getsource(Customer.buy_again_or_leave), language="python")
 
 # %% [markdown]
 # **Every purchase** may need service. The experience blends product quality
-# with this week's service quality (which falls when the staff are overloaded),
+# with the quality of the service received this week (which falls when the
+# staff are overloaded),
 # and is judged against the customer's expectation: the score is
 # `10 × (quality + w × (quality − expectation))`, plus noise
 # (expectation-disconfirmation). Satisfaction moves toward the score, the
