@@ -115,7 +115,9 @@ def week_rows(step: int, state: WeekState, tally: WeekTally, conditions: WeekCon
     if conditions is None:  # the state before the first week
         ad = service = fixed = people = 0.0
         load = quality = lift = turnover_cost = np.zeros(n_groups)
-        engagement = turnover = nan
+        emp = cfg.employees
+        engagement = np.full(n_groups, emp.initial_engagement) if emp.enabled else nan
+        turnover = np.full(n_groups, emp.annual_turnover / 52.0) if emp.enabled else nan
     else:
         ad = conditions.ad_spend
         service = conditions.staff_spend + conditions.training_spend

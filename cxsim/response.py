@@ -149,10 +149,10 @@ def steady_novice_share(turnover: float, ramp_weeks: float) -> float:
 
 
 def people_quality(quality: ArrayLike, engagement: ArrayLike, initial_engagement: float, quality_effect: float,
-                   novices: ArrayLike, initial_novices: float, novice_gap: float) -> ArrayLike:
-    """Quality moved by engagement and by the share of new hires, both against where they started."""
+                   novices: ArrayLike, novice_gap: float) -> ArrayLike:
+    """Quality of proficient staff moved by engagement (against where it started), less new hires' shortfall."""
     moved = np.add(quality, quality_effect * np.subtract(engagement, initial_engagement))
-    return np.clip(moved - novice_gap * np.subtract(novices, initial_novices), 0.0, 1.0)
+    return np.clip(moved - novice_gap * np.asarray(novices), 0.0, 1.0)
 
 
 def replacement_cost(turnover: ArrayLike, staff_spend: float, replacement_weeks: float) -> ArrayLike:
@@ -265,10 +265,8 @@ def _organisation_quality(cfg: ScenarioConfig, quality: ArrayLike, org: Organisa
     if cfg.employees.enabled and org is not None:
         emp = cfg.employees
         shape = (-1, *([1] * (np.ndim(quality) - 1)))
-        turnover0 = float(weekly_turnover(emp.annual_turnover, emp.initial_engagement, emp.initial_engagement, 0.0))
         quality = people_quality(quality, org.engagement.reshape(shape), emp.initial_engagement, emp.quality_effect,
-                                 org.novices.reshape(shape), steady_novice_share(turnover0, emp.ramp_weeks),
-                                 emp.novice_quality_gap)
+                                 org.novices.reshape(shape), emp.novice_quality_gap)
     target = cfg.pressure.handle_time_target
     if target < 1:
         quality = pressured_quality(quality, target, cfg.pressure.quality_cost)

@@ -315,7 +315,7 @@ class Employees(_Section):
     )
     ramp_weeks: float = Field(8.0, ge=1, le=520, description="Mean time a new hire needs to become proficient (weeks).")
     novice_quality_gap: float = Field(
-        0.2, ge=0, le=1, description="Quality shortfall of a new hire's encounters (0-1 scale)."
+        0.2, ge=0, le=1, description="Quality shortfall of a new hire's encounters (0-1 scale); service.quality is what proficient staff deliver."
     )
     replacement_cost_weeks: float = Field(
         8.0, ge=0, le=520, description="Cost of replacing a leaver, in weeks of that person's pay (16-20% of annual pay is about 8-10 weeks)."
