@@ -249,9 +249,9 @@ pd.DataFrame({
 # pushes active customers away (`wom.negative_churn_effect`).
 #
 # How much does it cost? We take the full baseline market (10,000 people, two
-# years) and switch the bad news off in three ways, each against the same
-# random numbers as the baseline (`compare` runs every scenario with the same
-# seed, so the replications are paired and the differences are sharp).
+# years) and switch the bad news off in three ways. `compare` runs every
+# scenario with the same seed, so replication `r` of each starts from the same
+# market as replication `r` of the baseline, and the differences are paired.
 
 # %%
 baseline = load_scenario(ROOT / "scenarios" / "baseline.toml")

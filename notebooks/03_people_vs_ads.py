@@ -75,8 +75,10 @@ pd.DataFrame([{
 # ## 2. The comparison
 #
 # `compare` runs every plan with the same seed. Replication `r` of every plan
-# starts from the same random stream (*common random numbers*), so the
-# differences between plans are not drowned in the noise of different draws.
+# starts from the same random stream (*common random numbers*): the same
+# market at week 0, with the same first customers, the same purchase habits
+# and the same social network. Differences between plans are then measured on
+# the same markets, paired by replication.
 #
 # In the table each cell is `mean [lo, hi]`, where `lo`-`hi` holds the central
 # 90% of the replications' outcomes, and below it `Δ` the mean difference
@@ -139,11 +141,14 @@ fig.update_layout(title="NPV of each replication (two years)", yaxis_title="NPV"
 fig
 
 # %% [markdown]
-# Replication `r` of every plan shares its random numbers, so a lucky year for
-# one plan tends to be a lucky year for the others. The paired difference
-# removes that shared luck; comparing the two plans as if they were independent
-# samples does not. How much that sharpens the comparison depends on how
-# strongly the plans' outcomes move together (their correlation):
+# Replication `r` of every plan starts from the same market, so a lucky start
+# for one plan is a lucky start for the others. The paired difference removes
+# that shared luck; comparing the two plans as if they were independent samples
+# does not. How much that sharpens the comparison depends on how strongly the
+# plans' outcomes move together (their correlation). The plans share their
+# random draws one for one only until they first differ (a customer who buys
+# under one plan and not under the other); after that the streams go their own
+# ways, so the correlation here is modest, and so is the gain:
 
 # %%
 ads_res, people_res = comparison.results[1], comparison.results[2]
