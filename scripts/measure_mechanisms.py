@@ -27,6 +27,10 @@ from cxsim.segments import segment_table  # noqa: E402
 
 FILES = ("channels", "segments", "feedback_loop", "service_profit_chain", "loyalty", "pressure", "silos")
 KPIS = ("customers", "revenue", "profit", "satisfaction", "nps")
+CONTRASTS = {  # more variants than the files hold: the mechanism switched off
+    "loyalty": {"growth switched off": {"loyalty.rate_growth": 0.0, "loyalty.basket_growth": 0.0,
+                                        "loyalty.basket_satisfaction": 0.0}},
+}
 
 
 def _fmt(x: float) -> str:
@@ -123,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         keep = name == "segments"
         print(f"{name} ...", file=sys.stderr, flush=True)
         base = cxsim.simulate(base_sc, args.replications, args.seed, keep_customers=keep)
-        others = {v: cxsim.simulate(base_sc.with_variant(v), args.replications, args.seed, keep_customers=keep)
-                  for v in base_sc.variants}
+        variants = {v: base_sc.with_variant(v) for v in base_sc.variants}
+        variants.update({label: base_sc.with_overrides(over) for label, over in CONTRASTS.get(name, {}).items()})
+        others = {v: cxsim.simulate(sc, args.replications, args.seed, keep_customers=keep) for v, sc in variants.items()}
         parts += [f"### {name}", "", kpi_table(base, others), "", *extras(name, base, others), ""]
     text = "\n".join(parts)
     print(text)
