@@ -54,7 +54,7 @@ from cxsim.sweep.pools import DaskPool, ProcessPool  # noqa: E402
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 FLAGSHIP = (ROOT / "scenarios" / "people_vs_ads.toml").as_posix()
-# Sweep files and results folders of this lesson go to a temporary folder, removed when the kernel stops.
+# Sweep files and results folders of this lesson go to a temporary folder, removed at the end.
 workspace = tempfile.TemporaryDirectory(prefix="cxsim-lesson4-")
 WORK = Path(workspace.name)
 print("working in", WORK)
@@ -323,3 +323,7 @@ except UserError as exc:
 # The folder belongs to the sweep that started it: mixing runs of markets of
 # 2,000 and 3,000 people in one folder would silently corrupt the results, so
 # cxsim refuses and names what changed. Use a new folder for a new sweep.
+
+# The lesson's sweep folders were temporary: remove them now (run the notebook
+# from the top to make them again).
+workspace.cleanup()
