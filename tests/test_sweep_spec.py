@@ -190,11 +190,11 @@ def test_a_bad_sweep_file_gives_no_traceback_from_the_command_line(tmp_path):
     (('kind = "grid"', 'kind = "sobol"\nsamples = 10'), "samples as a power of 2"),
     (("range = [0.1, 0.5]", "range = [0.5, 0.1]"), "low < high"),
     (("range = [0.1, 0.5]", "range = [0.1, 0.5]\nvalues = [1]"), "exactly one of values, range or distribution"),
-    (("range = [0.1, 0.5]", 'distribution = "normal"\nmean = 0.3'), "needs mean, sd"),
+    (("range = [0.1, 0.5]", 'distribution = "normal"\nmean = 0.3'), "mean and sd for distribution"),
     (('"market.weeks" = 20', '"market.weeks" = 20\n"wom.awareness_effect" = 0.2'), "either fixed or varied"),
     (('"more people"]', '"more people", "fewer people"]'), "sweep.variants: expected variants of"),
     (("range = [0.1, 0.5]", "range = [0.1, 7.5]"), "values that wom.awareness_effect accepts"),
-    (('"market.weeks" = 20', '"market.weeks" = -1'), "fixed: expected values the scenario accepts"),
+    (('"market.weeks" = 20', '"market.weeks" = -1'), "fixed.\"market.weeks\": expected a value greater than or equal to 1"),
     (("[outputs]", ""), None),
 ])
 def test_other_mistakes_name_the_field(tmp_path, edit, message):

@@ -52,7 +52,7 @@ class Sensitivity:
     def ranking(self, variant: str, kpi: str) -> pd.DataFrame:
         """The parameters of one KPI, most influential first."""
         rows = self.table[(self.table["variant"] == variant) & (self.table["kpi"] == kpi)]
-        return rows.sort_values(RANK_BY[self.method], ascending=False, key=lambda s: s.abs())
+        return rows.sort_values(RANK_BY[self.method], ascending=False)
 
 
 def point_means(results: pd.DataFrame, kpi: str, versus: tuple[str, str] | None = None) -> dict[str, pd.Series]:
@@ -173,9 +173,9 @@ def _chance(results: pd.DataFrame, kpi: str) -> list[dict]:
 def _fmt(value: float, conf: float | None = None) -> str:
     if pd.isna(value):
         return "-"
-    text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
     if conf is not None and not pd.isna(conf):
-        text += f" ± {conf:.2g}" if abs(conf) < 1000 else f" ± {conf:,.0f}"
+        text += f" ± {conf:,.0f}" if abs(conf) >= 100 else f" ± {conf:.2g}"
     return text
 
 

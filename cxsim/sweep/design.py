@@ -75,9 +75,9 @@ def to_values(p: Parameter, u: np.ndarray, morris_levels: int | None = None) -> 
     else:
         if morris_levels:
             u = (u * (morris_levels - 1) + 0.5) / morris_levels
-        q = np.clip(u, _EDGE, 1 - _EDGE)
+        q = np.clip(u, _EDGE, 1 - _EDGE)  # for the unbounded ones
         if p.distribution == "uniform":
-            x = p.low + q * (p.high - p.low)
+            x = p.low + u * (p.high - p.low)
         elif p.distribution == "normal":
             lo = -np.inf if p.low is None else (p.low - p.mean) / p.sd
             hi = np.inf if p.high is None else (p.high - p.mean) / p.sd
@@ -86,7 +86,7 @@ def to_values(p: Parameter, u: np.ndarray, morris_levels: int | None = None) -> 
             x = p.median * np.exp(p.sigma * stats.norm.ppf(q))
         else:
             width = p.high - p.low
-            x = stats.triang.ppf(q, (p.mode - p.low) / width, loc=p.low, scale=width)
+            x = stats.triang.ppf(u, (p.mode - p.low) / width, loc=p.low, scale=width)
     if p.integer:
         return [int(v) for v in np.rint(x)]
     return [float(v) for v in x]
@@ -122,7 +122,8 @@ def check_values(spec: SweepSpec, frame: pd.DataFrame) -> None:
                 try:
                     setattr(section, field, v)
                 except ValidationError as exc:
-                    why = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                    why = exc.errors()[0]["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+                    why = ("a value " + why) if why.startswith(("greater", "less")) else why
                     raise ScenarioError(spec.source, f"parameters.{quoted(name)}",
                                         f"values that {key} accepts ({why[0].lower() + why[1:]})",
                                         repr(v) if name == key else f"{name} = {value!r} gives {key} = {v!r}"

@@ -200,11 +200,13 @@ def discover(results: pd.DataFrame, spec: SweepSpec, kpi: str = "npv", versus: t
     found.rules = pd.DataFrame(rules).sort_values(["winner", "points"], ascending=[True, False], ignore_index=True)
     found.accuracy = correct / len(points)
     for who in (b, a):
+        sign = 1.0 if who == b else -1.0
         for _, r in found.rules[found.rules["winner"] == who].iterrows():
+            lo, hi = sorted((sign * r["lo"], sign * r["hi"]))
             found.sentences.append(
-                f"{who} wins where {r['condition']}: in {r['win_share']:.0%} of {r['points']} combinations, "
-                f"{kpi} {b} - {a} {_signed(r['mean'])} on average ({LEVEL:.0%} CI {_signed(r['lo'])} "
-                f"to {_signed(r['hi'])}).")
+                f"{who} wins where {r['condition']}: it is ahead in {r['win_share']:.0%} of those {r['points']} "
+                f"combinations, by {_number(sign * r['mean'])} {kpi} on average ({LEVEL:.0%} confidence interval "
+                f"{_number(lo)} to {_number(hi)}).")
     found.sentences.append(
         f"These {len(rules)} rules put {found.accuracy:.0%} of the combinations on the right side "
         f"(one verdict for all would get {found.baseline:.0%}).")

@@ -86,7 +86,7 @@ class DaskPool(Pool):
     result, error included, without running it again.
     """
 
-    def __init__(self, address: str, workers: int | None = None, timeout: float = 20.0) -> None:
+    def __init__(self, address: str, workers: int | None = None, timeout: float = 10.0) -> None:
         from distributed import Client, LocalCluster
 
         self._cluster = None
@@ -105,7 +105,12 @@ class DaskPool(Pool):
                             "expected an address like tcp://host:8786, or 'local'") from None
         threads = sum(self._client.nthreads().values())
         if not threads:
-            self._client.wait_for_workers(1, timeout=timeout)
+            try:
+                self._client.wait_for_workers(1, timeout=timeout)
+            except TimeoutError:
+                self.close()
+                raise UserError(f"--scheduler {address}: the scheduler has no workers (none joined within "
+                                f"{timeout:.0f} s); start some with `dask worker {address}`") from None
             threads = sum(self._client.nthreads().values())
         super().__init__(self._client.get_executor(pure=False), slots=threads)
         where = "a local Dask cluster" if self._cluster is not None else f"Dask at {address}"

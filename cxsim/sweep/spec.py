@@ -140,6 +140,16 @@ class Parameter(_Table):
     label: str | None = Field(None, description="Words for this parameter in tables and findings.")
     budget_split: BudgetSplit | None = Field(None, description="Make this parameter a share of a budget.")
 
+    @field_validator("range", mode="before")
+    @classmethod
+    def _pair(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        if not isinstance(value, list | tuple) or len(value) != 2 or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            raise ValueError("[low, high]: two numbers")
+        return value
+
     @model_validator(mode="after")
     def _one_kind(self) -> Parameter:
         given = [k for k in ("values", "range", "distribution") if getattr(self, k) is not None]
@@ -152,7 +162,7 @@ class Parameter(_Table):
             needed = DISTRIBUTIONS[self.distribution]
             missing = [k for k in needed if getattr(self, k) is None]
             if missing:
-                raise ValueError(f"distribution {self.distribution!r} needs {', '.join(needed)} "
+                raise ValueError(f"{' and '.join(needed)} for distribution {self.distribution!r} "
                                  f"(missing {', '.join(missing)})")
             if self.distribution == "uniform" and not self.low < self.high:
                 raise ValueError("uniform with low < high")
@@ -311,8 +321,10 @@ def _validation_error(source: str, exc: ValidationError) -> ScenarioError:
         elif err["type"] == "missing":
             expected, got = "a value (required)", ""
         else:
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = err["msg"].removeprefix("Value error, ").removeprefix("Input should be ").split(", unable to")[0]
             expected = msg[0].lower() + msg[1:] if msg else "a valid value"
+            if expected.startswith(("greater", "less")):
+                expected = "a value " + expected
             got = "" if isinstance(err.get("input"), dict) else repr(err.get("input"))
         problems.append((field, expected, got))
     return ScenarioError(source, *problems[0], problems=problems)
@@ -419,7 +431,8 @@ def _arms(file: SweepFile, source: str) -> dict[str, Scenario]:
     try:
         base = base.with_overrides(file.fixed)
     except ScenarioError as exc:
-        raise ScenarioError(source, "fixed", "values the scenario accepts", str(exc)) from None
+        field, expected, got = exc.problems[0]
+        raise ScenarioError(source, f"fixed.{quoted(field)}", expected, got) from None
     varied = file.keys_set_by()
     arms: dict[str, Scenario] = {}
     for name in file.sweep.variants or [BASE]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numba
 import pandas as pd
+import psutil
 
 from cxsim.scenario import Scenario
 from cxsim.simulate import simulate
@@ -74,22 +75,27 @@ def run(job: Job) -> Output:
     return Output(job.run_id, kpis, ts, time.perf_counter() - start, f"{socket.gethostname()}:{os.getpid()}")
 
 
-def _watch(sweep_pid: int, parent_pid: int) -> None:
-    """Exit when the sweep's process is gone (a killed parent must not leave workers behind)."""
-    while True:
+def _gone(sweep: psutil.Process) -> bool:
+    """Whether the sweep's process has ended (a zombie not yet reaped counts as ended)."""
+    try:
+        return sweep.status() == psutil.STATUS_ZOMBIE or not sweep.is_running()
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _watch(sweep_pid: int) -> None:
+    """Exit when the sweep's process is gone (a killed sweep must not leave workers behind)."""
+    try:
+        sweep = psutil.Process(sweep_pid)  # remembers its start time: a reused pid is not mistaken for it
+    except psutil.NoSuchProcess:
+        os._exit(1)
+    while not _gone(sweep):
         time.sleep(_WATCH_INTERVAL)
-        if os.getppid() != parent_pid:
-            os._exit(1)
-        try:
-            os.kill(sweep_pid, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except PermissionError:
-            pass
+    os._exit(1)
 
 
 def init_process(sweep_pid: int) -> None:
     """Initializer of a pool's worker process: one numba thread, and leave with the sweep."""
     numba.set_num_threads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sweep's to handle: it cancels, then stops us
-    threading.Thread(target=_watch, args=(sweep_pid, os.getppid()), daemon=True, name="cxsim-watch").start()
+    threading.Thread(target=_watch, args=(sweep_pid,), daemon=True, name="cxsim-watch").start()
