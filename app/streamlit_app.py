@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxsim import __version__, parse_scenario, planner, simulate
+from cxsim import __version__, mechanisms, parse_scenario, planner, simulate
 from cxsim.compare import Comparison, unique_labels
 from cxsim.errors import UserError
-from cxsim.figures import comparison_figures, frontier_figure, journey_figure
+from cxsim.figures import comparison_figures, frontier_figure, journey_figure, segment_figure
 from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.report import report_html
 from cxsim.results import Results
@@ -132,7 +132,12 @@ if isinstance(base.config.advertising.weekly_spend, list):
 with side.expander("Assumptions (behaviour) and their published ranges"):
     st.caption("How people respond to ads, service and each other. The ? beside each says what it means; "
                "the published range is under it.")
-    for group, levers in planner.ASSUMPTIONS.items():
+    st.markdown("**Customer-experience mechanisms** (off unless the file or these switch them on; "
+                "docs/mechanisms.md)")
+    for toggle in mechanisms.TOGGLES:
+        values[toggle.key] = st.toggle(toggle.label, value=bool(base[toggle.key]), key=f"{text_id}:{toggle.key}",
+                                       help=toggle.help)
+    for group, levers in {**planner.ASSUMPTIONS, **mechanisms.assumptions(base)}.items():
         st.markdown(f"**{group}**")
         for lever in levers:
             values[lever.key] = lever_input(st, lever, planner.lever_value(base, lever.key),
@@ -180,6 +185,9 @@ st.caption(f"**{edited.config.scenario.name}** ({markdown_safe(source)}): {edite
            "the same for every scenario (common random numbers). Cards: mean over runs, the range of 90% of "
            f"runs, and the difference from **{markdown_safe(labels[0])}** paired by seed with its 90% "
            "confidence interval.")
+if mechanisms.switched_on(edited):
+    st.caption("Customer-experience mechanisms on: " + markdown_safe(", ".join(mechanisms.switched_on(edited)))
+               + " (docs/mechanisms.md).")
 if variants:
     with st.expander("What each variant changes"):
         st.dataframe(planner.variant_changes(edited).query("variant in @variants"), hide_index=True)
@@ -201,6 +209,20 @@ figures = charts(text, source, tuple(variants), int(replications), int(seed), _c
 for tab, (name, fig) in zip(st.tabs(list(CHARTS.values())), figures.items(), strict=True):
     with tab:
         st.plotly_chart(fig, key=f"chart:{name}")
+
+# By segment and by service channel, for scenarios that have them.
+if any(s.config.segments for s in comparison.scenarios):
+    st.header("By segment")
+    st.caption("Each segment's results at the horizon, mean over runs.")
+    by_segment = mechanisms.segment_summary(comparison)
+    st.dataframe(by_segment.round(2), hide_index=True)
+    shown = st.selectbox("Chart", list(mechanisms.SEGMENT_COLUMNS.values())[1:], index=2, key="segment-chart")
+    st.plotly_chart(segment_figure(by_segment, shown), key="chart:segments")
+if any(s.config.channels for s in comparison.scenarios):
+    st.header("By service channel")
+    st.caption("Each channel from week 13 on, mean over weeks and runs: encounters, load (demand over capacity), "
+               "hours to an answer and the quality of an encounter.")
+    st.dataframe(mechanisms.channel_summary(comparison).round(2), hide_index=True)
 
 # The budget split.
 st.header("The best split: how much on service, how much on ads?")
