@@ -211,3 +211,14 @@ def frontier_figure(frontiers: Sequence, title: str = "") -> go.Figure:
                       legend_title_text="total budget")
     fig.update_xaxes(range=[-2, 102])
     return fig
+
+
+def segment_figure(summary: pd.DataFrame, column: str = "revenue per customer") -> go.Figure:
+    """One result per segment, scenarios side by side (from ``cxsim.mechanisms.segment_summary``)."""
+    fig = go.Figure()
+    for i, (label, rows) in enumerate(summary.groupby("scenario", sort=False)):
+        fig.add_trace(go.Bar(x=rows["segment"], y=rows[column], name=str(label),
+                             marker_color=PALETTE[i % len(PALETTE)]))
+    fig.update_layout(title=f"{column[0].upper()}{column[1:]} by segment", barmode="group",
+                      template="plotly_white", yaxis_title=column, legend_title_text="scenario")
+    return fig

@@ -564,8 +564,8 @@ class Scenario:
         return self.config.model_dump()
 
     def to_toml(self, include_variants: bool = True) -> str:
-        """Serialise as a scenario file (defaults written out)."""
-        data = self.to_dict()
+        """Serialise as a scenario file (defaults written out; keys left unset, such as a segment's, left out)."""
+        data = self.config.model_dump(exclude_none=True)
         if include_variants and self.variants:
             data["variants"] = copy.deepcopy(self.variants)
         return tomli_w.dumps(data)

@@ -266,3 +266,10 @@ def test_bad_mechanism_settings_exit_2_on_the_command_line(tmp_path):
     bad.write_text("[segments.a]\nshare = 0.5\n")
     proc = run_cli("validate", str(bad))
     assert proc.returncode == 2 and "segments.*.share" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_every_scenario_file_round_trips_through_toml():
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        sc = cxsim.load_scenario(path)
+        again = cxsim.parse_scenario(sc.to_toml(), "again.toml")
+        assert again.to_dict() == sc.to_dict() and again.variants == sc.variants, path.name
