@@ -26,9 +26,16 @@ def scenarios_from_files(paths: Sequence[str | Path]) -> list[Scenario]:
 
 
 def unique_labels(scenarios: Sequence[Scenario]) -> list[str]:
-    """Labels for a list of scenarios, made unique with the file name where names repeat."""
+    """Labels for a list of scenarios, made unique: the file name where names repeat, then a number."""
     names = [s.name for s in scenarios]
-    return [f"{s.name} ({Path(s.source).stem})" if names.count(s.name) > 1 else s.name for s in scenarios]
+    labels = [f"{s.name} ({Path(s.source).stem})" if names.count(s.name) > 1 else s.name for s in scenarios]
+    counts = {label: labels.count(label) for label in labels}
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        if counts[label] > 1:
+            seen[label] = seen.get(label, 0) + 1
+            labels[i] = f"{label} #{seen[label]}"
+    return labels
 
 
 @dataclass

@@ -517,11 +517,12 @@ class Scenario:
         self.variant = variant
         self.variants: dict[str, dict[str, Any]] = variants or {}
         self.config = _validate(raw, source)
+        self._renamed: str | None = None
 
     @property
     def name(self) -> str:
-        """Label of this scenario: the variant name, else the scenario's name."""
-        return self.variant or self.config.scenario.name
+        """Label of this scenario: a name given by override, else the variant name, else the scenario's name."""
+        return self._renamed or self.variant or self.config.scenario.name
 
     @property
     def population(self) -> int:
@@ -545,6 +546,7 @@ class Scenario:
         config = _validate(raw, where)
         out = Scenario.__new__(Scenario)
         out._raw, out.source, out.variant, out.variants, out.config = raw, self.source, self.variant, self.variants, config
+        out._renamed = flatten(overrides).get("scenario.name", self._renamed)
         return out
 
     def with_variant(self, variant: str) -> Scenario:

@@ -57,3 +57,14 @@ def test_validate_accepts_every_shipped_scenario():
 def test_schema_reference_in_docs_is_current():
     """docs/scenario-reference.md is generated from the schema: regenerate with `cxsim schema`."""
     assert (ROOT / "docs/scenario-reference.md").read_text() == markdown_reference() + "\n"
+
+
+def test_labels_stay_unique_and_renaming_a_variant_names_it():
+    import cxsim
+    from cxsim.compare import unique_labels
+
+    more_ads = cxsim.load_scenario(ROOT / "scenarios/people_vs_ads.toml", variant="more ads")
+    assert more_ads.with_overrides({"scenario.name": "loud"}).name == "loud"
+    assert more_ads.with_overrides({"purchase.price": 50.0}).name == "more ads"
+    labels = unique_labels([more_ads, more_ads, more_ads.with_overrides({"scenario.name": "loud"})])
+    assert len(set(labels)) == 3 and labels[2] == "loud"
