@@ -122,15 +122,15 @@ def run_sweep_command(args: argparse.Namespace) -> int:
 
 def _summary(spec, report) -> None:
     """What the sweep did, the failures, and the KPIs over the runs."""
-    from cxsim.sweep.store import load_results
+    from cxsim.sweep.store import kpi_summary
 
     s = spec.file.sweep
     points = report.total // max(1, len(spec.arms) * s.replications)
     print(f"sweep {spec.name!r}: {report.total} runs ({points} points x {len(spec.arms)} variant"
           f"{'s' if len(spec.arms) > 1 else ''} x {s.replications} replications) -> {report.out}")
     if report.ran or not report.done_before:
-        print(f"  {report.ran} run now in {_duration(report.elapsed)} on {report.pool or 'no workers'} "
-              f"({report.rate:.2f} runs/s); {report.done_before} were done before")
+        print(f"  {report.ran} run{'s' if report.ran != 1 else ''} done now in {_duration(report.elapsed)} on "
+              f"{report.pool or 'no workers'} ({report.rate:.2f} runs/s); {report.done_before} were done before")
     else:
         print("  every run was already done")
     if report.retried:
@@ -144,22 +144,18 @@ def _summary(spec, report) -> None:
             print(f"    {f['run_id']} ({f['variant']}, replication {f['replication']}, {f['overrides']}): {f['error']}")
         if len(report.failed) > 10:
             print(f"    ... and {len(report.failed) - 10} more (cxsim.sweep.failures({str(report.out)!r}))")
-    results = load_results(report.out)
-    if results.empty:
+    summary = kpi_summary(report.out)
+    if summary.empty:
         return
-    kpis = spec.file.outputs.kpis
-    table = results.groupby("variant", sort=False)[kpis].agg(["mean", "min", "max"])
-    print(f"\nKPIs over {len(results)} finished runs: mean [min, max]")
-    rows = {}
-    for variant in table.index:
-        rows[variant] = {k: f"{_num(table.loc[variant, (k, 'mean')])} [{_num(table.loc[variant, (k, 'min')])}, "
-                            f"{_num(table.loc[variant, (k, 'max')])}]" for k in kpis}
+    print(f"\nKPIs over {int(summary['runs'].sum())} finished runs: mean [min, max]")
+    table = {variant: {k: f"{_num(row[k + '_mean'])} [{_num(row[k + '_min'])}, {_num(row[k + '_max'])}]"
+                       for k in spec.file.outputs.kpis} for variant, row in summary.iterrows()}
     import pandas as pd
-    print(pd.DataFrame(rows).to_string())
+    print(pd.DataFrame(table).to_string())
 
 
-def _num(x: float) -> str:
-    if x != x:
+def _num(x: float | None) -> str:
+    if x is None or x != x:
         return "-"
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 

@@ -408,6 +408,22 @@ def load_timeseries(out: str | Path) -> pd.DataFrame:
     return series[["run_id", "point", "variant", "replication", "step", *metrics]]
 
 
+def kpi_summary(out: str | Path) -> pd.DataFrame:
+    """Mean, min and max of each KPI over finished runs, per variant (computed in the ledger)."""
+    conn = _open_results(out)
+    try:
+        meta = _meta(conn)
+        kpis = json.loads(meta["kpis"])
+        parts = ", ".join(f"AVG({_kpi(k)}), MIN({_kpi(k)}), MAX({_kpi(k)})" for k in kpis)
+        rows = conn.execute(f"SELECT arm, COUNT(*), {parts} FROM runs WHERE status = 'done' GROUP BY arm").fetchall()
+    finally:
+        conn.close()
+    order = json.loads(meta["arms"])
+    columns = ["variant", "runs", *(f"{k}_{s}" for k in kpis for s in ("mean", "min", "max"))]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.set_index("variant").reindex([a for a in order if a in set(frame["variant"])])
+
+
 def failures(out: str | Path) -> pd.DataFrame:
     """Runs that failed on their last allowed attempt: run id, variant, replication, attempts, error."""
     conn = _open_results(out)
