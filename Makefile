@@ -33,6 +33,7 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/bench_engines.py
+	$(PY) benchmarks/bench_sweep.py
 
 notebooks: setup  # --allow-root only when run as root (containers)
 	$(PY) -m jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
