@@ -128,8 +128,9 @@ def test_cards_and_charts_render(page):
         assert page.get_by_role("heading", name=label).count() >= 1
     assert customers_won(page).replace(",", "").isdigit()
     # plotly has drawn its SVG: the visible chart of the first tab and the journey have axes and traces
-    charts = page.locator(".js-plotly-plot")
-    assert charts.count() >= 6
+    # charts draw after the script finishes: wait for them (bounded) before counting
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=60_000)
+    assert page.locator(".js-plotly-plot").count() >= 6
     page.wait_for_selector(".js-plotly-plot .main-svg .scatterlayer .trace")
     assert page.locator(".js-plotly-plot .main-svg .xtick").count() > 0
     page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
@@ -152,7 +153,13 @@ def test_editing_a_lever_changes_a_kpi(page):
     wait_until_done(page)
     after = customers_won(page)
     assert int(after.replace(",", "")) < int(before.replace(",", ""))  # 500 a week on ads instead of 4,000
-    data = tomllib.loads(download(page, "Edited scenario (TOML)").decode())
+    # the download buttons are drawn after the cards: give the rerun a bounded time to reach them
+    deadline = time.monotonic() + 30
+    while True:
+        data = tomllib.loads(download(page, "Edited scenario (TOML)").decode())
+        if data["advertising"]["weekly_spend"] == 500.0 or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
     assert data["advertising"]["weekly_spend"] == 500.0
     csv = download(page, "KPI table (CSV)").decode()
     assert csv.splitlines()[0] == "scenario,kpi,mean,lo,hi,diff,diff_lo,diff_hi"
