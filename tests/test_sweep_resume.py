@@ -36,7 +36,7 @@ seed = 4
 
 [design]
 kind = "lhs"
-samples = 10
+samples = 14
 
 [parameters."wom.awareness_effect"]
 range = [0.1, 0.6]
@@ -59,7 +59,7 @@ def sweep(tmp_path_factory):
     spec = parse_sweep(SWEEP, str(path))
     report = run_sweep(spec, tmp / "reference", Pool(ThreadPoolExecutor(2), slots=2))
     results = load_results(tmp / "reference")
-    assert report.done == report.total == len(results) == 10 * 2 * 3
+    assert report.done == report.total == len(results) == 14 * 2 * 3
     return path, report.total, results, load_timeseries(tmp / "reference")
 
 
@@ -140,6 +140,7 @@ def test_kill_9_of_a_worker_loses_nothing(sweep, tmp_path):
                      .split(":")[1])
     assert victim in {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
     os.kill(victim, signal.SIGKILL)
+    assert _done(out) < total  # it died in the middle of the sweep
     assert proc.wait(timeout=300) == 0, _output(out)
     stdout, _ = _output(out)
     assert "failed" not in stdout
