@@ -51,7 +51,8 @@ class FastModel(JourneyModel):
 
     def _trait(self, name: str, idx: np.ndarray) -> float | np.ndarray:
         """A segment trait of the customers ``idx`` (a float without segments)."""
-        return self.traits.of(name, self.people.segment[idx])
+        traits = self.traits
+        return float(traits.values[name][0]) if traits.single else traits.values[name][self.people.segment[idx]]
 
     def population(self) -> Population:
         """The customers' state (the live arrays, not a copy)."""
@@ -99,9 +100,9 @@ class FastModel(JourneyModel):
         p.stage[idx[forget]] = Stage.UNAWARE
         p.source[idx[forget]] = Source.NONE
         idx = idx[~forget]
-        listen = self._trait("wom_response", idx)
-        chance = b.purchase_probability(self._trait("base_rate", idx), week.ad_persuasion * self._trait("ad_response", idx),
-                                        _at(good, idx), _at(bad, idx), cfg.wom.purchase_effect * listen,
+        listen, ads = self._trait("wom_response", idx), self._trait("ad_response", idx)
+        chance = b.purchase_probability(self._trait("base_rate", idx), week.ad_persuasion * ads, _at(good, idx),
+                                        _at(bad, idx), cfg.wom.purchase_effect * listen,
                                         cfg.wom.negative_purchase_effect * listen)
         return self._buy_first_time(idx[rng.random(idx.size) < chance], tally)
 

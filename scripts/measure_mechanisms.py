@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         base = cxsim.simulate(base_sc, args.replications, args.seed, keep_customers=keep)
         variants = {v: base_sc.with_variant(v) for v in base_sc.variants}
         variants.update({label: base_sc.with_overrides(over) for label, over in CONTRASTS.get(name, {}).items()})
-        others = {v: cxsim.simulate(sc, args.replications, args.seed, keep_customers=keep) for v, sc in variants.items()}
+        others = {v: cxsim.simulate(sc, args.replications, args.seed, keep_customers=keep)
+                  for v, sc in variants.items()}
         parts += [f"### {name}", "", kpi_table(base, others), "", *extras(name, base, others), ""]
     text = "\n".join(parts)
     print(text)
