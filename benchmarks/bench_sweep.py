@@ -150,7 +150,8 @@ def main() -> None:
         *(f"| {k} | {rate[k]:.2f} | {per_run[k]:.3f} |" for k in times),
         "",
         f"- scaling from 1 to 2 workers: {rate['2 workers'] / rate['1 worker']:.2f}x "
-        f"(Dask, 2 workers: {rate['Dask, 2 workers'] / rate['1 worker']:.2f}x)",
+        f"(Dask, 2 workers: {rate['Dask, 2 workers'] / rate['1 worker']:.2f}x); per repeat: "
+        + ", ".join(f"{a / b:.2f}x" for a, b in zip(times["1 worker"], times["2 workers"], strict=True)),
         f"- overhead per run of a 1-worker sweep against calling simulate directly: "
         f"{(per_run['1 worker'] / per_run['direct'] - 1) * 100:+.1f}% "
         f"({(per_run['1 worker'] - per_run['direct']) * 1000:+.1f} ms)",
