@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +190,9 @@ def test_a_bad_sweep_file_gives_no_traceback_from_the_command_line(tmp_path):
     (("range = [0.1, 0.5]", "range = [0.5, 0.1]"), "low < high"),
     (("range = [0.1, 0.5]", "range = [0.1, 0.5]\nvalues = [1]"), "exactly one of values, range or distribution"),
     (("range = [0.1, 0.5]", 'distribution = "normal"\nmean = 0.3'), "mean and sd for distribution"),
+    (("range = [0.1, 0.5]", 'distribution = "triangular"\nlow = 0.4\nmode = 0.3\nhigh = 0.2'),
+     "triangular with low <= mode <= high"),
+    (("range = [0.1, 0.5]", 'range = [0.1, 0.5]\nmedian = 0.3'), "no median here"),
     (('"market.weeks" = 20', '"market.weeks" = 20\n"wom.awareness_effect" = 0.2'), "either fixed or varied"),
     (('"more people"]', '"more people", "fewer people"]'), "sweep.variants: expected variants of"),
     (("range = [0.1, 0.5]", "range = [0.1, 7.5]"), "values that wom.awareness_effect accepts"),

@@ -19,7 +19,7 @@ TITLES = {
 }
 
 
-def _bars(fig: go.Figure, rows, col: int, labels: dict[str, str], show_legend: bool, method: str) -> None:
+def _bars(fig: go.Figure, rows, col: int, labels: dict[str, str], show_legend: bool) -> None:
     names = [labels.get(p, p) for p in rows["parameter"]]
     for i, key in enumerate(k for k in ("S1", "ST") if k in rows):
         conf = rows.get(f"{key}_conf")
@@ -51,7 +51,7 @@ def sensitivity_figure(result: Sensitivity, kpi: str, labels: dict[str, str] | N
         if result.method == "morris":
             _morris(fig, rows, col, labels)
         else:
-            _bars(fig, rows, col, labels, col == 1, result.method)
+            _bars(fig, rows, col, labels, col == 1)
     fig.update_layout(title=f"{kpi}: {TITLES[result.method]}", barmode="group", template="plotly_white",
                       height=max(320, 60 + 45 * table["parameter"].nunique()), legend={"orientation": "h"})
     return fig

@@ -166,7 +166,7 @@ class Parameter(_Table):
                                  f"(missing {', '.join(missing)})")
             if self.distribution == "uniform" and not self.low < self.high:
                 raise ValueError("uniform with low < high")
-            if self.distribution == "triangular" and not self.low <= self.mode <= self.high and self.low < self.high:
+            if self.distribution == "triangular" and not (self.low <= self.mode <= self.high and self.low < self.high):
                 raise ValueError("triangular with low <= mode <= high and low < high")
         extra = {"low", "high", "mean", "sd", "median", "sigma", "mode"} - set(
             DISTRIBUTIONS.get(self.distribution or "", ()))
@@ -174,7 +174,7 @@ class Parameter(_Table):
         if self.distribution == "normal":  # low/high truncate a normal
             stray = [k for k in stray if k not in ("low", "high")]
         if stray:
-            raise ValueError(f"no {', '.join(stray)} here ({'only with a distribution that uses it'})")
+            raise ValueError(f"no {', '.join(stray)} here (only with a distribution that uses it)")
         if self.values is not None and self.integer:
             raise ValueError("integer only with a range or a distribution")
         if self.budget_split is not None and self.values is not None and not all(
