@@ -284,7 +284,7 @@ class Feedback(_Section):
     )
     cost_per_complaint: float = Field(20.0, ge=0, description="Cost of capturing, routing and acting on one (currency).")
     lag_weeks: float = Field(
-        8.0, ge=0, le=520, description="Mean delay from feedback to a fix in place (weeks; a first-order delay, 0 = at once)."
+        8.0, ge=0, le=520, description="Mean delay from feedback to a fix in place (weeks; a first-order delay; below 1, fixes are in place the next week)."
     )
     effect: float = Field(
         0.2, ge=0, le=100, description=(
