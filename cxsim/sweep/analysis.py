@@ -207,5 +207,6 @@ def headline(result: Sensitivity, variant: str, kpi: str, labels: dict[str, str]
     text = f"{kpi} moves most with {top[0]}" + (f", then {top[1]}" if len(top) > 1 else "")
     c = result.chance[(result.chance["variant"] == variant) & (result.chance["kpi"] == kpi)]
     if not c.empty:
-        text += f"; {c['chance'].iloc[0]:.0%} of its spread over runs is chance"
+        share = c["chance"].iloc[0]
+        text += f"; {'under 1%' if share < 0.005 else f'{share:.0%}'} of its spread over runs is chance"
     return text + "."
