@@ -18,7 +18,7 @@ SWEEP_USAGE = """cxsim sweep FILE --out DIR [--workers N] [--scheduler ADDRESS|l
 SWEEP_EPILOG = """Re-running the same command on the same DIR resumes: finished runs are skipped.
 Examples:
   cxsim sweep scenarios/sweeps/budget_split.toml --out sweeps/split
-  cxsim sweep scenarios/sweeps/budget_split.toml --out sweeps/split --scheduler tcp://10.0.0.5:8786
+  cxsim sweep scenarios/sweeps/budget_split.toml --out sweeps/split --scheduler tcp://scheduler-host:8786
   cxsim sweep export sweeps/split split.csv
   cxsim sensitivity sweeps/split"""
 
