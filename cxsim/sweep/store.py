@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -141,8 +142,9 @@ class Store:
             if path.name.endswith(".tmp") or (path.suffix == ".parquet" and path.name not in used):
                 path.unlink()
                 continue
-            if path.name.startswith("part-"):
-                last = max(last, int(path.name[5:11]))
+            number = re.fullmatch(r"part-(\d+)\.parquet", path.name)
+            if number:
+                last = max(last, int(number[1]))
         return last + 1
 
     # -- reading the plan ----------------------------------------------------------
