@@ -73,10 +73,8 @@ class Comparison:
 
 def _summarised(scenario: Scenario, replications: int, seed: int, engine: str, keep_customers: bool) -> Results:
     """One scenario's results with the KPI summary computed (customers dropped unless kept)."""
-    res = simulate(scenario, replications=replications, seed=seed, engine=engine, keep_customers=True)
-    res.summary()  # needs the customers; cached
-    if not keep_customers:
-        res.customers = res.customers.iloc[0:0]
+    res = simulate(scenario, replications=replications, seed=seed, engine=engine, keep_customers=keep_customers)
+    res.summary()  # cached, so it travels back from a worker with the results
     return res
 
 

@@ -67,6 +67,8 @@ class Results:
         discount_rate: annual rate used for NPV and CLV.
         seed: the seed the replications were drawn from.
         engine: which engine ran.
+        repeat_shares: share of customers who bought again, by replication (kept even
+            when the customers are not).
     """
 
     timeseries: pd.DataFrame
@@ -76,6 +78,7 @@ class Results:
     discount_rate: float
     seed: int | None
     engine: str
+    repeat_shares: pd.Series | None = None
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -87,7 +90,9 @@ class Results:
         """One row per replication: the KPIs at the horizon."""
         if self._summary is None:
             out = kpis_from_timeseries(self.timeseries, self.discount_rate)
-            if not self.customers.empty:
+            if self.repeat_shares is not None:
+                out["repeat_share"] = self.repeat_shares
+            elif not self.customers.empty:
                 c = self.customers
                 won = c[c["first_purchase_step"].notna()]
                 out["repeat_share"] = won.groupby("replication")["repeat_purchases"].apply(lambda x: (x > 0).mean())
@@ -132,6 +137,12 @@ def paired_difference(a: Results, b: Results, kpi: str, level: float = 0.9) -> t
         return mean, float("nan"), float("nan")
     half = stats.t.ppf((1 + level) / 2, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size)
     return mean, float(mean - half), float(mean + half)
+
+
+def repeat_share(pop) -> float:
+    """Share of the customers ever won who bought again (NaN when nobody was won)."""
+    won = pop.first_purchase_step >= 0
+    return float((pop.repeat_purchases[won] > 0).mean()) if won.any() else float("nan")
 
 
 def customers_frame(replication: int, pop, segments: Sequence[str] = ("all",),

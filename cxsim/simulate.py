@@ -9,7 +9,7 @@ import pandas as pd
 
 from cxsim.errors import UserError
 from cxsim.model import JourneyModel
-from cxsim.results import Results, customers_frame
+from cxsim.results import Results, customers_frame, repeat_share
 from cxsim.scenario import Scenario
 from cxsim.segments import segment_names
 
@@ -64,7 +64,7 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
     model_class = engine_class(engine)
     n = scenario.population
     per_batch = 1 if engine == "agents" else max(1, min(replications, BATCH_CUSTOMERS // n))
-    series, people, journeys = [], [], []
+    series, people, journeys, shares = [], [], [], {}
     last = first_replication + replications
     for start in range(first_replication, last, per_batch):
         k = min(per_batch, last - start)
@@ -72,8 +72,9 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         ts = pd.DataFrame(model.rows)
         ts.insert(0, "replication", np.tile(np.arange(start, start + k), len(ts) // k))
         series.append(ts)
+        pop = model.population()
+        shares.update({start + r: repeat_share(pop.replication(r, n)) for r in range(k)})
         if keep_customers:
-            pop = model.population()
             names = segment_names(scenario.config), list(scenario.config.channels)
             members = scenario.config.loyalty.enrolment > 0
             people.extend(customers_frame(start + r, pop.replication(r, n), *names, members) for r in range(k))
@@ -90,4 +91,5 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         discount_rate=scenario.config.economics.discount_rate,
         seed=seed,
         engine=engine,
+        repeat_shares=pd.Series(shares, dtype=float).rename_axis("replication"),
     )
