@@ -3,7 +3,7 @@
 Run with ``.venv/bin/python benchmarks/bench_sweep.py``. The scenario is the
 baseline (10,000 people) over 52 weeks; a run is one replication with every KPI.
 
-- direct: ``simulate(scenario, 1, seed, first_replication=r, keep_customers=True).summary()``
+- direct: ``simulate(scenario, 1, seed, first_replication=r, keep_customers=False).summary()``
   called in a loop with one numba thread, in a fresh process that imports only cxsim
   (what a worker does, without the sweep; this process holds Dask clients, whose
   objects would slow its garbage collector);
@@ -100,7 +100,7 @@ def _loop(points: int, replications: int, seed: int) -> float:
     for spend in spends:
         scenario = base.with_overrides({"advertising.weekly_spend": spend})
         for r in range(replications):
-            simulate(scenario, 1, seed=seed, first_replication=r, keep_customers=True).summary()
+            simulate(scenario, 1, seed=seed, first_replication=r, keep_customers=False).summary()
     return time.perf_counter() - start
 
 

@@ -68,7 +68,7 @@ def run(job: Job) -> Output:
     start = time.perf_counter()
     scenario = _scenario(job)
     res = simulate(scenario, replications=1, seed=job.seed, engine=job.engine,
-                   first_replication=job.first_replication, keep_customers="repeat_share" in job.kpis)
+                   first_replication=job.first_replication, keep_customers=False)
     row = res.summary().iloc[0]
     kpis = {k: float(row[k]) for k in job.kpis}
     ts = res.timeseries[["step", *job.metrics]].reset_index(drop=True) if job.metrics else None
