@@ -8,6 +8,7 @@ with code 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import tomllib
@@ -203,38 +204,15 @@ def _optimize(args: argparse.Namespace) -> int:
     return run_command(args)
 
 
-# --- sweep and sensitivity (code in cxsim/sweep/commands.py) ------------------------
+# --- commands whose code lives in their own package --------------------------------
 
-def _add_sweep(p: argparse.ArgumentParser) -> None:
-    from cxsim.sweep.commands import add_sweep_arguments
-    add_sweep_arguments(p)
+def lazy(module: str, name: str) -> Callable:
+    """``module.name``, imported on first call so that ``cxsim --help`` stays quick."""
+    def call(*args):
+        return getattr(importlib.import_module(module), name)(*args)
 
-
-def _sweep(args: argparse.Namespace) -> int:
-    from cxsim.sweep.commands import run_sweep_command
-    return run_sweep_command(args)
-
-
-def _add_sensitivity(p: argparse.ArgumentParser) -> None:
-    from cxsim.sweep.commands import add_sensitivity_arguments
-    add_sensitivity_arguments(p)
-
-
-def _sensitivity(args: argparse.Namespace) -> int:
-    from cxsim.sweep.commands import run_sensitivity_command
-    return run_sensitivity_command(args)
-
-
-# --- calibrate (code in cxsim/calibrate/commands.py) --------------------------------
-
-def _add_calibrate(p: argparse.ArgumentParser) -> None:
-    from cxsim.calibrate.commands import add_calibrate_arguments
-    add_calibrate_arguments(p)
-
-
-def _calibrate(args: argparse.Namespace) -> int:
-    from cxsim.calibrate.commands import run_calibrate_command
-    return run_calibrate_command(args)
+    call.__name__ = name
+    return call
 
 
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
@@ -248,11 +226,13 @@ COMMANDS: list[Command] = [
     ("optimize", "find the best split of a weekly budget between service and ads (the frontier)",
      _add_optimize, _optimize),
     ("sweep", "run a batch sweep over parameter ranges (resumable; local processes or Dask), or export it",
-     _add_sweep, _sweep),
+     lazy("cxsim.sweep.commands", "add_sweep_arguments"), lazy("cxsim.sweep.commands", "run_sweep_command")),
     ("sensitivity", "sensitivity indices of a finished sweep, and where one variant beats another",
-     _add_sensitivity, _sensitivity),
+     lazy("cxsim.sweep.commands", "add_sensitivity_arguments"),
+     lazy("cxsim.sweep.commands", "run_sensitivity_command")),
     ("calibrate", "fit acquisition (Bass) or repeat purchase (BG/NBD) to your data and write a scenario",
-     _add_calibrate, _calibrate),
+     lazy("cxsim.calibrate.commands", "add_calibrate_arguments"),
+     lazy("cxsim.calibrate.commands", "run_calibrate_command")),
 ]
 
 
