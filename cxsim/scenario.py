@@ -597,16 +597,20 @@ def parse_scenario(text: str, source: str = "<text>", variant: str | None = None
     return base.with_variant(variant) if variant is not None else base
 
 
-def load_scenario(path: str | Path, variant: str | None = None) -> Scenario:
-    """Load and validate a scenario file, optionally one of its variants."""
+def read_toml_text(path: str | Path, what: str) -> str:
+    """The text of a TOML file, or a ScenarioError naming it (``what``: "scenario", "sweep")."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(str(path), "(file)", "an existing scenario file", "no such file") from None
+        raise ScenarioError(str(path), "(file)", f"an existing {what} file", "no such file") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), "(file)", "a readable UTF-8 TOML file", str(exc)) from None
-    return parse_scenario(text, str(path), variant)
+
+
+def load_scenario(path: str | Path, variant: str | None = None) -> Scenario:
+    """Load and validate a scenario file, optionally one of its variants."""
+    return parse_scenario(read_toml_text(path, "scenario"), str(path), variant)
 
 
 def default_scenario() -> Scenario:

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxsim.errors import ScenarioError
 from cxsim.metrics import COLUMNS
 from cxsim.results import KPIS
-from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario
+from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario, read_toml_text
 
 BASE = "base"  # the name of the scenario file's base in ``variants``
 Scalar = float | int | str | bool
@@ -467,11 +467,4 @@ def parse_sweep(text: str, source: str) -> SweepSpec:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Load and validate a sweep file and the scenario it names."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "(file)", "an existing sweep file", "no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), "(file)", "a readable UTF-8 TOML file", str(exc)) from None
-    return parse_sweep(text, str(path))
+    return parse_sweep(read_toml_text(path, "sweep"), str(path))
