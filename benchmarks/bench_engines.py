@@ -28,12 +28,15 @@ FLAGSHIP = ROOT / "scenarios" / "people_vs_ads.toml"
 
 
 def median_time(fn, repeats: int) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` calls (after one warm-up call)."""
-    fn()
+    """Median wall time of ``fn(seed)`` over ``repeats`` calls (after one warm-up call).
+
+    Each call gets its own seed, so nothing drawn in one (a network) is reused by the next.
+    """
+    fn(0)
     times = []
-    for _ in range(repeats):
+    for seed in range(1, repeats + 1):
         start = time.perf_counter()
-        fn()
+        fn(seed)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -42,10 +45,10 @@ def engine_ratio(repeats: int) -> dict[str, float]:
     """Fast vs agents on the flagship base at 10,000 customers, 52 weeks, 20 replications."""
     sc = cxsim.load_scenario(FLAGSHIP).with_overrides({"market.population": 10_000, "market.weeks": 52})
     steps = 10_000 * 52
-    fast = median_time(lambda: cxsim.simulate(sc, 20, seed=1, engine="fast", keep_customers=False), repeats)
+    fast = median_time(lambda seed: cxsim.simulate(sc, 20, seed=seed, engine="fast", keep_customers=False), repeats)
     agents_reps = 2  # the agents engine's cost is linear in replications: time 2 and scale to 20
-    agents = median_time(lambda: cxsim.simulate(sc, agents_reps, seed=1, engine="agents", keep_customers=False),
-                         max(1, repeats // 2)) * 20 / agents_reps
+    run_agents = lambda seed: cxsim.simulate(sc, agents_reps, seed=seed, engine="agents", keep_customers=False)  # noqa: E731
+    agents = median_time(run_agents, max(1, repeats // 2)) * 20 / agents_reps
     return {"fast_s": fast, "agents_s": agents, "ratio": agents / fast,
             "fast_rate": 20 * steps / fast, "agents_rate": 20 * steps / agents}
 
@@ -79,7 +82,8 @@ def one_market(n: int, repeats: int) -> dict[str, float]:
 def flagship_compare(repeats: int) -> float:
     """Simulation time of ``cxsim compare scenarios/people_vs_ads.toml`` at the file's defaults (all cores)."""
     scenarios = scenarios_from_files([FLAGSHIP])
-    return median_time(lambda: compare(scenarios, replications=20, seed=0, workers=os.cpu_count() or 1), repeats)
+    return median_time(lambda seed: compare(scenarios, replications=20, seed=seed, workers=os.cpu_count() or 1),
+                       repeats)
 
 
 def main() -> None:

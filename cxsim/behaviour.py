@@ -146,11 +146,14 @@ def repeat_week(rng: np.random.Generator, rate: ArrayLike, dropout: ArrayLike) -
             return 0, False
         until_dropout = int(rng.geometric(max(dropout, 1e-12)))  # purchases up to and including the dropout
         return min(wanted, until_dropout), until_dropout <= wanted
-    wanted = poisson_from_uniform(rng.random(np.shape(rate)), rate)
-    buyers = np.flatnonzero(wanted)
-    until_dropout = np.full(np.shape(rate), np.iinfo(np.int64).max)
-    until_dropout[buyers] = rng.geometric(np.maximum(dropout[buyers], 1e-12))
-    return np.minimum(wanted, until_dropout), until_dropout <= wanted
+    bought = poisson_from_uniform(rng.random(np.shape(rate)), rate)
+    buyers = np.flatnonzero(bought)
+    wanted = bought[buyers]
+    until_dropout = rng.geometric(np.maximum(dropout[buyers], 1e-12))
+    dropped = np.zeros(np.shape(rate), dtype=bool)
+    dropped[buyers] = until_dropout <= wanted
+    bought[buyers] = np.minimum(wanted, until_dropout)
+    return bought, dropped
 
 
 def churn_probability(heard_negative: ArrayLike, negative_churn_effect: float) -> ArrayLike:

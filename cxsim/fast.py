@@ -20,7 +20,7 @@ Purchases = tuple[np.ndarray, np.ndarray]  # who bought this week, and how many 
 
 
 def _at(values: np.ndarray | float, idx: np.ndarray) -> np.ndarray | float:
-    """Values for the customers in ``idx`` (a scalar is the same for everyone)."""
+    """The values of the customers ``idx`` picks (an index or a mask; a scalar is the same for everyone)."""
     return values[idx] if isinstance(values, np.ndarray) else values
 
 
@@ -64,31 +64,35 @@ class FastModel(JourneyModel):
         return self.counted_state(p.stage, p.satisfaction, p.voice, p.member)
 
     def advance_customers(self, tally: WeekTally) -> None:
-        """Move every stage's customers through one week; what they say next week changes as they buy."""
-        p, cfg = self.people, self.cfg
-        good, bad = self.contacts.heard(self.talk)
+        """Move every stage's customers through one week; what they say next week changes as they buy.
+
+        The WOM each stage's customers hear (``good``, ``bad``: one value per customer of the stage) is
+        what was said at the start of the week.
+        """
+        p = self.people
         unaware = np.flatnonzero(p.stage == Stage.UNAWARE)
         aware = np.flatnonzero(p.stage == Stage.AWARE)
         active = np.flatnonzero((p.stage == Stage.CUSTOMER) | (p.stage == Stage.REPEAT))
         lapsed = np.flatnonzero(p.stage == Stage.LAPSED)
+        # everyone hears what was said at the start of the week (voices change only once people have bought)
+        heard = [self.contacts.heard(self.talk, who) for who in (unaware, aware, active, lapsed)]
         # each person is in one stage, so makes at most one kind of purchase a week:
         # collect them and let every buyer pay and judge the experience in one pass
-        purchases = [self._notice_the_brand(unaware, good, tally),
-                     self._consider_buying(aware, good, bad, tally),
-                     self._buy_again_or_leave(active, bad, tally),
-                     self._consider_coming_back(lapsed, good, bad, tally)]
+        purchases = [self._notice_the_brand(unaware, heard[0][0], tally),
+                     self._consider_buying(aware, *heard[1], tally),
+                     self._buy_again_or_leave(active, heard[2][1], tally),
+                     self._consider_coming_back(lapsed, *heard[3], tally)]
         self._buy(np.concatenate([who for who, _ in purchases]), np.concatenate([n for _, n in purchases]), tally)
 
     def _notice_the_brand(self, idx: np.ndarray, good, tally: WeekTally) -> Purchases:
         p, week, cfg, rng = self.people, self.week, self.cfg, self.rng
-        g = _at(good, idx)
         reach = week.ad_reach * self._trait("ad_response", idx)
         wom = cfg.wom.awareness_effect * self._trait("wom_response", idx)
-        chance = b.awareness_probability(reach, g, wom)
+        chance = b.awareness_probability(reach, good, wom)
         hit = rng.random(idx.size) < chance
-        now, g, reach, wom = idx[hit], _at(g, hit), _at(reach, hit), _at(wom, hit)
+        now, good, reach, wom = idx[hit], _at(good, hit), _at(reach, hit), _at(wom, hit)
         p.stage[now] = Stage.AWARE
-        ads = rng.random(now.size) < b.credit_to_ads_probability(reach, g, wom)
+        ads = rng.random(now.size) < b.credit_to_ads_probability(reach, good, wom)
         p.source[now] = np.where(ads, Source.ADS, Source.WOM)
         p.expectation[now] = b.expectation_from_ads(self._trait("expectation_prior", now), week.ad_expectation_lift)
         buying = now[rng.random(now.size) < cfg.purchase.buy_on_awareness]
@@ -99,10 +103,11 @@ class FastModel(JourneyModel):
         forget = rng.random(idx.size) < cfg.purchase.awareness_decay
         p.stage[idx[forget]] = Stage.UNAWARE
         p.source[idx[forget]] = Source.NONE
-        idx = idx[~forget]
+        stay = ~forget
+        idx, good, bad = idx[stay], _at(good, stay), _at(bad, stay)
         listen, ads = self._trait("wom_response", idx), self._trait("ad_response", idx)
-        chance = b.purchase_probability(self._trait("base_rate", idx), week.ad_persuasion * ads, _at(good, idx),
-                                        _at(bad, idx), cfg.wom.purchase_effect * listen,
+        chance = b.purchase_probability(self._trait("base_rate", idx), week.ad_persuasion * ads, good,
+                                        bad, cfg.wom.purchase_effect * listen,
                                         cfg.wom.negative_purchase_effect * listen)
         return self._buy_first_time(idx[rng.random(idx.size) < chance], tally)
 
@@ -120,9 +125,10 @@ class FastModel(JourneyModel):
     def _buy_again_or_leave(self, idx: np.ndarray, bad, tally: WeekTally) -> Purchases:
         p, cfg, rng = self.people, self.cfg, self.rng
         churn_effect = cfg.wom.negative_churn_effect * self._trait("wom_response", idx)
-        pushed = rng.random(idx.size) < b.churn_probability(_at(bad, idx), churn_effect)
-        p.stage[idx[pushed]] = Stage.LAPSED
-        tally.add(churned=self._count(idx[pushed]))
+        pushed = rng.random(idx.size) < b.churn_probability(bad, churn_effect)
+        gone = idx[pushed]
+        p.stage[gone] = Stage.LAPSED
+        tally.add(churned=self._count(gone))
         idx = idx[~pushed]
         rep, loy, sat = cfg.repeat, cfg.loyalty, p.satisfaction[idx]
         rate = b.repeat_rate(p.rate[idx], sat, rep.neutral_satisfaction, self._trait("rate_sensitivity", idx))
@@ -148,7 +154,7 @@ class FastModel(JourneyModel):
         p, week, cfg, rng = self.people, self.week, self.cfg, self.rng
         listen = self._trait("wom_response", idx)
         chance = b.purchase_probability(cfg.repeat.winback_rate, week.ad_persuasion * self._trait("ad_response", idx),
-                                        _at(good, idx), _at(bad, idx), cfg.wom.purchase_effect * listen,
+                                        good, bad, cfg.wom.purchase_effect * listen,
                                         cfg.wom.negative_purchase_effect * listen)
         back = idx[rng.random(idx.size) < chance]
         p.stage[back] = Stage.REPEAT

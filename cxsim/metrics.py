@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from cxsim.behaviour import Stage, Voice, talk_table
@@ -84,20 +85,30 @@ def _per_group(values: np.ndarray, n_groups: int) -> np.ndarray:
     return values.reshape(n_groups, -1).sum(axis=1, dtype=float)
 
 
-def _by_replication(value: float | np.ndarray, n_groups: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=float), (n_groups,))
+@numba.njit(cache=True, nogil=True)
+def _stage_voice_counts(stage, voice, n_groups, n_stages, n_voices):  # pragma: no cover
+    """People by replication, stage and voice (replications are consecutive, equal blocks)."""
+    size = stage.size // n_groups
+    counts = np.zeros((n_groups, n_stages, n_voices), np.int64)
+    lanes = np.zeros((4, n_stages * n_voices), np.int64)  # four tallies summed at the end: neighbours in
+    for g in range(n_groups):                              # the arrays mostly add to the same cell
+        lanes[:] = 0
+        start = g * size
+        for i in range(size):
+            lanes[i & 3, stage[start + i] * n_voices + voice[start + i]] += 1
+        for c in range(n_stages * n_voices):
+            counts[g, c // n_voices, c % n_voices] = lanes[0, c] + lanes[1, c] + lanes[2, c] + lanes[3, c]
+    return counts
 
 
-def week_rows(step: int, state: WeekState, tally: WeekTally, conditions: WeekConditions | None,
-              cfg: ScenarioConfig, n_groups: int = 1) -> list[dict[str, float]]:
-    """Rows of the time series (one per replication) from the state and the week's events.
+def week_columns(step: int, state: WeekState, tally: WeekTally, conditions: WeekConditions | None,
+                 cfg: ScenarioConfig, n_groups: int = 1) -> dict[str, np.ndarray]:
+    """One week of the time series from the state and the week's events: each column, one value per replication.
 
     Args:
         n_groups: the number of replications sharing the arrays, as consecutive equal blocks.
     """
-    k, v = len(Stage), len(Voice)
-    codes = (state.stage * v + state.voice).reshape(n_groups, -1) + (np.arange(n_groups) * (k * v))[:, None]
-    both = np.bincount(codes.ravel(), minlength=n_groups * k * v).reshape(n_groups, k, v)
+    both = _stage_voice_counts(state.stage, state.voice, n_groups, len(Stage), len(Voice))
     counts, voices = both.sum(axis=2), both.sum(axis=1)
     n_ever = voices[:, 1:].sum(axis=1)  # everyone who has bought has a voice
     promoters, detractors = voices[:, Voice.PROMOTER], voices[:, Voice.DETRACTOR]
@@ -110,74 +121,75 @@ def week_rows(step: int, state: WeekState, tally: WeekTally, conditions: WeekCon
         sat_mean = np.where(n_ever > 0, sat_sum / n_ever, np.nan)
         nps = np.where(n_ever > 0, 100.0 * (promoters - detractors) / n_ever, np.nan)
     wom_pos, wom_neg = (voices @ wom_table(cfg)).T
-    margin = cfg.purchase.gross_margin
-    nan = np.full(n_groups, np.nan)
+    nan = np.nan
     if conditions is None:  # the state before the first week
         ad = service = fixed = people = 0.0
-        load = quality = lift = turnover_cost = np.zeros(n_groups)
+        load = quality = lift = turnover_cost = 0.0
         emp = cfg.employees
-        engagement = np.full(n_groups, emp.initial_engagement) if emp.enabled else nan
-        turnover = np.full(n_groups, emp.annual_turnover / 52.0) if emp.enabled else nan
+        engagement = emp.initial_engagement if emp.enabled else nan
+        turnover = emp.annual_turnover / 52.0 if emp.enabled else nan
     else:
         ad = conditions.ad_spend
         service = conditions.staff_spend + conditions.training_spend
-        load = _by_replication(conditions.load, n_groups)
-        quality = _by_replication(conditions.service_quality, n_groups)
+        load, quality = conditions.load, conditions.service_quality
         fixed = cfg.economics.fixed_weekly_cost
         people = conditions.people_spend
-        lift = _by_replication(conditions.feedback_lift, n_groups)
-        engagement = _by_replication(conditions.engagement, n_groups)
-        turnover = _by_replication(conditions.staff_turnover, n_groups)
-        turnover_cost = _by_replication(conditions.turnover_cost, n_groups)
+        lift, engagement = conditions.feedback_lift, conditions.engagement
+        turnover, turnover_cost = conditions.staff_turnover, conditions.turnover_cost
     feedback_cost = cfg.feedback.share * cfg.feedback.cost_per_complaint * tally.bad_experiences
     loy = cfg.loyalty
     if state.member is not None:
         active = (state.stage == Stage.CUSTOMER) | (state.stage == Stage.REPEAT)
-        members = _per_group(state.member & active, n_groups)
+        members = _per_group(state.member & active, n_groups).astype(np.int64)
     else:
-        members = np.zeros(n_groups)
+        members = np.zeros(n_groups, dtype=np.int64)
     loyalty_cost = members * loy.cost_per_member_week + loy.reward_share * tally.member_revenue
-    channels = _channel_values(cfg, tally, conditions, n_groups)
-    rows = []
-    for g in range(n_groups):
-        revenue = float(tally.revenue[g])
-        gross = revenue * margin
-        costs = float(feedback_cost[g] + turnover_cost[g] + loyalty_cost[g])
-        rows.append({
-            "step": step,
-            "unaware": int(counts[g, Stage.UNAWARE]),
-            "aware": int(counts[g, Stage.AWARE]),
-            "active": int(counts[g, Stage.CUSTOMER] + counts[g, Stage.REPEAT]),
-            "first_time": int(counts[g, Stage.CUSTOMER]),
-            "repeat_customers": int(counts[g, Stage.REPEAT]),
-            "lapsed": int(counts[g, Stage.LAPSED]),
-            "ever_customers": int(n_ever[g]),
-            **{name: int(getattr(tally, name)[g]) for name in COUNTED if name != "bad_experiences"},
-            "service_load": float(load[g]),
-            "service_quality": float(quality[g]),
-            "revenue": revenue,
-            "gross_margin": gross,
-            "ad_spend": ad,
-            "service_spend": service,
-            "profit": gross - ad - service - people - costs - fixed,
-            "satisfaction_mean": float(sat_mean[g]),
-            "promoters": int(promoters[g]),
-            "detractors": int(detractors[g]),
-            "nps": float(nps[g]),
-            "wom_positive": float(wom_pos[g]),
-            "wom_negative": float(wom_neg[g]),
-            "bad_experiences": int(tally.bad_experiences[g]),
-            "feedback_lift": float(lift[g]),
-            "feedback_cost": float(feedback_cost[g]),
-            "engagement": float(engagement[g]),
-            "staff_turnover": float(turnover[g]),
-            "people_spend": people,
-            "turnover_cost": float(turnover_cost[g]),
-            "members": int(members[g]),
-            "loyalty_cost": float(loyalty_cost[g]),
-            **{name: float(values[g]) for name, values in channels.items()},
-        })
-    return rows
+    gross = tally.revenue * cfg.purchase.gross_margin
+    costs = feedback_cost + turnover_cost + loyalty_cost
+    columns = {
+        "step": np.full(n_groups, step, dtype=np.int64),
+        "unaware": counts[:, Stage.UNAWARE],
+        "aware": counts[:, Stage.AWARE],
+        "active": counts[:, Stage.CUSTOMER] + counts[:, Stage.REPEAT],
+        "first_time": counts[:, Stage.CUSTOMER],
+        "repeat_customers": counts[:, Stage.REPEAT],
+        "lapsed": counts[:, Stage.LAPSED],
+        "ever_customers": n_ever,
+        **{name: getattr(tally, name) for name in COUNTED if name != "bad_experiences"},
+        "service_load": load,
+        "service_quality": quality,
+        "revenue": tally.revenue,
+        "gross_margin": gross,
+        "ad_spend": ad,
+        "service_spend": service,
+        "profit": gross - ad - service - people - costs - fixed,
+        "satisfaction_mean": sat_mean,
+        "promoters": promoters,
+        "detractors": detractors,
+        "nps": nps,
+        "wom_positive": wom_pos,
+        "wom_negative": wom_neg,
+        "bad_experiences": tally.bad_experiences,
+        "feedback_lift": lift,
+        "feedback_cost": feedback_cost,
+        "engagement": engagement,
+        "staff_turnover": turnover,
+        "people_spend": people,
+        "turnover_cost": turnover_cost,
+        "members": members,
+        "loyalty_cost": loyalty_cost,
+        **_channel_values(cfg, tally, conditions, n_groups),
+    }
+    return {name: _column(value, n_groups) for name, value in columns.items()}
+
+
+def _column(value: float | np.ndarray, n_groups: int) -> np.ndarray:
+    """A column of one week, one value per replication: counts as integers, everything else as floats."""
+    if isinstance(value, np.ndarray) and value.shape == (n_groups,) and value.dtype in (np.int64, np.float64):
+        return value
+    value = np.asarray(value)
+    dtype = np.int64 if value.dtype.kind in "iu" else np.float64
+    return np.array(np.broadcast_to(value, (n_groups,)), dtype=dtype)
 
 
 def _channel_values(cfg: ScenarioConfig, tally: WeekTally, conditions: WeekConditions | None,

@@ -7,11 +7,12 @@ from dataclasses import dataclass, fields
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from cxsim.behaviour import Source, Stage, voice
 from cxsim.errors import UserError
-from cxsim.metrics import WeekState, WeekTally, week_rows, wom_table
-from cxsim.network import build_network, estimated_bytes
+from cxsim.metrics import WeekState, WeekTally, week_columns, wom_table
+from cxsim.network import estimated_bytes, shared_network
 from cxsim.response import Organisation, WeekConditions, initial_organisation, next_organisation, week_conditions
 from cxsim.memory import check_fits
 from cxsim.scenario import Scenario, ScenarioConfig
@@ -124,7 +125,7 @@ class JourneyModel(mesa.Model):
         n = self.cfg.market.population
         check_fits(replications * estimated_bytes(n, self.cfg.network),
                    f"{replications} x {n:,} customers on a {self.cfg.network.kind} network")
-        self.adjacency = build_network(self.cfg.network, n, self.rng, replications)
+        self.adjacency = shared_network(self.cfg.network, n, self.rng, replications)
         self.talk = wom_table(self.cfg)
         self.replication_of = np.repeat(np.arange(replications, dtype=np.int32), n)
         self.segment_traits = segment_traits(self.cfg)
@@ -137,7 +138,7 @@ class JourneyModel(mesa.Model):
         self.trace = np.asarray(list(trace), dtype=np.int64)
         if self.trace.size and (self.trace.min() < 0 or self.trace.max() >= n):
             raise UserError(f"trace: customer ids must lie in 0..{n - 1}")
-        self.rows: list[dict[str, float]] = []
+        self._weeks: list[dict[str, np.ndarray]] = []  # each week's columns, one value per replication
         self.journeys: list[dict[str, float]] = []
         self.setup(initial_population(self.cfg, self.rng, replications))
         self._record(WeekTally.zeros(replications, len(self.cfg.channels)))
@@ -189,9 +190,18 @@ class JourneyModel(mesa.Model):
             self.step()
         return self
 
+    def timeseries(self) -> pd.DataFrame:
+        """The weeks counted so far: one row per week and replication (row 0 is the state before week 1)."""
+        return pd.DataFrame({name: np.concatenate([week[name] for week in self._weeks]) for name in self._weeks[0]})
+
+    @property
+    def rows(self) -> list[dict[str, float]]:
+        """The weeks counted so far as a list of rows (dicts), as ``timeseries()`` has them."""
+        return self.timeseries().to_dict("records")
+
     def _record(self, tally: WeekTally) -> None:
         s = self.week_state()
-        self.rows.extend(week_rows(self.steps, s, tally, self.week, self.cfg, self.replications))
+        self._weeks.append(week_columns(self.steps, s, tally, self.week, self.cfg, self.replications))
         if not self.trace.size:
             return
         pop, n = self.population(), self.cfg.market.population

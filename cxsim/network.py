@@ -13,17 +13,64 @@ import scipy.sparse as sp
 from cxsim.scenario import Network
 
 
+@numba.njit(cache=True, nogil=True)
+def _neighbour_lists(src, dst, n):  # pragma: no cover
+    """Everyone's contacts from the edge lists of markets of ``n`` people (one row of ``src``, ``dst`` each).
+
+    Returns degrees and the concatenated neighbour ids, row by row; market ``r``'s
+    people are numbered from ``r * n``. Ties are undirected; self-ties are dropped
+    and a pair drawn twice is one tie. Per market, two passes place each tie in its
+    row (a counting sort) and a third drops repeats.
+    """
+    markets, m = src.shape
+    degrees = np.zeros(markets * n, np.int64)
+    neighbours = np.empty(markets * 2 * m, np.int64)
+    start = np.zeros(n + 1, np.int64)
+    fill = np.empty(n, np.int64)
+    last_row = np.empty(n, np.int64)  # the row in which each person was last seen as a contact
+    kept = 0
+    for r in range(markets):
+        start[:] = 0
+        for e in range(m):
+            a, b = src[r, e], dst[r, e]
+            if a != b:
+                start[a + 1] += 1
+                start[b + 1] += 1
+        for i in range(n):
+            start[i + 1] += start[i]
+        fill[:] = start[:-1]
+        placed = neighbours[kept:kept + start[n]]  # this market's ties, compacted into place below
+        for e in range(m):
+            a, b = src[r, e], dst[r, e]
+            if a != b:
+                placed[fill[a]] = b
+                fill[a] += 1
+                placed[fill[b]] = a
+                fill[b] += 1
+        last_row[:] = -1
+        offset = r * n
+        for i in range(n):
+            for k in range(start[i], start[i + 1]):
+                j = placed[k]
+                if last_row[j] != i:
+                    last_row[j] = i
+                    neighbours[kept] = j + offset  # kept never passes k: writes stay behind reads
+                    kept += 1
+                    degrees[offset + i] += 1
+    return degrees, neighbours[:kept]
+
+
+def _csr(degrees: np.ndarray, neighbours: np.ndarray, n: int) -> sp.csr_array:
+    """A 0/1 adjacency from degrees and concatenated neighbour ids."""
+    indptr = np.zeros(n + 1, dtype=np.int64 if neighbours.size >= 2**31 else np.int32)
+    np.cumsum(degrees, out=indptr[1:])
+    indices = neighbours.astype(indptr.dtype)
+    return sp.csr_array((np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n, n))
+
+
 def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_array:
     """Undirected adjacency from edge lists, self-ties dropped, repeated ties kept once."""
-    keep = src != dst
-    src, dst = src[keep], dst[keep]
-    rows = np.concatenate([src, dst]).astype(np.int32)
-    cols = np.concatenate([dst, src]).astype(np.int32)
-    data = np.ones(rows.size, dtype=np.float32)
-    adjacency = sp.csr_array((data, (rows, cols)), shape=(n, n))
-    adjacency.sum_duplicates()
-    adjacency.data[:] = 1.0  # a pair drawn twice is still one tie
-    return adjacency
+    return _csr(*_neighbour_lists(src[None, :], dst[None, :], n), n)
 
 
 Edges = tuple[np.ndarray, np.ndarray]
@@ -80,10 +127,31 @@ def build_network(spec: Network, n: int, rng: np.random.Generator, replications:
     """
     if spec.kind == "complete":
         return None
-    parts = [network_edges(spec, n, rng) for _ in range(replications)]
-    src = np.concatenate([p[0] + r * n for r, p in enumerate(parts)])
-    dst = np.concatenate([p[1] + r * n for r, p in enumerate(parts)])
-    return _symmetric_csr(src, dst, n * replications)
+    parts = [network_edges(spec, n, rng) for _ in range(replications)]  # each market draws as many edges
+    src, dst = np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts])
+    return _csr(*_neighbour_lists(src, dst, n), n * replications)
+
+
+_last_built: tuple[tuple, sp.csr_array | None, dict] | None = None
+
+
+def shared_network(spec: Network, n: int, rng: np.random.Generator, replications: int = 1) -> sp.csr_array | None:
+    """``build_network``, reusing the last network when it would be drawn again.
+
+    Scenarios run with one seed draw the same network, so a comparison (or a
+    search over budget splits) builds it once per process. The generator is
+    left exactly where a fresh build would leave it, so results do not change.
+    The adjacency is shared: treat it as read-only.
+    """
+    global _last_built
+    key = (spec.model_dump_json(), n, replications, repr(rng.bit_generator.state))
+    if _last_built is not None and _last_built[0] == key:
+        rng.bit_generator.state = _last_built[2]
+        return _last_built[1]
+    _last_built = None  # let the old network go before building the next
+    adjacency = build_network(spec, n, rng, replications)
+    _last_built = (key, adjacency, rng.bit_generator.state)
+    return adjacency
 
 
 @numba.njit(cache=True, nogil=True)
@@ -104,18 +172,18 @@ def _move_contacts(indptr, indices, who, old, new, counts):  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True)
-def _mean_heard(counts, table, out_positive, out_negative):  # pragma: no cover
-    for i in range(counts.shape[0]):
-        degree = 0
-        pos = 0.0
-        neg = 0.0
-        for v in range(counts.shape[1]):
-            c = counts[i, v]
-            degree += c
-            pos += c * table[v, 0]
-            neg += c * table[v, 1]
-        out_positive[i] = pos / degree if degree else 0.0
-        out_negative[i] = neg / degree if degree else 0.0
+def _mean_heard(counts, table, who, out_positive, out_negative):  # pragma: no cover
+    for m in range(who.size):  # written out for the four voices: silent, passive, promoter, detractor
+        i = who[m]
+        c0, c1, c2, c3 = counts[i, 0], counts[i, 1], counts[i, 2], counts[i, 3]
+        degree = c0 + c1 + c2 + c3
+        if degree:
+            per_contact = 1.0 / degree
+            out_positive[m] = (c0 * table[0, 0] + c1 * table[1, 0] + c2 * table[2, 0] + c3 * table[3, 0]) * per_contact
+            out_negative[m] = (c0 * table[0, 1] + c1 * table[1, 1] + c2 * table[2, 1] + c3 * table[3, 1]) * per_contact
+        else:
+            out_positive[m] = 0.0
+            out_negative[m] = 0.0
 
 
 class ContactVoices:
@@ -135,6 +203,8 @@ class ContactVoices:
     """
 
     def __init__(self, adjacency: sp.csr_array | None, voice: np.ndarray, n_voices: int, n_groups: int = 1) -> None:
+        if n_voices != 4:
+            raise ValueError(f"ContactVoices counts the four voices, got {n_voices}")
         self.adjacency = adjacency
         self.n_groups = n_groups
         self.group_size = voice.size // n_groups
@@ -156,25 +226,28 @@ class ContactVoices:
             np.add.at(self.counts, (group, old), -1)
             np.add.at(self.counts, (group, new), 1)
         else:
-            _move_contacts(self.adjacency.indptr, self.adjacency.indices, who.astype(np.int64),
-                           old.astype(np.int64), new.astype(np.int64), self.counts)
+            _move_contacts(self.adjacency.indptr, self.adjacency.indices, who, old, new, self.counts)
 
-    def heard(self, table: np.ndarray) -> tuple[np.ndarray | float, np.ndarray | float]:
-        """Positive and negative WOM each person hears per contact this week.
+    def heard(self, table: np.ndarray, who: np.ndarray | None = None) -> tuple[np.ndarray | float, np.ndarray | float]:
+        """Positive and negative WOM heard per contact this week, by everyone or by the people ``who``.
 
         Args:
             table: WOM sent by each voice (rows: Voice; columns: positive, negative).
+            who: the people who listen (all when ``None``).
 
         Returns:
-            Two arrays (one value per person), or two floats for one complete-graph market.
+            Two arrays (one value per listener), or two floats for one complete-graph market.
         """
+        if who is None:
+            who = np.arange(self.n_groups * self.group_size)
         if self.adjacency is None:
             mean = self.counts @ table / self.group_size
             if self.n_groups == 1:
                 return float(mean[0, 0]), float(mean[0, 1])
-            return np.repeat(mean[:, 0], self.group_size), np.repeat(mean[:, 1], self.group_size)
-        out_positive, out_negative = np.empty(self.counts.shape[0]), np.empty(self.counts.shape[0])
-        _mean_heard(self.counts, table, out_positive, out_negative)
+            group = who // self.group_size
+            return mean[group, 0], mean[group, 1]
+        out_positive, out_negative = np.empty(who.size), np.empty(who.size)
+        _mean_heard(self.counts, table, who, out_positive, out_negative)
         return out_positive, out_negative
 
 

@@ -69,7 +69,7 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
     for start in range(first_replication, last, per_batch):
         k = min(per_batch, last - start)
         model = model_class(scenario, rng=replication_rng(seed, start), trace=trace, replications=k).run()
-        ts = pd.DataFrame(model.rows)
+        ts = model.timeseries()
         ts.insert(0, "replication", np.tile(np.arange(start, start + k), len(ts) // k))
         series.append(ts)
         pop = model.population()
