@@ -133,26 +133,39 @@ def poisson_from_uniform(u: ArrayLike, rate: ArrayLike) -> ArrayLike:
     return k
 
 
+def purchases_wanted(rng: np.random.Generator, rate: ArrayLike) -> ArrayLike:
+    """The purchases an active customer would make this week at their rate: Poisson(rate)."""
+    u = rng.random() if isinstance(rate, float) else rng.random(np.shape(rate))
+    return poisson_from_uniform(u, rate)
+
+
+def stop_at_dropout(rng: np.random.Generator, wanted: ArrayLike, dropout: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
+    """After each of the ``wanted`` (at least one) purchases, a chance ``dropout`` to drop out.
+
+    Returns the purchases made (up to and including the one after which the
+    customer drops out) and whether they dropped out.
+    """
+    if not isinstance(wanted, np.ndarray):
+        until_dropout = int(rng.geometric(max(dropout, 1e-12)))  # purchases up to and including the dropout
+        return min(wanted, until_dropout), until_dropout <= wanted
+    until_dropout = rng.geometric(np.maximum(dropout, 1e-12))
+    return np.minimum(wanted, until_dropout), until_dropout <= wanted
+
+
 def repeat_week(rng: np.random.Generator, rate: ArrayLike, dropout: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
     """One week of BG/NBD: Poisson purchases, a dropout chance after each.
 
     Returns the purchases made and whether the customer dropped out. Purchases
     stop at the one after which the customer drops out, so at whole weeks this
-    is exactly the continuous-time BG/NBD process.
+    is exactly the continuous-time BG/NBD process. Without a purchase there is
+    no chance to drop out.
     """
+    wanted = purchases_wanted(rng, rate)
     if isinstance(rate, float):
-        wanted = poisson_from_uniform(rng.random(), rate)
-        if wanted == 0:  # no purchase, no chance to drop out
-            return 0, False
-        until_dropout = int(rng.geometric(max(dropout, 1e-12)))  # purchases up to and including the dropout
-        return min(wanted, until_dropout), until_dropout <= wanted
-    bought = poisson_from_uniform(rng.random(np.shape(rate)), rate)
-    buyers = np.flatnonzero(bought)
-    wanted = bought[buyers]
-    until_dropout = rng.geometric(np.maximum(dropout[buyers], 1e-12))
-    dropped = np.zeros(np.shape(rate), dtype=bool)
-    dropped[buyers] = until_dropout <= wanted
-    bought[buyers] = np.minimum(wanted, until_dropout)
+        return stop_at_dropout(rng, wanted, dropout) if wanted > 0 else (0, False)
+    bought, dropped = wanted, np.zeros(np.shape(rate), dtype=bool)
+    buyers = np.flatnonzero(wanted)
+    bought[buyers], dropped[buyers] = stop_at_dropout(rng, wanted[buyers], dropout[buyers])
     return bought, dropped
 
 

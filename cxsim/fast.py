@@ -132,22 +132,24 @@ class FastModel(JourneyModel):
         idx = idx[~pushed]
         rep, loy, sat = cfg.repeat, cfg.loyalty, p.satisfaction[idx]
         rate = b.repeat_rate(p.rate[idx], sat, rep.neutral_satisfaction, self._trait("rate_sensitivity", idx))
-        dropout = b.dropout_probability(p.dropout[idx], sat, rep.neutral_satisfaction,
-                                        self._trait("dropout_sensitivity", idx))
         if loy.rate_growth > 0:
             rate = rate * b.tenure_lift(self._tenure(idx), loy.rate_growth, loy.tenure_half_weeks)
         if loy.enrolment > 0:
-            member = p.member[idx].astype(float)
-            rate = b.member_rate(rate, member, loy.member_rate_uplift)
-            dropout = b.member_dropout(dropout, member, loy.member_dropout_reduction)
-        bought, dropped = b.repeat_week(rng, rate, dropout)
-        buyers = bought > 0
-        who, n = idx[buyers], bought[buyers]
+            rate = b.member_rate(rate, p.member[idx].astype(float), loy.member_rate_uplift)
+        # one week of BG/NBD (b.repeat_week), with dropout chances worked out for buyers only
+        wanted = b.purchases_wanted(rng, rate)
+        buying = np.flatnonzero(wanted)
+        who, sat = idx[buying], sat[buying]
+        dropout = b.dropout_probability(p.dropout[who], sat, rep.neutral_satisfaction,
+                                        self._trait("dropout_sensitivity", who))
+        if loy.enrolment > 0:
+            dropout = b.member_dropout(dropout, p.member[who].astype(float), loy.member_dropout_reduction)
+        n, dropped = b.stop_at_dropout(rng, wanted[buying], dropout)
         p.stage[who] = Stage.REPEAT
         p.repeat_purchases[who] += n.astype(np.int32)
         tally.add(repeat_purchases=self._total(who, n))
-        p.stage[idx[dropped]] = Stage.LAPSED
-        tally.add(churned=self._count(idx[dropped]))
+        p.stage[who[dropped]] = Stage.LAPSED
+        tally.add(churned=self._count(who[dropped]))
         return who, n
 
     def _consider_coming_back(self, idx: np.ndarray, good, bad, tally: WeekTally) -> Purchases:

@@ -194,11 +194,6 @@ class JourneyModel(mesa.Model):
         """The weeks counted so far: one row per week and replication (row 0 is the state before week 1)."""
         return pd.DataFrame({name: np.concatenate([week[name] for week in self._weeks]) for name in self._weeks[0]})
 
-    @property
-    def rows(self) -> list[dict[str, float]]:
-        """The weeks counted so far as a list of rows (dicts), as ``timeseries()`` has them."""
-        return self.timeseries().to_dict("records")
-
     def _record(self, tally: WeekTally) -> None:
         s = self.week_state()
         self._weeks.append(week_columns(self.steps, s, tally, self.week, self.cfg, self.replications))

@@ -212,7 +212,8 @@ class ContactVoices:
             codes = voice.reshape(n_groups, -1) + (np.arange(n_groups) * n_voices)[:, None]
             self.counts = np.bincount(codes.ravel(), minlength=n_groups * n_voices).reshape(n_groups, n_voices)
         else:
-            self.counts = np.zeros((voice.size, n_voices), dtype=np.int32)
+            most = int(np.diff(adjacency.indptr).max(initial=0))  # the most contacts anyone has
+            self.counts = np.zeros((voice.size, n_voices), dtype=np.int16 if most < 2**15 else np.int32)
             _count_contacts(adjacency.indptr, adjacency.indices, voice, self.counts)
 
     def update(self, who: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:

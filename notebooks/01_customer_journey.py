@@ -131,7 +131,7 @@ pd.DataFrame([
 # `model.step()` lives one week. First the market's conditions are set (ad
 # pressure after adstock and saturation, service quality at last week's load),
 # then every customer acts, in random order, then the week is counted into
-# `model.rows`. Row 0 is the state before the first week.
+# `model.timeseries()`. Row 0 is the state before the first week.
 
 # %%
 model.step()
@@ -139,8 +139,8 @@ week = model.week
 print(f"week {model.steps}: ad reach {week.ad_reach:.3f} (weekly chance an unaware person notices the brand), "
       f"persuasion {week.ad_persuasion:.3f}, service quality {week.service_quality:.2f}, "
       f"staff load {week.load:.2f}")
-pd.DataFrame(model.rows)[["step", "unaware", "aware", "first_time", "repeat_customers", "lapsed",
-                          "new_customers", "purchases"]]
+model.timeseries()[["step", "unaware", "aware", "first_time", "repeat_customers", "lapsed",
+                    "new_customers", "purchases"]]
 
 # %% [markdown]
 # Now the rest of the year. We print the stages every four weeks.
@@ -150,7 +150,7 @@ STAGES = ["unaware", "aware", "first_time", "repeat_customers", "lapsed"]
 while model.running:
     model.step()
     if model.steps % 4 == 0:
-        row = model.rows[-1]
+        row = model.timeseries()[STAGES].iloc[-1]
         print(f"week {model.steps:2d}  " + "  ".join(f"{s} {row[s]:5d}" for s in STAGES))
 
 # %% [markdown]
@@ -256,7 +256,7 @@ print(f"customer {chosen}: stage {person.stage.name.lower()}, won by {person.sou
 # %%
 by_hand = CustomerModel(scenario, rng=replication_rng(SEED, 0)).run()
 one = simulate(scenario, replications=1, seed=SEED, engine="agents")
-same = pd.DataFrame(by_hand.rows).equals(one.timeseries.drop(columns="replication"))
+same = by_hand.timeseries().equals(one.timeseries.drop(columns="replication"))
 print("simulate(...) reproduces the hand-stepped model:", same)
 assert same
 
@@ -299,7 +299,7 @@ summary.round(2)
 # 2. **Who won whom?** Using `model.customers` (the agents of the year you
 #    stepped), count the customers won by ads and by word-of-mouth (their
 #    `source`, excluding the initial customers) and check your counts against
-#    the weekly `new_from_ads` and `new_from_wom` columns of `model.rows`.
+#    the weekly `new_from_ads` and `new_from_wom` columns of `model.timeseries()`.
 # 3. **Overpromising.** With `behaviour.experience_score` (no noise), compute
 #    the score of a purchase without service (quality 0.78) for a customer who
 #    expected 0.70, and for one whose expectation ads raised by 0.10. Which NPS
@@ -325,7 +325,7 @@ funnel_figure([fast, starved_results], ["baseline staff", "starved staff"])
 # %% jupyter={"source_hidden": true}
 # Exercise 2: who won whom.
 won = Counter(c.source for c in model.customers if c.first_purchase_step > 0)
-rows = pd.DataFrame(model.rows)
+rows = model.timeseries()
 print(f"won by ads: {won[Source.ADS]} agents, {rows['new_from_ads'].sum()} in the rows")
 print(f"won by WOM: {won[Source.WOM]} agents, {rows['new_from_wom'].sum()} in the rows")
 assert won[Source.ADS] == rows["new_from_ads"].sum() and won[Source.WOM] == rows["new_from_wom"].sum()

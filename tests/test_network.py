@@ -72,3 +72,18 @@ def test_contact_voices_stay_exact_under_updates(kind):
         market_mean = talk.reshape(groups, -1, 2).mean(axis=1)
         np.testing.assert_allclose(pos, np.repeat(market_mean[:, 0], n // groups))
         np.testing.assert_allclose(neg, np.repeat(market_mean[:, 1], n // groups))
+
+
+def test_a_network_drawn_again_is_shared_and_leaves_the_generator_as_a_fresh_build():
+    from cxsim.network import shared_network
+
+    spec = Network(kind="small_world", mean_degree=6)
+    first_rng, second_rng, fresh_rng = (np.random.default_rng(9) for _ in range(3))
+    first = shared_network(spec, 2000, first_rng, replications=2)
+    second = shared_network(spec, 2000, second_rng, replications=2)
+    fresh = build_network(spec, 2000, fresh_rng, replications=2)
+    assert second is first  # built once
+    assert (second != fresh).nnz == 0
+    assert second_rng.random() == fresh_rng.random()  # the stream goes on as after a build
+    other = shared_network(spec, 2000, np.random.default_rng(10), replications=2)
+    assert other is not first and (other != first).nnz > 0  # another seed, another network
