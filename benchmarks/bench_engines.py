@@ -27,30 +27,46 @@ from cxsim.compare import compare, scenarios_from_files  # noqa: E402
 FLAGSHIP = ROOT / "scenarios" / "people_vs_ads.toml"
 
 
+def wall_time(fn, *args) -> float:
+    """Wall time of one call ``fn(*args)``."""
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
 def median_time(fn, repeats: int) -> float:
     """Median wall time of ``fn(seed)`` over ``repeats`` calls (after one warm-up call).
 
     Each call gets its own seed, so nothing drawn in one (a network) is reused by the next.
     """
     fn(0)
-    times = []
-    for seed in range(1, repeats + 1):
-        start = time.perf_counter()
-        fn(seed)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(wall_time(fn, seed) for seed in range(1, repeats + 1))
 
 
 def engine_ratio(repeats: int) -> dict[str, float]:
-    """Fast vs agents on the flagship base at 10,000 customers, 52 weeks, 20 replications."""
+    """Fast vs agents on the flagship base at 10,000 customers, 52 weeks, 20 replications.
+
+    The two engines are timed in turns (fast, agents, fast, ...), each repeat on a new
+    seed, so both medians come from the same stretch of time on a shared machine.
+    """
     sc = cxsim.load_scenario(FLAGSHIP).with_overrides({"market.population": 10_000, "market.weeks": 52})
     steps = 10_000 * 52
-    fast = median_time(lambda seed: cxsim.simulate(sc, 20, seed=seed, engine="fast", keep_customers=False), repeats)
     agents_reps = 2  # the agents engine's cost is linear in replications: time 2 and scale to 20
-    run_agents = lambda seed: cxsim.simulate(sc, agents_reps, seed=seed, engine="agents", keep_customers=False)  # noqa: E731
-    agents = median_time(run_agents, max(1, repeats // 2)) * 20 / agents_reps
-    return {"fast_s": fast, "agents_s": agents, "ratio": agents / fast,
-            "fast_rate": 20 * steps / fast, "agents_rate": 20 * steps / agents}
+
+    def run(engine: str, replications: int, seed: int) -> None:
+        cxsim.simulate(sc, replications, seed=seed, engine=engine, keep_customers=False)
+
+    run("fast", 20, 0)  # warm-up: compiled kernels and caches
+    run("agents", 1, 0)
+    fast, agents = [], []
+    for seed in range(1, repeats + 1):
+        fast.append(wall_time(run, "fast", 20, seed))
+        agents.append(wall_time(run, "agents", agents_reps, seed) * 20 / agents_reps)
+    fast_s, agents_s = statistics.median(fast), statistics.median(agents)
+    in_turn = [a / f for f, a in zip(fast, agents, strict=True)]  # the ratio of each repeat's pair of runs
+    return {"fast_s": fast_s, "agents_s": agents_s, "ratio": agents_s / fast_s,
+            "fast_rate": 20 * steps / fast_s, "agents_rate": 20 * steps / agents_s,
+            "ratio_low": min(in_turn), "ratio_high": max(in_turn)}
 
 
 CHILD = """
@@ -92,7 +108,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the million-customer runs")
     args = parser.parse_args()
 
-    lines = [f"Machine: {os.cpu_count()} cores; medians of {args.repeats} repeats.", ""]
+    load = os.getloadavg()[0]
+    lines = [f"Machine: {os.cpu_count()} cores, load average {load:.1f} at the start; medians of {args.repeats} "
+             "repeats.", ""]
     r = engine_ratio(args.repeats)
     lines += [
         "| engine | 20 replications x 10,000 customers x 52 weeks | customer-steps/s |",
@@ -100,6 +118,8 @@ def main() -> None:
         f"| agents (timed on 2 replications, x10) | {r['agents_s']:.1f} s | {r['agents_rate'] / 1e6:.2f} M |",
         f"| fast | {r['fast_s']:.2f} s | {r['fast_rate'] / 1e6:.1f} M |",
         f"| **ratio fast / agents** | **{r['ratio']:.0f}x** | |",
+        "",
+        f"Ratio of each repeat's pair of runs: {r['ratio_low']:.0f}x to {r['ratio_high']:.0f}x.",
         "",
     ]
     flagship = flagship_compare(args.repeats)
