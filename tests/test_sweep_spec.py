@@ -232,3 +232,72 @@ def test_sweep_help_shows_both_forms():
     assert proc.returncode == 0
     assert "cxsim sweep FILE --out DIR" in proc.stdout and "cxsim sweep export DIR" in proc.stdout
     assert (ROOT / "docs" / "sweeps.md").is_file()
+
+
+# --- keys inside named tables -------------------------------------------------------------------
+
+CHANNELS = (SCENARIOS / "channels.toml").as_posix()
+
+NAMED = f"""
+[sweep]
+scenario = "{CHANNELS}"
+replications = 2
+seed = 3
+
+[fixed]
+"market.population" = 400
+"market.weeks" = 12
+"channels.phone.quality" = 0.7
+
+[design]
+kind = "grid"
+
+[parameters."channels.email.response_hours"]
+values = [4.0, 72.0]
+"""
+
+
+def test_a_sweep_varies_keys_inside_named_tables(tmp_path):
+    spec = parse_sweep(NAMED, str(tmp_path / "s.toml"))
+    assert spec.arms["base"].config.channels["phone"].quality == 0.7  # fixed
+    path = write(tmp_path, NAMED)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    from cxsim.sweep import load_results
+
+    res = load_results(tmp_path / "out")
+    assert sorted(res["channels.email.response_hours"].unique()) == [4.0, 72.0]
+    for _, row in res.iterrows():  # each run is the scenario with its value set
+        scenario = spec.arms["base"].with_overrides({"channels.email.response_hours": row[
+            "channels.email.response_hours"]})
+        assert scenario.config.channels["email"].response_hours == row["channels.email.response_hours"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (('"channels.email.response_hours"]', '"channels.fax.response_hours"]'),
+     "parameters.\"channels.fax.response_hours\": expected a channels entry of"),
+    (('"channels.phone.quality" = 0.7', '"channels.pager.quality" = 0.7'), "'phone', 'email', 'chat'), got 'pager'"),
+    (('"channels.email.response_hours"]', '"channels.email.loudness"]'), "channels.email.response_hours (see"),
+    (("values = [4.0, 72.0]", "values = [4.0, -1.0]"), "values that channels.email.response_hours accepts"),
+    ((CHANNELS, PEOPLE_VS_ADS), "none: the scenario has no [channels] tables"),
+])
+def test_named_table_mistakes_name_the_field(tmp_path, edit, message):
+    with pytest.raises(ScenarioError) as exc:
+        build_design(parse_sweep(NAMED.replace(*edit), str(tmp_path / "s.toml")))
+    assert message in str(exc.value)
+
+
+def test_design_points_are_checked_against_the_whole_scenario(tmp_path):
+    segments = (SCENARIOS / "segments.toml").as_posix()
+    base = NAMED.replace(CHANNELS, segments).replace('"channels.phone.quality" = 0.7\n', "")
+    alone = base.replace('[parameters."channels.email.response_hours"]\nvalues = [4.0, 72.0]',
+                         '[parameters."segments.loyalists.share"]\nvalues = [0.2, 0.4]')
+    with pytest.raises(ScenarioError) as exc:
+        build_design(parse_sweep(alone, str(tmp_path / "s.toml")))
+    assert "parameters: expected design points that the base scenario accepts (segments.*.share: expected " \
+           "shares over the segments that sum to 1" in str(exc.value)
+    # a budget split of the two shares keeps the sum at 1 (the third segment holds 0.3)
+    split = base.replace('[parameters."channels.email.response_hours"]\nvalues = [4.0, 72.0]', """
+[parameters.loyalist_share]
+values = [0.2, 0.4, 0.6]
+budget_split = { total = 0.7, share_to = "segments.loyalists.share", rest_to = "segments.deal_seekers.share" }""")
+    assert len(build_design(parse_sweep(split, str(tmp_path / "s.toml")))) == 3

@@ -111,14 +111,21 @@ def build_design(spec: SweepSpec) -> pd.DataFrame:
 
 
 def check_values(spec: SweepSpec, frame: pd.DataFrame) -> None:
-    """Raise a ``ScenarioError`` naming the parameter if any design value is refused by the schema."""
+    """Raise a ``ScenarioError`` naming the parameter if any design value is refused by the schema.
+
+    Each value is checked against its field first; then every design point against the
+    scenario as a whole (shares that must sum to 1, channels that must exist).
+    """
     arm = next(iter(spec.arms.values()))
     for name in spec.parameters:
         for value in pd.unique(frame[name]):
             value = value.item() if isinstance(value, np.generic) else value
             for key, v in spec.overrides({name: value}).items():
-                section_name, field = key.split(".")
-                section = getattr(arm.config, section_name).model_copy()
+                *path, field = key.split(".")  # section.field, or table.name.field
+                node = arm.config
+                for part in path:
+                    node = node[part] if isinstance(node, dict) else getattr(node, part)
+                section = node.model_copy()
                 try:
                     setattr(section, field, v)
                 except ValidationError as exc:
@@ -128,6 +135,17 @@ def check_values(spec: SweepSpec, frame: pd.DataFrame) -> None:
                                         f"values that {key} accepts ({why[0].lower() + why[1:]})",
                                         repr(v) if name == key else f"{name} = {value!r} gives {key} = {v!r}"
                                         ) from None
+    points = frame[list(spec.parameters)].drop_duplicates()
+    for variant, scenario in spec.arms.items():
+        for row in points.itertuples(index=False):
+            values = {name: v.item() if isinstance(v, np.generic) else v for name, v in zip(spec.parameters, row)}
+            try:
+                scenario.with_overrides(spec.overrides(values))
+            except ScenarioError as exc:
+                field, expected, got = exc.problems[0]
+                shown = ", ".join(f"{name} = {v!r}" for name, v in values.items())
+                raise ScenarioError(spec.source, "parameters", f"design points that the {variant} scenario accepts "
+                                    f"({field}: expected {expected}, got {got})", shown) from None
 
 
 def size(spec: SweepSpec) -> int:

@@ -19,6 +19,9 @@ one line per problem naming the file and the field)::
     [parameters."wom.awareness_effect"]   # any scenario key
     range = [0.1, 0.6]
 
+    [parameters."channels.email.response_hours"]  # a key of a named table the scenario has
+    values = [4, 24, 72]
+
     [parameters.people_share]             # a derived parameter: a budget split
     range = [0.2, 0.8]
     budget_split = { total = 7500, share_to = "service.weekly_spend", rest_to = "advertising.weekly_spend" }
@@ -52,9 +55,26 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _named_tables() -> dict[str, type[BaseModel]]:
+    """Scenario tables that hold entries by name (``[channels.<name>]``, ``[segments.<name>]``) and their model."""
+    out = {}
+    for name, field in ScenarioConfig.model_fields.items():
+        args = getattr(field.annotation, "__args__", ())
+        if getattr(field.annotation, "__origin__", None) is dict and len(args) == 2 and isinstance(args[1], type) \
+                and issubclass(args[1], BaseModel):
+            out[name] = args[1]
+    return out
+
+
 def _is_scenario_key(dotted: str) -> bool:
-    """Whether ``dotted`` names a field of a scenario (``section.field``)."""
+    """Whether ``dotted`` names a field of a scenario: ``section.field``, or ``table.name.field`` in a named table.
+
+    Whether the named entry exists depends on the scenario file; ``_arms`` checks that.
+    """
     parts = dotted.split(".")
+    if len(parts) == 3:
+        model = _named_tables().get(parts[0])
+        return model is not None and parts[2] in model.model_fields
     if len(parts) != 2:
         return False
     section = ScenarioConfig.model_fields.get(parts[0])
@@ -65,7 +85,8 @@ def _is_scenario_key(dotted: str) -> bool:
 
 def _check_scenario_key(dotted: str) -> str:
     if not _is_scenario_key(dotted):
-        raise ValueError(f"a scenario key like advertising.weekly_spend (see `cxsim schema`); {dotted!r} is not one")
+        raise ValueError(f"a scenario key like advertising.weekly_spend or channels.email.response_hours "
+                         f"(see `cxsim schema`); {dotted!r} is not one")
     return dotted
 
 
@@ -336,8 +357,9 @@ def _check_parameters(file: SweepFile, source: str) -> None:
     for name, p in file.parameters.items():
         where = f"parameters.{quoted(name)}"
         if p.budget_split is None and not _is_scenario_key(name):
-            raise ScenarioError(source, where, "a scenario key like advertising.weekly_spend (see `cxsim schema`), "
-                                "or a budget_split table for a derived parameter", repr(name))
+            raise ScenarioError(source, where, "a scenario key like advertising.weekly_spend or "
+                                "channels.email.response_hours (see `cxsim schema`), or a budget_split table for a "
+                                "derived parameter", repr(name))
         if p.budget_split is not None and p.numeric:
             low, high = _bounds(p)
             if low < 0 or high > 1:
@@ -428,6 +450,7 @@ def _arms(file: SweepFile, source: str) -> dict[str, Scenario]:
         raise ScenarioError(source, "sweep.scenario", "an existing scenario file",
                             f"{file.sweep.scenario!r} (looked for {where})")
     base = load_scenario(where)
+    _check_named_entries(file, base, source)
     try:
         base = base.with_overrides(file.fixed)
     except ScenarioError as exc:
@@ -449,6 +472,19 @@ def _arms(file: SweepFile, source: str) -> dict[str, Scenario]:
                                 f"{', '.join(clash)}, which [fixed] or [parameters] also set")
         arms[name] = base.with_variant(name)
     return arms
+
+
+def _check_named_entries(file: SweepFile, base: Scenario, source: str) -> None:
+    """Keys inside named tables (``channels.email.response_hours``) name entries the scenario has."""
+    for key, where in [*((k, f"fixed.{quoted(k)}") for k in file.fixed),
+                       *((k, f"parameters.{quoted(p)}") for k, p in file.keys_set_by().items())]:
+        parts = key.split(".")
+        if len(parts) != 3:
+            continue
+        entries = getattr(base.config, parts[0])
+        if parts[1] not in entries:
+            known = ", ".join(map(repr, entries)) or f"none: the scenario has no [{parts[0]}] tables"
+            raise ScenarioError(source, where, f"a {parts[0]} entry of {base.source} ({known})", repr(parts[1]))
 
 
 def parse_sweep(text: str, source: str) -> SweepSpec:
