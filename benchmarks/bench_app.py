@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from cxsim import load_scenario, planner  # noqa: E402
 from cxsim.optimize import frontier, total_budget  # noqa: E402
 
-APP = str(ROOT / "app" / "streamlit_app.py")
+APP = str(ROOT / "app" / "planner_page.py")
 FLAGSHIP = ROOT / "scenarios" / planner.FLAGSHIP
 
 

@@ -1,7 +1,7 @@
 """What the planner app shows: levers in plain words, assumptions with their published
 ranges, the sizes a browser user may ask for, KPI cards, journeys and downloads.
 
-The app (``app/streamlit_app.py``) only arranges what this module and the rest of
+The app's planner page (``app/planner_page.py``) only arranges what this module and the rest of
 cxsim compute, so every number on the page can be checked without a browser.
 """
 

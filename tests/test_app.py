@@ -15,7 +15,7 @@ from cxsim.errors import ScenarioError, UserError
 
 from .conftest import ROOT, SCENARIOS
 
-APP = str(ROOT / "app" / "streamlit_app.py")
+APP = str(ROOT / "app" / "planner_page.py")
 SMALL_TOML = b"""
 [scenario]
 name = "small shop"

@@ -176,3 +176,17 @@ def test_invalid_upload_shows_the_error(page):
     assert "error: bad.toml: advertising.weekly_spend" in text
     page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length === 0")
     page.screenshot(path=str(ARTIFACTS / "app-invalid-upload.png"))
+
+
+def test_the_sidebar_names_both_pages_and_the_calibrate_page_opens(page, app_url):
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert nav.locator("a", has_text="Planner").count() == 1
+    assert nav.locator("a", has_text="Calibrate").count() == 1
+    assert "streamlit" not in nav.inner_text().lower()
+    other = page.context.new_page()
+    try:
+        other.goto(f"{app_url}/calibrate")
+        other.get_by_role("heading", name="Calibrate a scenario on your data").wait_for()
+        other.screenshot(path=str(ARTIFACTS / "app-calibrate.png"))
+    finally:
+        other.close()

@@ -11,7 +11,7 @@ from cxsim.compare import compare
 from .conftest import ROOT, SCENARIOS
 from .test_app import unescape
 
-APP = str(ROOT / "app" / "streamlit_app.py")
+APP = str(ROOT / "app" / "planner_page.py")
 
 
 def open_file(name: str, replications: int = 2) -> AppTest:

@@ -12,7 +12,7 @@ from cxsim.calibrate.synthetic import adoption_series
 
 from .conftest import ROOT
 
-PAGE = str(ROOT / "app" / "pages" / "2_Calibrate.py")
+PAGE = str(ROOT / "app" / "calibrate_page.py")
 
 
 def metrics(at: AppTest) -> dict[str, str]:
