@@ -121,13 +121,12 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, conditions: Week
         sat_mean = np.where(n_ever > 0, sat_sum / n_ever, np.nan)
         nps = np.where(n_ever > 0, 100.0 * (promoters - detractors) / n_ever, np.nan)
     wom_pos, wom_neg = (voices @ wom_table(cfg)).T
-    nan = np.nan
     if conditions is None:  # the state before the first week
         ad = service = fixed = people = 0.0
         load = quality = lift = turnover_cost = 0.0
         emp = cfg.employees
-        engagement = emp.initial_engagement if emp.enabled else nan
-        turnover = emp.annual_turnover / 52.0 if emp.enabled else nan
+        engagement = emp.initial_engagement if emp.enabled else np.nan
+        turnover = emp.annual_turnover / 52.0 if emp.enabled else np.nan
     else:
         ad = conditions.ad_spend
         service = conditions.staff_spend + conditions.training_spend

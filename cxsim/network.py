@@ -69,8 +69,9 @@ def _csr(degrees: np.ndarray, neighbours: np.ndarray, n: int) -> sp.csr_array:
 
 
 def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_array:
-    """Undirected adjacency from edge lists, self-ties dropped, repeated ties kept once."""
-    return _csr(*_neighbour_lists(src[None, :], dst[None, :], n), n)
+    """Undirected adjacency of markets of ``n`` people from their edge lists (one row of ``src``, ``dst`` each),
+    self-ties dropped, repeated ties kept once; market ``r``'s people are numbered from ``r * n``."""
+    return _csr(*_neighbour_lists(src, dst, n), n * src.shape[0])
 
 
 Edges = tuple[np.ndarray, np.ndarray]
@@ -128,8 +129,7 @@ def build_network(spec: Network, n: int, rng: np.random.Generator, replications:
     if spec.kind == "complete":
         return None
     parts = [network_edges(spec, n, rng) for _ in range(replications)]  # each market draws as many edges
-    src, dst = np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts])
-    return _csr(*_neighbour_lists(src, dst, n), n * replications)
+    return _symmetric_csr(np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts]), n)
 
 
 _last_built: tuple[tuple, sp.csr_array | None, dict] | None = None

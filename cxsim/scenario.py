@@ -11,6 +11,7 @@ import copy
 import re
 import tomllib
 from pathlib import Path
+import typing
 from typing import Annotated, Any, Literal
 
 import tomli_w
@@ -411,6 +412,12 @@ class ScenarioConfig(_Section):
     loyalty: Loyalty = Field(default_factory=Loyalty)
     pressure: Pressure = Field(default_factory=Pressure)
     silos: Silos = Field(default_factory=Silos)
+
+
+def named_tables() -> dict[str, type[BaseModel]]:
+    """The scenario tables that hold entries by name (``[channels.<name>]``, ...) and the model of an entry."""
+    return {section: typing.get_args(field.annotation)[1] for section, field in ScenarioConfig.model_fields.items()
+            if typing.get_origin(field.annotation) is dict}
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:

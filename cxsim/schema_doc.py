@@ -8,7 +8,7 @@ import typing
 import annotated_types as at
 from pydantic import BaseModel
 
-from cxsim.scenario import ScenarioConfig
+from cxsim.scenario import ScenarioConfig, named_tables
 
 
 def _range(metadata: list) -> str:
@@ -43,11 +43,12 @@ def markdown_reference() -> str:
         "(nested tables or dotted keys such as `\"advertising.weekly_spend\" = 5000`).",
         "",
     ]
+    named = named_tables()
     for section, field in ScenarioConfig.model_fields.items():
         model: type[BaseModel] = field.annotation  # type: ignore[assignment]
         table, intro = section, (model.__doc__ or "").strip() if isinstance(model, type) else ""
-        if typing.get_origin(field.annotation) is dict:  # named tables such as [channels.<name>]
-            model = typing.get_args(field.annotation)[1]
+        if section in named:  # named tables such as [channels.<name>]
+            model = named[section]
             table = f"{section}.<name>"
             intro = f"{(model.__doc__ or '').strip()} {field.description or ''}".strip()
         lines += [f"## `[{table}]`", "", intro, "",

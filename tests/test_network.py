@@ -32,7 +32,7 @@ def test_csr_matches_a_reference_build():
     src, dst = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
     from cxsim.network import _symmetric_csr
 
-    ours = _symmetric_csr(src, dst, n)
+    ours = _symmetric_csr(src[None, :], dst[None, :], n)  # one market
     keep = src != dst
     ref = sp.coo_array((np.ones(keep.sum() * 2), (np.r_[src[keep], dst[keep]], np.r_[dst[keep], src[keep]])),
                        shape=(n, n)).tocsr()

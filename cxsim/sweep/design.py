@@ -121,11 +121,8 @@ def check_values(spec: SweepSpec, frame: pd.DataFrame) -> None:
         for value in pd.unique(frame[name]):
             value = value.item() if isinstance(value, np.generic) else value
             for key, v in spec.overrides({name: value}).items():
-                *path, field = key.split(".")  # section.field, or table.name.field
-                node = arm.config
-                for part in path:
-                    node = node[part] if isinstance(node, dict) else getattr(node, part)
-                section = node.model_copy()
+                table, field = key.rsplit(".", 1)  # section.field, or table.name.field
+                section = arm[table].model_copy()
                 try:
                     setattr(section, field, v)
                 except ValidationError as exc:

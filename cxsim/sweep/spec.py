@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxsim.errors import ScenarioError
 from cxsim.metrics import COLUMNS
 from cxsim.results import KPIS
-from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario, read_toml_text
+from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario, named_tables, read_toml_text
 
 BASE = "base"  # the name of the scenario file's base in ``variants``
 Scalar = float | int | str | bool
@@ -55,17 +55,6 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _named_tables() -> dict[str, type[BaseModel]]:
-    """Scenario tables that hold entries by name (``[channels.<name>]``, ``[segments.<name>]``) and their model."""
-    out = {}
-    for name, field in ScenarioConfig.model_fields.items():
-        args = getattr(field.annotation, "__args__", ())
-        if getattr(field.annotation, "__origin__", None) is dict and len(args) == 2 and isinstance(args[1], type) \
-                and issubclass(args[1], BaseModel):
-            out[name] = args[1]
-    return out
-
-
 def _is_scenario_key(dotted: str) -> bool:
     """Whether ``dotted`` names a field of a scenario: ``section.field``, or ``table.name.field`` in a named table.
 
@@ -73,7 +62,7 @@ def _is_scenario_key(dotted: str) -> bool:
     """
     parts = dotted.split(".")
     if len(parts) == 3:
-        model = _named_tables().get(parts[0])
+        model = named_tables().get(parts[0])
         return model is not None and parts[2] in model.model_fields
     if len(parts) != 2:
         return False
