@@ -10,6 +10,7 @@ from scipy import stats
 
 from cxsim.cli import main
 from cxsim.errors import ScenarioError
+from cxsim.simulate import simulate
 from cxsim.sweep.design import UNIT, build_design, size, to_values, unit_sample
 from cxsim.sweep.spec import Parameter, load_sweep, parse_sweep
 from cxsim.sweep.tasks import make_run, plan, scenario_key
@@ -266,10 +267,12 @@ def test_a_sweep_varies_keys_inside_named_tables(tmp_path):
 
     res = load_results(tmp_path / "out")
     assert sorted(res["channels.email.response_hours"].unique()) == [4.0, 72.0]
-    for _, row in res.iterrows():  # each run is the scenario with its value set
-        scenario = spec.arms["base"].with_overrides({"channels.email.response_hours": row[
-            "channels.email.response_hours"]})
-        assert scenario.config.channels["email"].response_hours == row["channels.email.response_hours"]
+    assert res.groupby("replication")["npv"].nunique().gt(1).any()  # the value reaches the runs
+    for _, row in res.iterrows():  # each run is simulate of the scenario with its value set
+        hours = row["channels.email.response_hours"]
+        scenario = spec.arms["base"].with_overrides({"channels.email.response_hours": hours})
+        direct = simulate(scenario, 1, seed=spec.file.sweep.seed, first_replication=row["replication"])
+        assert row["npv"] == direct.summary().iloc[0]["npv"]
 
 
 @pytest.mark.parametrize("edit, message", [
