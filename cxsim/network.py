@@ -26,11 +26,11 @@ def _neighbour_lists(src, dst, n):  # pragma: no cover
     row (a counting sort) and a third drops repeats.
     """
     markets, m = src.shape
-    degrees = np.zeros(markets * n, np.int64)
-    neighbours = np.empty(markets * 2 * m, np.int64)
+    degrees = np.zeros(markets * n, np.int32)
+    neighbours = np.empty(markets * 2 * m, np.int32)  # (ids fit: memory.check_fits keeps markets far smaller)
     start = np.zeros(n + 1, np.int64)
     fill = np.empty(n, np.int64)
-    last_row = np.empty(n, np.int64)  # the row in which each person was last seen as a contact
+    last_row = np.empty(n, np.int32)  # the row in which each person was last seen as a contact
     kept = 0
     for r in range(markets):
         start[:] = 0
@@ -67,7 +67,7 @@ def _csr(degrees: np.ndarray, neighbours: np.ndarray, n: int) -> sp.csr_array:
     """A 0/1 adjacency from degrees and concatenated neighbour ids."""
     indptr = np.zeros(n + 1, dtype=np.int64 if neighbours.size >= 2**31 else np.int32)
     np.cumsum(degrees, out=indptr[1:])
-    indices = neighbours.astype(indptr.dtype)
+    indices = neighbours.astype(indptr.dtype, copy=False)
     return sp.csr_array((np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n, n))
 
 
