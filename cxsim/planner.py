@@ -18,6 +18,7 @@ import pandas as pd
 
 from cxsim.compare import Comparison
 from cxsim.errors import ScenarioError, UserError
+from cxsim.levers import Lever
 from cxsim.optimize import Frontier, ad_budget
 from cxsim.results import KPIS
 from cxsim.scenario import Scenario, parse_scenario
@@ -29,32 +30,6 @@ MAX_PERSON_RUNS = 4_000_000   # people x replications x scenarios in one compari
 DEFAULT_REPLICATIONS = 10     # fewer than the command line's 20, so the page opens in seconds
 FLAGSHIP = "people_vs_ads.toml"
 FRONTIER_GRID = 6             # shares 0%, 20%, ..., 100% before the search refines the best
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One scenario field as the page shows it.
-
-    Attributes:
-        key: dotted scenario key.
-        label: plain-words name.
-        help: what it means, in the strategist's terms.
-        integer: whole numbers only.
-        min_value, max_value: the widget's bounds (``None``: unbounded).
-        step: the widget's step.
-        fmt: printf-style format of the widget.
-        published: published range and source, for behaviour assumptions.
-    """
-
-    key: str
-    label: str
-    help: str
-    integer: bool = False
-    min_value: float | None = 0.0
-    max_value: float | None = None
-    step: float = 1.0
-    fmt: str = "%.0f"
-    published: str = ""
 
 
 LEVERS: tuple[Lever, ...] = (

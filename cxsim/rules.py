@@ -16,15 +16,19 @@ numbers, same results, customer by customer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numba
 import numpy as np
 
 from cxsim import behaviour as b
 from cxsim import draws as d
 from cxsim.draws import Decision
-from cxsim.response import WeekConditions
 from cxsim.scenario import ScenarioConfig
 from cxsim.segments import TRAITS, Traits
+
+if TYPE_CHECKING:
+    from cxsim.modules.base import Week
 
 jit = numba.njit(cache=True, error_model="numpy", inline="always")
 
@@ -59,25 +63,22 @@ def channel_codes(cfg: ScenarioConfig) -> tuple[int, int]:
 
 
 def constants(cfg: ScenarioConfig) -> np.ndarray:
-    """The scenario's behaviour constants as the vector every rule reads."""
-    wom, pur, rep, loy, sat, omni, silos = (cfg.wom, cfg.purchase, cfg.repeat, cfg.loyalty, cfg.satisfaction,
-                                            cfg.omnichannel, cfg.silos)
-    forced, escalation = channel_codes(cfg)
+    """The journey's own behaviour constants as the vector every rule reads.
+
+    The mechanisms' constants (channels, loyalty, silos) are written by their
+    modules (``Module.customer_effects``); switched off, they are zero.
+    """
+    wom, pur, rep, sat = cfg.wom, cfg.purchase, cfg.repeat, cfg.satisfaction
     c = np.zeros(N_CONSTANTS)
     c[[AWARENESS_EFFECT, PURCHASE_EFFECT, NEGATIVE_PURCHASE_EFFECT, NEGATIVE_CHURN_EFFECT]] = (
         wom.awareness_effect, wom.purchase_effect, wom.negative_purchase_effect, wom.negative_churn_effect)
     c[[BUY_ON_AWARENESS, AWARENESS_DECAY, WINBACK_RATE, NEUTRAL]] = (
         pur.buy_on_awareness, pur.awareness_decay, rep.winback_rate, rep.neutral_satisfaction)
-    c[[RATE_GROWTH, TENURE_HALF_WEEKS, ENROLMENT, MEMBER_RATE_UPLIFT, MEMBER_DROPOUT_REDUCTION]] = (
-        loy.rate_growth, loy.tenure_half_weeks, loy.enrolment, loy.member_rate_uplift, loy.member_dropout_reduction)
-    c[[BASKET_GROWTH, BASKET_SATISFACTION, PRICE, PRODUCT_QUALITY, SERVICE_WEIGHT]] = (
-        loy.basket_growth, loy.basket_satisfaction, pur.price, pur.product_quality, cfg.service.weight)
-    c[[SILO_SPREAD, INCONSISTENCY_WEIGHT, DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXPECTATION_ADAPTATION]] = (
-        silos.spread, silos.inconsistency_weight, sat.disconfirmation_weight, sat.noise_sd, sat.memory,
-        sat.expectation_adaptation)
-    c[[FORCED_CHANNEL, FORCED_SHARE, FORCED_PENALTY, ESCALATION_CHANNEL, ESCALATION_SHARE, WEAKEST_LINK]] = (
-        forced, omni.forced_share, omni.forced_penalty, escalation, omni.escalation_share, omni.weakest_link)
-    c[HAS_CHANNELS] = float(bool(cfg.channels))
+    c[[PRICE, PRODUCT_QUALITY, SERVICE_WEIGHT]] = (pur.price, pur.product_quality, cfg.service.weight)
+    c[[DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXPECTATION_ADAPTATION]] = (
+        sat.disconfirmation_weight, sat.noise_sd, sat.memory, sat.expectation_adaptation)
+    c[[FORCED_CHANNEL, ESCALATION_CHANNEL]] = -1
+    c[TENURE_HALF_WEEKS] = cfg.loyalty.tenure_half_weeks
     return c
 
 
@@ -86,7 +87,7 @@ def trait_table(traits: list[Traits]) -> np.ndarray:
     return np.array([[getattr(t, name) for name in TRAITS] for t in traits], dtype=float)
 
 
-def week_rows(conditions: WeekConditions, replications: int) -> tuple[np.ndarray, np.ndarray]:
+def week_rows(week: Week, replications: int) -> tuple[np.ndarray, np.ndarray]:
     """This week's conditions as the rules read them: one row per replication, and each channel's quality.
 
     Returns:
@@ -94,13 +95,11 @@ def week_rows(conditions: WeekConditions, replications: int) -> tuple[np.ndarray
         (replications, channels), with one column of zeros without channels.
     """
     w = np.empty((replications, N_WEEK))
-    w[:, AD_REACH] = conditions.ad_reach
-    w[:, AD_PERSUASION] = conditions.ad_persuasion
-    w[:, AD_EXPECTATION_LIFT] = conditions.ad_expectation_lift
-    w[:, SERVICE_QUALITY] = conditions.service_quality
-    ch = conditions.channels
-    quality = np.zeros((replications, 1)) if ch is None else np.ascontiguousarray(
-        np.broadcast_to(ch.quality, (replications, ch.quality.shape[1])), dtype=float)
+    w[:, AD_REACH] = week.ad_reach
+    w[:, AD_PERSUASION] = week.ad_persuasion
+    w[:, AD_EXPECTATION_LIFT] = week.ad_expectation_lift
+    w[:, SERVICE_QUALITY] = week.service_quality
+    quality = np.zeros((replications, 1)) if week.channel_quality is None else week.channel_quality
     return w, quality
 
 
