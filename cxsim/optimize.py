@@ -20,7 +20,7 @@ from scipy import optimize, stats
 
 from cxsim.budget import split_overrides
 from cxsim.errors import UserError
-from cxsim.response import spend_at
+from cxsim.response import mean_spend
 from cxsim.scenario import Scenario
 from cxsim.simulate import simulate
 
@@ -38,14 +38,13 @@ SEARCH_EVALUATIONS = 12  # at most this many runs in the refining search
 
 def ad_budget(scenario: Scenario) -> float:
     """Mean weekly ad spend over the horizon (a schedule is averaged)."""
-    schedule = scenario.config.advertising.weekly_spend
-    return float(np.mean([spend_at(schedule, w) for w in range(scenario.weeks)]))
+    return mean_spend(scenario.config.advertising.weekly_spend, scenario.weeks)
 
 
 def service_budget(scenario: Scenario) -> float:
-    """Weekly spend on service: staff and training."""
+    """Weekly spend on service: staff and training (schedules averaged over the horizon)."""
     svc = scenario.config.service
-    return float(svc.weekly_spend + svc.training_weekly_spend)
+    return mean_spend(svc.weekly_spend, scenario.weeks) + mean_spend(svc.training_weekly_spend, scenario.weeks)
 
 
 def total_budget(scenario: Scenario) -> float:
@@ -62,7 +61,7 @@ def current_share(scenario: Scenario) -> float | None:
 def default_training_share(scenario: Scenario) -> float:
     """Part of the service money the scenario puts into training (0 with no service money)."""
     total = service_budget(scenario)
-    return scenario.config.service.training_weekly_spend / total if total > 0 else 0.0
+    return mean_spend(scenario.config.service.training_weekly_spend, scenario.weeks) / total if total > 0 else 0.0
 
 
 def split_scenario(scenario: Scenario, budget: float, share: float, training_share: float = 0.0) -> Scenario:

@@ -19,7 +19,8 @@ import pandas as pd
 from cxsim.compare import Comparison
 from cxsim.errors import ScenarioError, UserError
 from cxsim.levers import Lever
-from cxsim.optimize import Frontier, ad_budget
+from cxsim.optimize import Frontier
+from cxsim.response import mean_spend
 from cxsim.results import KPIS
 from cxsim.scenario import Scenario, parse_scenario
 
@@ -214,10 +215,9 @@ def within_bounds(scenario: Scenario) -> tuple[Scenario, list[str]]:
 
 
 def lever_value(scenario: Scenario, key: str) -> float:
-    """A lever's value in a scenario (a weekly ad schedule shows as its mean)."""
-    if key == "advertising.weekly_spend":
-        return ad_budget(scenario)
-    return scenario[key]
+    """A lever's value in a scenario (a weekly spend schedule shows as its mean)."""
+    value = scenario[key]
+    return mean_spend(value, scenario.weeks) if isinstance(value, list) else value
 
 
 def apply_levers(scenario: Scenario, values: dict[str, Any]) -> Scenario:

@@ -18,6 +18,13 @@ def spend_at(schedule: float | list[float], week: int) -> float:
     return float(schedule)
 
 
+def mean_spend(schedule: float | list[float], weeks: int) -> float:
+    """Mean weekly spend over a horizon of ``weeks`` (a constant is itself)."""
+    if not isinstance(schedule, list):
+        return float(schedule)
+    return float(np.mean([spend_at(schedule, w) for w in range(max(weeks, 1))]))
+
+
 def adstock(spend: ArrayLike, previous: ArrayLike, decay: float) -> ArrayLike:
     """Geometric adstock: A_t = x_t + theta * A_{t-1}."""
     return np.add(spend, np.multiply(decay, previous))

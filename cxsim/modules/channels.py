@@ -52,10 +52,12 @@ class ChannelConditions:
     quality: np.ndarray    # experienced quality of an encounter in the channel (0-1)
 
 
-def channel_conditions(cfg: ScenarioConfig, base_quality: ArrayLike, previous_demand: np.ndarray) -> ChannelConditions:
+def channel_conditions(cfg: ScenarioConfig, staff_spend: float, base_quality: ArrayLike,
+                       previous_demand: np.ndarray) -> ChannelConditions:
     """Each channel's capacity, load, wait and experienced quality this week.
 
     Args:
+        staff_spend: this week's spend on service staff, shared by the channels' staff shares.
         base_quality: quality at normal load per channel, shape (channels,) or (replications, channels).
         previous_demand: last week's encounters per channel, shape (replications, channels).
     """
@@ -63,7 +65,7 @@ def channel_conditions(cfg: ScenarioConfig, base_quality: ArrayLike, previous_de
     chans = list(cfg.channels.values())
     share = np.array([c.staff_share for c in chans])
     cost = np.array([c.cost_per_encounter or svc.cost_per_encounter for c in chans])
-    capacity = service_capacity(svc.weekly_spend * share, cost)
+    capacity = service_capacity(staff_spend * share, cost)
     demand = previous_demand
     if target < 1:
         capacity = pressured_capacity(capacity, target)
@@ -76,11 +78,11 @@ def channel_conditions(cfg: ScenarioConfig, base_quality: ArrayLike, previous_de
     return ChannelConditions(capacity=capacity, total_load=total_load, load=load, wait_hours=wait, quality=quality)
 
 
-def channel_base_quality(cfg: ScenarioConfig) -> np.ndarray:
+def channel_base_quality(cfg: ScenarioConfig, training_spend: float) -> np.ndarray:
     """Each channel's quality at normal load with training, before the organisation moves it."""
     svc = cfg.service
     own = np.array([svc.quality if c.quality is None else c.quality for c in cfg.channels.values()])
-    return trained_quality(own, svc.training_weekly_spend, svc.training_half_saturation)
+    return trained_quality(own, training_spend, svc.training_half_saturation)
 
 
 class Channels(Module):
@@ -124,8 +126,8 @@ class Channels(Module):
         if not self.switched_on(self.cfg):
             return
         cfg, r = self.cfg, self.replications
-        base = np.multiply.outer(np.ones(r), channel_base_quality(cfg))
-        chans = self.conditions = channel_conditions(cfg, week.quality_chain(base), self.last_demand)
+        base = np.multiply.outer(np.ones(r), channel_base_quality(cfg, week.training_spend))
+        chans = self.conditions = channel_conditions(cfg, week.staff_spend, week.quality_chain(base), self.last_demand)
         week.capacity, week.load = float(chans.capacity.sum()), np.atleast_1d(chans.total_load)
         # what an encounter was like on average: channels weighted by last week's encounters
         weights = np.asarray(self.last_demand, dtype=float)

@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike
 from cxsim.levers import ASSUMPTION, Lever
 from cxsim.metrics import WeekState, WeekTally
 from cxsim.modules.base import Module, Week
+from cxsim.response import spend_at
 from cxsim.scenario import ScenarioConfig
 
 
@@ -98,7 +99,9 @@ class Employees(Module):
             self.turnover = weekly_turnover(emp.annual_turnover, self.engagement, emp.initial_engagement,
                                             emp.turnover_sensitivity)
             self.week_engagement = self.engagement  # as the week starts (the state moves on after it)
-            week.people_investment = emp.weekly_spend + self.cfg.service.training_weekly_spend
+            self.people_spend = spend_at(emp.weekly_spend, week.number)
+            self.staff_spend = week.staff_spend
+            week.people_investment = self.people_spend + week.training_spend
 
     def adjust_quality(self, quality: np.ndarray) -> np.ndarray:
         if not self.switched_on(self.cfg):
@@ -118,7 +121,7 @@ class Employees(Module):
 
     def _turnover_cost(self) -> np.ndarray:
         emp = self.cfg.employees
-        return replacement_cost(self.turnover, self.cfg.service.weekly_spend, emp.replacement_cost_weeks)
+        return replacement_cost(self.turnover, self.staff_spend, emp.replacement_cost_weeks)
 
     def columns(self, week: Week | None, tally: WeekTally, state: WeekState) -> dict:
         emp = self.cfg.employees
@@ -127,10 +130,10 @@ class Employees(Module):
         if week is None:
             return {"engagement": emp.initial_engagement, "staff_turnover": emp.annual_turnover / 52.0,
                     "people_spend": 0.0, "turnover_cost": 0.0}
-        return {"engagement": self.week_engagement, "staff_turnover": self.turnover, "people_spend": emp.weekly_spend,
+        return {"engagement": self.week_engagement, "staff_turnover": self.turnover, "people_spend": self.people_spend,
                 "turnover_cost": self._turnover_cost()}
 
     def cost(self, week: Week | None, tally: WeekTally, state: WeekState) -> np.ndarray | float:
         if week is None or not self.cfg.employees.enabled:
             return 0.0
-        return self.cfg.employees.weekly_spend + self._turnover_cost()
+        return self.people_spend + self._turnover_cost()

@@ -6,7 +6,7 @@ import numpy as np
 
 from cxsim.metrics import WeekState, WeekTally
 from cxsim.modules.base import Module, Week
-from cxsim.response import loaded_quality, service_capacity, service_load, trained_quality
+from cxsim.response import loaded_quality, service_capacity, service_load, spend_at, trained_quality
 from cxsim.scenario import ScenarioConfig
 
 
@@ -22,12 +22,13 @@ class Service(Module):
 
     def before_customers(self, week: Week) -> None:
         svc = self.cfg.service
-        week.staff_spend, week.training_spend = svc.weekly_spend, svc.training_weekly_spend
-        week.capacity = float(service_capacity(svc.weekly_spend, svc.cost_per_encounter))
+        week.staff_spend = spend_at(svc.weekly_spend, week.number)
+        week.training_spend = spend_at(svc.training_weekly_spend, week.number)
+        week.capacity = float(service_capacity(week.staff_spend, svc.cost_per_encounter))
         week.demand = self.last_demand
-        base = float(trained_quality(svc.quality, svc.training_weekly_spend, svc.training_half_saturation))
+        base = float(trained_quality(svc.quality, week.training_spend, svc.training_half_saturation))
         week.quality = np.full(self.replications, base)
-        week.people_investment = svc.training_weekly_spend
+        week.people_investment = week.training_spend
 
     def settle(self, week: Week) -> None:
         week.load = np.atleast_1d(service_load(week.demand, week.capacity))
