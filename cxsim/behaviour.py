@@ -14,6 +14,8 @@ from enum import IntEnum
 import numba
 import numpy as np
 
+import cxsim.kernel_cache  # noqa: F401  (first: drops cached kernels compiled from older sources)
+
 PROMOTER_CUTOFF = 8.5   # 9-10 on the rounded 0-10 scale
 DETRACTOR_CUTOFF = 6.5  # 0-6 on the rounded 0-10 scale
 

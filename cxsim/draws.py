@@ -27,6 +27,7 @@ from enum import IntEnum
 import numba
 import numpy as np
 
+import cxsim.kernel_cache  # noqa: F401  (first: drops cached kernels compiled from older sources)
 from cxsim.errors import UserError
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -181,6 +181,17 @@ class Repeat(_Section):
     )
 
 
+class Winback(_Section):
+    """Win-back: lapsed customers may come back, moved by ads and word-of-mouth (switchable)."""
+
+    enabled: bool = Field(
+        True, description=(
+            "Lapsed customers can be won back: each week with probability repeat.winback_rate plus ad persuasion "
+            "plus positive WOM minus negative WOM. false: dropout is permanent, as in BG/NBD."
+        ),
+    )
+
+
 class WordOfMouth(_Section):
     """Who talks, how much, and what it does to those who listen."""
 
@@ -411,6 +422,7 @@ class ScenarioConfig(_Section):
     satisfaction: Satisfaction = Field(default_factory=Satisfaction)
     repeat: Repeat = Field(default_factory=Repeat)
     wom: WordOfMouth = Field(default_factory=WordOfMouth)
+    winback: Winback = Field(default_factory=Winback)
     economics: Economics = Field(default_factory=Economics)
     channels: dict[str, Channel] = Field(
         default_factory=dict, description="Service channels by name; none: one service pool."
