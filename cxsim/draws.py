@@ -56,6 +56,7 @@ class Decision(IntEnum):
     SCORE_NOISE = 14     # a normal per purchase
     FORCED = 15          # pushed into another channel
     ESCALATED = 16       # the problem continued in a second channel
+    FADE = 17            # a lapsed customer stops talking about the brand
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")

@@ -41,8 +41,8 @@ SILO_SPREAD, INCONSISTENCY_WEIGHT, DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXP
     18, 19, 20, 21, 22, 23)
 FORCED_CHANNEL, FORCED_SHARE, FORCED_PENALTY, ESCALATION_CHANNEL, ESCALATION_SHARE, WEAKEST_LINK = (
     24, 25, 26, 27, 28, 29)
-HAS_CHANNELS, WINBACK = 30, 31
-N_CONSTANTS = 32
+HAS_CHANNELS, WINBACK, LAPSED_FADE = 30, 31, 32
+N_CONSTANTS = 33
 
 # --- a week row: positions ----------------------------------------------------
 AD_REACH, AD_PERSUASION, AD_EXPECTATION_LIFT, SERVICE_QUALITY = 0, 1, 2, 3
@@ -79,6 +79,7 @@ def constants(cfg: ScenarioConfig) -> np.ndarray:
         sat.disconfirmation_weight, sat.noise_sd, sat.memory, sat.expectation_adaptation)
     c[[FORCED_CHANNEL, ESCALATION_CHANNEL]] = -1
     c[TENURE_HALF_WEEKS] = cfg.loyalty.tenure_half_weeks
+    c[LAPSED_FADE] = wom.lapsed_fade
     return c
 
 
@@ -150,6 +151,12 @@ def comes_back(c, w, t, key, week, person, good, bad):  # pragma: no cover
     p = b.purchase_probability(c[WINBACK_RATE], w[AD_PERSUASION] * t[AD_RESPONSE], good, bad,
                                c[PURCHASE_EFFECT] * listen, c[NEGATIVE_PURCHASE_EFFECT] * listen)
     return d.uniform(key, Decision.WINBACK, week, person, 0) < p
+
+
+@jit
+def stops_talking(c, key, week, person):  # pragma: no cover
+    """Does a lapsed customer who still talks about the brand stop this week?"""
+    return d.uniform(key, Decision.FADE, week, person, 0) < c[LAPSED_FADE]
 
 
 # --- staying active -------------------------------------------------------------

@@ -158,6 +158,12 @@ class Satisfaction(_Section):
     expectation_adaptation: float = Field(
         0.3, ge=0, le=1, description="Weight of an experience in updating expectations (fraction)."
     )
+    scale_use_sd: float = Field(
+        0.0, ge=0, le=5, description=(
+            "Spread (sd, points) of how people use the 0-10 scale: each person's answer is their satisfaction plus "
+            "a lasting personal offset (response styles; Baumgartner & Steenkamp 2001). 0 = everyone alike."
+        ),
+    )
 
 
 class Repeat(_Section):
@@ -211,6 +217,12 @@ class WordOfMouth(_Section):
     )
     negative_churn_effect: float = Field(
         0.05, ge=0, le=5, description="Weekly probability that an active customer leaves, per unit of negative WOM heard per contact."
+    )
+    lapsed_fade: float = Field(
+        0.0, ge=0, le=1, description=(
+            "Weekly probability that a lapsed customer stops talking about the brand (0 = they keep talking until "
+            "they buy again). People talk about recent experience; 0.1 is a mean of 10 weeks (an assumption)."
+        ),
     )
 
 
