@@ -208,7 +208,10 @@ def _erlang_a_one(n: float, a: float, th: float, t: float,
     p_wait = min(1.0, q.sum())
     mean_queue = (np.arange(jmax + 1) * q).sum()
     p_abandon = min(1.0, th * mean_queue / a)
-    served = _served_within(q, n, th, t)
+    if th * t > 40.0:  # a contact still waiting at t had patience beyond 40 means: P < 4e-18
+        served = max(0.0, p_wait - p_abandon)
+    else:
+        served = _served_within(q, n, th, t)
     return p_wait, p_abandon, min(1.0, max(0.0, 1.0 - p_wait + served)), mean_queue
 
 
@@ -432,24 +435,26 @@ def experienced_quality(mean_wait_minutes: ArrayLike, answered: ArrayLike, aband
     return np.where(left > 0, q, 1.0)
 
 
-def _critical_wait(contacts: np.ndarray, minutes: float) -> np.ndarray:
-    """Mean wait in minutes of a queue at exactly full load over ``minutes`` of open time.
+def _critical_wait(lam: np.ndarray, horizon: float) -> np.ndarray:
+    """Mean wait in minutes of a queue at exactly full load over ``horizon`` minutes of open time.
 
     The queue of a critically loaded M/M/n started empty moves like a reflected
     Brownian motion with variance 2 lambda per minute; its mean over [0, D],
     divided by the service rate lambda, is (4/3) sqrt(D / (pi lambda)).
     """
-    lam = contacts / minutes
     with np.errstate(divide="ignore"):
-        return np.where(lam > 0, 4.0 / 3.0 * np.sqrt(minutes / (np.pi * np.where(lam > 0, lam, 1.0))), np.inf)
+        return np.where(lam > 0, 4.0 / 3.0 * np.sqrt(horizon / (np.pi * np.where(lam > 0, lam, 1.0))), np.inf)
 
 
-def _slot_c(offered: np.ndarray, n: np.ndarray, h: np.ndarray, minutes: float, t: np.ndarray):
-    """One slot of an Erlang C queue: answered, within target, total wait, busy."""
+def _slot_c(offered: np.ndarray, n: np.ndarray, h: np.ndarray, minutes: float, t: np.ndarray, horizon: float):
+    """One slot of ``minutes`` of an Erlang C queue in a week of ``horizon`` open minutes.
+
+    Returns answered, abandoned (0), answered within target, total wait and busy agent-minutes.
+    """
     a = offered * h / minutes
     stable = n > a
     c = _erlang_c(n, np.where(stable, a, 0.0))
-    crit = _critical_wait(offered, minutes)
+    crit = _critical_wait(offered / minutes, horizon)
     with np.errstate(divide="ignore", invalid="ignore"):
         m_stable = h / np.where(stable, n - a, 1.0)
         m_stable = np.where(stable, (m_stable ** -4 + crit ** -4) ** -0.25, 0.0)
@@ -469,8 +474,8 @@ def _slot_a(offered: np.ndarray, n: np.ndarray, h: np.ndarray, minutes: float, t
     """One slot of an Erlang A queue: answered, abandoned, within target, total wait, busy."""
     a = offered * h / minutes
     _, p_abandon, sl, mean_queue = _erlang_a_raw(n, a, h, patience, t)
-    answered = offered * (1.0 - p_abandon)
-    return answered, offered * p_abandon, offered * sl, mean_queue * minutes, answered * h
+    answered = np.where(n > 0, offered * (1.0 - p_abandon), 0.0)
+    return answered, offered - answered, offered * sl, mean_queue * minutes, answered * h
 
 
 def _check_week(arrivals, backlog, agents, handle, open_hours, target, patience) -> None:
@@ -532,7 +537,7 @@ def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, 
     for w in weights:
         offered = carry + arrivals * w
         if patience_minutes is None:
-            out = _slot_c(offered, agents, h, minutes, t)
+            out = _slot_c(offered, agents, h, minutes, t, float(open_hours) * 60.0)
         else:
             out = _slot_a(offered, agents, h, minutes, t, np.asarray(patience_minutes, dtype=float))
         totals += np.stack(out)
