@@ -150,14 +150,6 @@ def occupancy(agents: ArrayLike, load: ArrayLike) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 @numba.njit(cache=True, nogil=True)
-def _lse_add(m: float, s: float, x: float) -> tuple[float, float]:  # pragma: no cover
-    """Adds exp(x) to a sum kept as s * exp(m)."""
-    if x > m:
-        return x, s * math.exp(m - x) + 1.0
-    return m, s + math.exp(x - m)
-
-
-@numba.njit(cache=True, nogil=True)
 def _queue_length(n: float, a: float, th: float) -> int:  # pragma: no cover
     """States above n where the chain's weight is not yet negligible (-1: too many, use the fluid limit)."""
     logt, m = 0.0, 0.0
@@ -309,7 +301,7 @@ def erlang_a(agents: ArrayLike, load: ArrayLike, handle_minutes: ArrayLike, pati
     tend to Erlang C when ``load < agents``.
 
     Args:
-        agents: agents on duty (non-integer: time share of floor and ceiling).
+        agents: agents on duty (real: the continuous extension between whole numbers).
         load: offered load in Erlangs.
         handle_minutes: mean handle time.
         patience_minutes: mean patience (exponential), > 0.
@@ -478,19 +470,32 @@ def _slot_a(offered: np.ndarray, n: np.ndarray, h: np.ndarray, minutes: float, t
     return answered, offered - answered, offered * sl, mean_queue * minutes, answered * h
 
 
+def _slot(offered: np.ndarray, n: np.ndarray, h: np.ndarray, minutes: float, t: np.ndarray, horizon: float,
+          patience: np.ndarray):
+    """One slot, Erlang A where the patience is finite and Erlang C where it is inf."""
+    endless = ~np.isfinite(patience)
+    if endless.all():
+        return _slot_c(offered, n, h, minutes, t, horizon)
+    out_a = _slot_a(offered, n, h, minutes, t, np.where(endless, 1.0, patience))
+    if not endless.any():
+        return out_a
+    out_c = _slot_c(offered, n, h, minutes, t, horizon)
+    return tuple(np.where(endless, c, a) for c, a in zip(out_c, out_a))
+
+
 def _check_week(arrivals, backlog, agents, handle, open_hours, target, patience) -> None:
     """Raises ValueError naming the first input out of range."""
-    checks = [("arrivals", arrivals, 0.0, True), ("backlog", backlog, 0.0, True), ("agents", agents, 0.0, True),
-              ("handle_minutes", handle, 0.0, False), ("open_hours", open_hours, 0.0, False),
-              ("target_seconds", target, 0.0, True)]
-    if patience is not None:
-        checks.append(("patience_minutes", patience, 0.0, False))
-    for name, value, low, inclusive in checks:
+    checks = [("arrivals", arrivals, True), ("backlog", backlog, True), ("agents", agents, True),
+              ("handle_minutes", handle, False), ("open_hours", open_hours, False), ("target_seconds", target, True)]
+    for name, value, inclusive in checks:
         value = np.asarray(value, dtype=float)
-        ok = np.isfinite(value) & ((value >= low) if inclusive else (value > low))
+        ok = np.isfinite(value) & ((value >= 0) if inclusive else (value > 0))
         if not np.all(ok):
             sign = ">=" if inclusive else ">"
-            raise ValueError(f"week_of_service: {name}: expected finite numbers {sign} {low:g}, got {value!r}")
+            raise ValueError(f"week_of_service: {name}: expected finite numbers {sign} 0, got {value!r}")
+    if patience is not None and not np.all(np.asarray(patience, dtype=float) > 0):
+        raise ValueError(f"week_of_service: patience_minutes: expected numbers > 0 (inf: no abandonment), "
+                         f"got {patience!r}")
 
 
 def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, handle_minutes: ArrayLike,
@@ -515,17 +520,19 @@ def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, 
         handle_minutes: mean handle time per contact.
         open_hours: hours the channel is staffed in the week (> 0).
         target_seconds: target wait, in seconds of open time.
-        patience_minutes: mean patience (Erlang A); None for Erlang C.
+        patience_minutes: mean patience (Erlang A); None, or inf for some channels, for Erlang C.
         profile: optional weights of arrivals over equal slots of the open hours.
         tolerance_minutes: wait that costs half the wait weight in :func:`experienced_quality`;
-            default the patience, or ten times the target without patience (an assumption).
+            default the patience, or without patience ten times the target, at least a minute
+            (an assumption).
 
     Returns:
         :class:`WeekOfService` with arrays of the inputs' broadcast shape.
     """
     _check_week(arrivals, backlog, agents, handle_minutes, open_hours, target_seconds, patience_minutes)
-    arrivals, backlog, agents, h, t = np.broadcast_arrays(
-        *(np.asarray(x, dtype=float) for x in (arrivals, backlog, agents, handle_minutes, target_seconds)))
+    patience = np.inf if patience_minutes is None else patience_minutes
+    arrivals, backlog, agents, h, t, patience = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (arrivals, backlog, agents, handle_minutes, target_seconds, patience)))
     t = t / 60.0
     weights = np.ones(1) if profile is None else np.asarray(profile, dtype=float)
     if weights.ndim != 1 or weights.size == 0 or np.any(weights < 0) or weights.sum() <= 0:
@@ -536,10 +543,7 @@ def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, 
     carry = backlog
     for w in weights:
         offered = carry + arrivals * w
-        if patience_minutes is None:
-            out = _slot_c(offered, agents, h, minutes, t, float(open_hours) * 60.0)
-        else:
-            out = _slot_a(offered, agents, h, minutes, t, np.asarray(patience_minutes, dtype=float))
+        out = _slot(offered, agents, h, minutes, t, float(open_hours) * 60.0, patience)
         totals += np.stack(out)
         carry = np.maximum(offered - out[0] - out[1], 0.0)
     answered, abandoned, within, wait_total, busy = totals
@@ -552,7 +556,7 @@ def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, 
         service_level = np.where(contacts > 0, within / np.where(contacts > 0, contacts, 1.0), 1.0)
         occ = np.where(agents > 0, busy / (np.where(agents > 0, agents, 1.0) * float(open_hours) * 60.0), 0.0)
     if tolerance_minutes is None:
-        tolerance_minutes = patience_minutes if patience_minutes is not None else np.maximum(10.0 * t, 1.0)
+        tolerance_minutes = np.where(np.isfinite(patience), patience, np.maximum(10.0 * t, 1.0))
     quality = experienced_quality(mean_wait, answered, abandoned, tolerance_minutes)
     quality = np.where((left <= 0) & (carried > 0), 0.2, quality)
     return WeekOfService(contacts, answered, abandoned, carried, np.clip(service_level, 0.0, 1.0), mean_wait,

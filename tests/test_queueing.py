@@ -253,7 +253,17 @@ def test_vectorised_shape_and_values_match_scalar_calls():
     assert float(one.service_level) == pytest.approx(batch.service_level[3, 5], rel=1e-12)
 
 
-@pytest.mark.parametrize("patience", [None, 1e-6, 3.0, 1e9])
+def test_channels_with_and_without_patience_in_one_call():
+    patience = np.array([[np.inf, 3.0], [2.0, np.inf]])
+    mixed = q.week_of_service(3000.0, 0, 4, 5.0, 60, 20, patience_minutes=patience)
+    c = q.week_of_service(3000.0, 0, 4, 5.0, 60, 20)
+    a = q.week_of_service(3000.0, 0, 4, 5.0, 60, 20, patience_minutes=2.0)
+    assert mixed.carried[0, 0] == pytest.approx(float(c.carried)) and mixed.carried[0, 0] > 0
+    assert mixed.service_level[1, 0] == pytest.approx(float(a.service_level), rel=1e-12)
+    assert mixed.abandoned[0, 1] > 0 and mixed.abandoned[1, 1] == 0
+
+
+@pytest.mark.parametrize("patience", [None, 1e-6, 3.0, 1e9, np.inf])
 def test_extreme_inputs_give_finite_results_in_range(patience):
     arrivals = np.array([0.0, 0.0, 1e12, 1e12, 5.0, 1e6, 2000.0])
     agents = np.array([0.0, 5.0, 0.0, 5000.0, 1e4, 0.3, 4.0])
