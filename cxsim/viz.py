@@ -13,6 +13,7 @@ As a page of its own: ``cxsim viz`` (or ``make viz``), served on 127.0.0.1.
 from __future__ import annotations
 
 import html
+import io
 import os
 from pathlib import Path
 
@@ -225,6 +226,13 @@ def funnel_figure(model: LiveMarket) -> Figure:
     bottom.set_xlabel("week")
     bottom.set_xlim(0, max(4, int(ts["step"].iloc[-1])))
     return fig
+
+
+def png(figure: Figure) -> bytes:
+    """A matplotlib figure as PNG bytes (to show with ``IPython.display.Image``)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 @solara.component

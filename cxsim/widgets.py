@@ -18,7 +18,6 @@ from collections.abc import Sequence
 import ipywidgets as w
 import pandas as pd
 from IPython import get_ipython
-from IPython.display import clear_output, display
 
 from cxsim.compare import Comparison, compare
 from cxsim.figures import funnel_figure
@@ -160,6 +159,5 @@ class MarketExplorer(w.VBox):
         self.figure = funnel_figure([self.results], [f"{self.replications} runs"])
         self.figure.update_layout(height=360, margin=dict(t=40, b=30))
         if get_ipython() is not None:  # in a notebook (outside one, the figure stays in self.figure)
-            with self.plot:
-                clear_output(wait=True)
-                display(self.figure)
+            bundle = self.figure._repr_mimebundle_()  # the figure, drawn by the notebook's renderer
+            self.plot.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
