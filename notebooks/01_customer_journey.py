@@ -37,7 +37,8 @@
 # 2. step it week by week and watch the counts move,
 # 3. read `Customer.step()`: the whole journey, one method per stage,
 # 4. follow one customer's journey, and
-# 5. watch the funnel fill, and check the agents engine against the fast engine.
+# 5. watch the funnel fill, and check the agents engine against the fast engine,
+# 6. move the levers with sliders and watch the market respond.
 #
 # Everything runs in seconds. Change any number and run again.
 
