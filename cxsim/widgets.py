@@ -61,8 +61,9 @@ def cards_html(comparison: Comparison, cards: dict[str, list[Card]]) -> str:
             c = cards[label][i]
             delta = ""
             if c.delta is not None:
-                better = c.delta.startswith("+") == c.higher_is_better and c.delta.strip("+-0.,") != ""
-                colour = "#1b873f" if better else "#d1242f"
+                zero = c.delta.strip("+-0.,") == ""
+                better = c.delta.startswith("+") == c.higher_is_better
+                colour = "#6e7781" if zero else "#1b873f" if better else "#d1242f"
                 delta = (f'<br><span class="delta" style="color:{colour}">{html.escape(c.delta)}</span> '
                          f'<small>({html.escape(c.delta_interval or "")})</small>')
             cells.append(f'<td data-kpi="{c.kpi}" data-plan="{html.escape(label)}"><b class="value">{c.value}</b>'
