@@ -1,4 +1,5 @@
-"""The live view in a real browser: ``cxsim viz`` on 127.0.0.1 driven by Debian's Chromium.
+"""The live view in a real browser: ``cxsim viz`` on 127.0.0.1 driven by Debian's Chromium,
+and the same view in a JupyterLab notebook cell.
 
 The page is Mesa's SolaraViz: the network of a few hundred people coloured by stage,
 the funnel and NPS, sliders, and Reset / Play / Step. Screenshots go to ``artifacts/``.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -61,22 +63,28 @@ def viz_url():
 
 
 @pytest.fixture(scope="module")
-def page(viz_url):
-    """A Chromium page on the live view, the network drawn."""
+def browser():
+    """Debian's Chromium, driven by Playwright, for the whole module."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                           "--disable-component-update", "--disable-sync", "--no-first-run"])
-        context = browser.new_context(viewport={"width": 1500, "height": 1100})
-        pg = context.new_page()
-        pg.set_default_timeout(TIMEOUT_MS)
-        pg.goto(viz_url)
-        pg.wait_for_selector("svg.cxsim-network circle.person")
-        yield pg
-        context.close()
-        browser.close()
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, viz_url):
+    """A Chromium page on the live view, the network drawn."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(viz_url)
+    pg.wait_for_selector("svg.cxsim-network circle.person")
+    yield pg
+    context.close()
 
 
 def funnel(page) -> str:
@@ -131,3 +139,70 @@ def test_a_slider_and_reset_start_a_new_run_with_the_new_value(page):
     assert week(page) == 0
     assert stage_counts(page)["customer"] == 9
     page.screenshot(path=str(ARTIFACTS / "viz-reset.png"))
+
+
+@pytest.fixture(scope="module")
+def lab_url(tmp_path_factory):
+    """JupyterLab on a copy of lesson 05 (JupyterLab saves what it opens), on a free local port, stopped afterwards."""
+    folder = tmp_path_factory.mktemp("lessons")
+    shutil.copy(ROOT / "notebooks" / "05_play_with_the_market.ipynb", folder)
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "jupyterlab.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.token=", "--ServerApp.password=",
+         f"--ServerApp.root_dir={folder}", "--LabApp.news_url=None"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/lab", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter lab did not start (exit {proc.poll()}); see artifacts/jupyterlab.log")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        log.close()
+
+
+def test_the_live_view_runs_in_a_notebook_cell(browser, lab_url):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    context = browser.new_context(viewport={"width": 1500, "height": 1400})
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())  # nothing from outside
+        pg.goto(f"{lab_url}/lab/tree/05_play_with_the_market.ipynb")
+        pg.wait_for_selector(".jp-Notebook .jp-CodeCell")
+        try:  # JupyterLab may ask which kernel to start (it does on a first visit)
+            pg.get_by_role("button", name="Select", exact=True).click(timeout=15_000)
+        except PlaywrightTimeout:
+            pass
+        cells = pg.locator(".jp-Notebook .jp-CodeCell")
+        try:
+            for i in range(2):  # the imports, then live_view()
+                cells.nth(i).locator(".jp-InputArea-editor").click()
+                pg.keyboard.press("Control+Enter")
+                cells.nth(i).locator(".jp-InputArea-prompt", has_text=re.compile(r"\[\d+\]")).wait_for()
+            pg.wait_for_function("() => document.querySelectorAll('.jp-OutputArea svg.cxsim-network "
+                                 "circle.person').length === 300")
+            assert pg.locator(".jp-OutputArea .cxsim-funnel").inner_text().startswith("Week 0: unaware 291")
+        finally:
+            pg.screenshot(path=str(ARTIFACTS / "viz-in-jupyterlab.png"))
+    finally:
+        context.close()
