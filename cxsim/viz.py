@@ -58,6 +58,7 @@ VOICE_OUTLINES = {  # (colour, width) of a person's outline
     Voice.PASSIVE: ("#8c8c8c", 0.6),
     Voice.PROMOTER: ("#1b873f", 2.6),
     Voice.DETRACTOR: ("#d1242f", 2.6),
+    Voice.QUIET: ("#d0d0d0", 0.6),  # bought once, lapsed, no longer talks
 }
 TALK_COLOURS = {Voice.PROMOTER: "#1b873f", Voice.DETRACTOR: "#d1242f"}
 

@@ -58,7 +58,7 @@ def test_plan_comparer_starts_plan_b_from_its_overrides(small):
     widget = PlanComparer(small, plan_b={"service.weekly_spend": 20.0}, replications=3)
     assert widget.plans["Plan B"]["service.weekly_spend"].value == 20.0
     assert widget.plans["Plan A"]["service.weekly_spend"].value == 300.0
-    assert widget.kpis.loc["Plan B", "nps"] < widget.kpis.loc["Plan A", "nps"] - 10  # a starved desk displeases
+    assert widget.kpis.loc["Plan B", "nps"] < widget.kpis.loc["Plan A", "nps"] - 1  # a starved desk displeases
 
 
 def test_market_explorer_redraws_the_funnel_and_the_kpis(small):
