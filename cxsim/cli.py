@@ -223,6 +223,8 @@ COMMANDS: list[Command] = [
      _add_compare, _compare),
     ("validate", "check scenario files and report every problem", _add_validate, _validate),
     ("schema", "print the reference of every scenario key", _add_schema, _schema),
+    ("advise", "where the next step of weekly spend earns most: each lever's marginal return with its interval",
+     lazy("cxsim.advise", "add_advise_arguments"), lazy("cxsim.advise", "run_advise_command")),
     ("optimize", "find the best split of a weekly budget between service and ads (the frontier)",
      _add_optimize, _optimize),
     ("sweep", "run a batch sweep over parameter ranges (resumable; local processes or Dask), or export it",
