@@ -126,7 +126,7 @@ class Advice:
             head = (f"At today's plan the next {step} a week loses {self.kpi} on every lever, "
                     f"least on {best.lever}: ")
         else:
-            head = (f"At today's plan no lever's next {step} a week clearly earns more than it costs; "
+            head = (f"At today's plan no lever's next {step} a week clearly earns more than it costs, "
                     f"best on {best.lever}: {self.kpi} ")
         sentence = head + self._phrase(best) + others + "."
         if rest:

@@ -126,6 +126,8 @@ def _compare(args: argparse.Namespace) -> int:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
                              workers=args.workers)
     table = comparison.table()
+    if len(scenarios) > 1:
+        print(comparison.verdict() + "\n")
     print(f"{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
     print("\nKPIs at the horizon: mean [5%, 95% of runs]")
     print(display_table(table, "mean").to_string())
