@@ -189,8 +189,8 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", "-b", type=float, nargs="+", metavar="B",
                    help="total weekly budget(s) to split between service and ads, e.g. --budget 4500 6000 7500 "
                         "(default: the scenario's own ads + service spend)")
-    p.add_argument("--kpi", choices=("profit", "npv", "customers"), default="profit",
-                   help="what to maximise: profit (default), npv or customers won")
+    p.add_argument("--kpi", choices=("value", "profit", "npv", "customers"), default="value",
+                   help="what to maximise: value = NPV + terminal value (default), profit, npv or customers won")
     p.add_argument("--training-share", type=float, metavar="F",
                    help="part of the service money spent on training, 0-1 (default: as in the scenario)")
     p.add_argument("--grid", type=int, default=11,
