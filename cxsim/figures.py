@@ -22,6 +22,7 @@ STAGE_COLOURS = {"unaware": "#d9d9d9", "aware": "#9ecae1", "first_time": "#6baed
 STAGE_NAMES = {"unaware": "unaware", "aware": "aware", "first_time": "customer (bought once)",
                "repeat_customers": "repeat customer", "lapsed": "lapsed"}
 BAND = 0.9
+GAIN, LOSS = "#2e8b57", "#c0392b"  # a change whose interval lies above / below zero
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -239,7 +240,7 @@ def marginal_figure(advice) -> go.Figure:
     mean = np.array([r.changes[advice.kpi][0] for r in returns])
     lo = np.array([r.changes[advice.kpi][1] for r in returns])
     hi = np.array([r.changes[advice.kpi][2] for r in returns])
-    colours = [PALETTE[2] if (np.isfinite(lo_) and lo_ > 0) else PALETTE[1] if (np.isfinite(hi_) and hi_ < 0)
+    colours = [GAIN if (np.isfinite(lo_) and lo_ > 0) else LOSS if (np.isfinite(hi_) and hi_ < 0)
                else "#999999" for lo_, hi_ in zip(lo, hi, strict=True)]
     step = money(advice.step, advice.currency)
     fig = go.Figure(go.Bar(
