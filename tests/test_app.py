@@ -327,3 +327,27 @@ def test_picked_customer_and_journey_are_from_the_same_runs(small_comparison):
     text = planner.journey_summary(customers, 1, cid)
     assert text.startswith(f"Customer {cid} of run 1") and f"{int(row['purchases'])} purchase" in text
 
+
+
+def test_a_plan_without_service_or_ads_gets_a_visible_warning():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    bare = b"[market]\npopulation = 800\nweeks = 12\n[advertising]\nweekly_spend = 1.0\n[service]\nweekly_spend = 0.0\n"
+    at.file_uploader[0].set_value(("fit.toml", bare, "application/toml"))
+    at.run()
+    assert not at.exception and not at.error
+    warnings = [unescape(w.value) for w in at.warning]
+    assert any("spends nothing on service" in w for w in warnings)
+    assert any("ad budget is 1 a week, near zero" in w for w in warnings)
+
+
+def test_a_calibrated_plan_from_the_calibrate_page_opens_first():
+    base = load_scenario(SCENARIOS / planner.FLAGSHIP).with_overrides(
+        {"market.population": 900, "market.weeks": 10, "repeat.rate_shape": 0.5, "scenario.name": "fitted shop"})
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["planning_scenario"] = {"name": "fitted shop (planning).toml", "text": base.to_toml()}
+    at.run()
+    assert not at.exception and not at.error
+    assert next(s for s in at.selectbox if s.label == "Scenario file").value == "calibrated plan (from the Calibrate page)"
+    assert list(headers(at)) == ["fitted shop", "more ads", "more people", "balanced"]
+    assert number_input(at, "Repeat purchase rate: shape (BG/NBD r)").value == pytest.approx(0.5)
