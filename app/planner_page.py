@@ -24,7 +24,7 @@ from cxsim.figures import (acquisition_figure, customers_figure, frontier_figure
                            marginal_figure, profit_figure, response_figure, satisfaction_figure, segment_figure)
 from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.report import report_html
-from cxsim.results import Results
+from cxsim.results import Results, clv_by_cohort
 from cxsim.spend import money, unit
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -71,6 +71,8 @@ def run_frontier(text: str, source: str, variant: str | None, budget: float, kpi
 def chart(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int, name: str,
           _comparison: Comparison):
     """One figure over time of a comparison (keyed like the runs it was made from)."""
+    if name == "profit":
+        return profit_figure(_comparison.results, _comparison.labels, _comparison.scenarios[0].config.economics.currency)
     return CHART_FUNCTIONS[name](_comparison.results, _comparison.labels)
 
 
@@ -262,6 +264,20 @@ shown = st.radio("Chart", list(CHARTS), format_func=CHARTS.get, horizontal=True,
 st.caption("Lines: mean over runs; bands: the central 90% of runs.")
 st.plotly_chart(chart(text, source, tuple(variants), int(replications), int(seed), shown, _comparison=comparison),
                 key=f"chart:{shown}")
+
+# Customer lifetime value by cohort, net of service cost, with value beyond the horizon.
+if st.toggle("CLV by cohort (today's plan)", value=False, key="cohorts-on",
+             help="Customers grouped by the quarter-year they first bought: margin within the horizon, their "
+                  "service cost, their expected margin after it, and the sum (CLV net of service cost)."):
+    full = run_scenario(text, source, None, int(replications), int(seed), True)
+    cohorts = clv_by_cohort(full, edited.config.purchase.gross_margin, width=13)
+    st.dataframe(cohorts.rename(columns={
+        "customers": "customers (mean per run)", "margin": f"margin within the horizon ({unit(currency)})",
+        "service_cost": f"service cost ({unit(currency)})", "future_value": f"value after the horizon ({unit(currency)})",
+        "clv_net": f"CLV net of service ({unit(currency)})"}).round(1), hide_index=True)
+    st.caption("Per customer won, mean over runs. Margin and service cost are within the horizon (undiscounted); "
+               "the value after the horizon is in money at the horizon. Without it the late cohorts look "
+               "worthless only because the horizon cuts them short.")
 
 # By segment and by service channel, for scenarios that have them.
 if any(s.config.segments for s in comparison.scenarios):

@@ -114,9 +114,10 @@ def satisfaction_figure(results: Sequence[Results], labels: Sequence[str]) -> go
     return fig
 
 
-def profit_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
-    """Cumulative profit with bands."""
-    return band_figure(results, labels, "profit", "Cumulative profit", "currency", cumulative=True)
+def profit_figure(results: Sequence[Results], labels: Sequence[str], currency: str = "") -> go.Figure:
+    """Cumulative profit with bands, in the scenario's currency."""
+    return band_figure(results, labels, "profit", "Cumulative profit", f"profit ({currency or 'money'})",
+                       cumulative=True)
 
 
 def customers_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
@@ -156,14 +157,14 @@ def journey_figure(journey: pd.DataFrame, title: str = "") -> go.Figure:
     return fig
 
 
-def comparison_figures(results: Sequence[Results], labels: Sequence[str]) -> dict[str, go.Figure]:
-    """The standard set of figures for a comparison, by name."""
+def comparison_figures(results: Sequence[Results], labels: Sequence[str], currency: str = "") -> dict[str, go.Figure]:
+    """The standard set of figures for a comparison, by name (money in ``currency``)."""
     return {
         "funnel": funnel_figure(results, labels),
         "customers": customers_figure(results, labels),
         "acquisition": acquisition_figure(results, labels),
         "satisfaction": satisfaction_figure(results, labels),
-        "profit": profit_figure(results, labels),
+        "profit": profit_figure(results, labels, currency),
     }
 
 

@@ -31,7 +31,8 @@ def report_html(comparison: Comparison, title: str = "cxsim comparison") -> str:
         for k in table.index
     )
     first = comparison.results[0]
-    figures = comparison_figures(comparison.results, comparison.labels)
+    figures = comparison_figures(comparison.results, comparison.labels,
+                                 comparison.scenarios[0].config.economics.currency)
     charts = []
     for i, fig in enumerate(figures.values()):
         charts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False))

@@ -351,3 +351,17 @@ def test_a_calibrated_plan_from_the_calibrate_page_opens_first():
     assert next(s for s in at.selectbox if s.label == "Scenario file").value == "calibrated plan (from the Calibrate page)"
     assert list(headers(at)) == ["fitted shop", "more ads", "more people", "balanced"]
     assert number_input(at, "Repeat purchase rate: shape (BG/NBD r)").value == pytest.approx(0.5)
+
+
+def test_clv_by_cohort_on_request():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    number_input(at, "People in the market").set_value(1500)
+    number_input(at, "Horizon (weeks)").set_value(30)
+    at.run()
+    next(t for t in at.toggle if t.label == "CLV by cohort (today's plan)").set_value(True)
+    at.run()
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "cohort" in d.value.columns)
+    assert list(table["cohort"][:3]) == ["weeks 0-12", "weeks 13-25", "weeks 26-30"]
+    assert "CLV net of service ($)" in table.columns
