@@ -31,10 +31,22 @@ APP = str(ROOT / "app" / "planner_page.py")
 FLAGSHIP = ROOT / "scenarios" / planner.FLAGSHIP
 
 
+CPU: list[float] = []  # processor seconds of every timed call, in order (the same work on an idle machine)
+
+
 def timed(fn) -> float:
-    start = time.perf_counter()
+    """Wall-clock seconds of ``fn()``; its processor seconds (all threads of this process) go to ``CPU``."""
+    start, cpu = time.perf_counter(), time.process_time()
     fn()
+    CPU.append(time.process_time() - cpu)
     return time.perf_counter() - start
+
+
+def with_cpu(fn):
+    """Call ``fn`` and return (its wall times, the processor times of the same calls)."""
+    before = len(CPU)
+    wall = fn()
+    return wall, CPU[before:]
 
 
 def spread(values: list[float]) -> str:
@@ -42,23 +54,33 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} s ({min(values):.1f}-{max(values):.1f})"
 
 
-def page_times(repeats: int) -> dict[str, list[float]]:
-    """Open (cold cache), change the ad budget, rerun with everything cached."""
-    opened, lever, cached = [], [], []
+def both(wall: list[float], cpu: list[float]) -> str:
+    """Wall-clock and processor time, each a median with its range."""
+    return f"{spread(wall)} | {spread(cpu)}"
+
+
+def page_times(repeats: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Open (cold cache), change the ad budget, rerun with everything cached: (wall, cpu) of each."""
+    out: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in ("open", "lever", "cached")}
+
+    def record(kind: str, fn) -> None:
+        out[kind][0].append(timed(fn))
+        out[kind][1].append(CPU[-1])
+
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=600)
-    opened.append(timed(at.run))
+    record("open", at.run)
     for i in range(repeats):
         box = next(n for n in at.number_input if n.label == "Ad budget per week")
         box.set_value(3000.0 + 100 * i)
-        lever.append(timed(at.run))
-        cached.append(timed(at.run))
+        record("lever", at.run)
+        record("cached", at.run)
         assert not at.exception, at.exception
     for _ in range(max(0, repeats // 2 - 1)):
         st.cache_data.clear()
         fresh = AppTest.from_file(APP, default_timeout=600)
-        opened.append(timed(fresh.run))
-    return {"open": opened, "lever": lever, "cached": cached}
+        record("open", fresh.run)
+    return out
 
 
 def advise_times(repeats: int) -> list[float]:
@@ -86,24 +108,25 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     page = page_times(args.repeats)
-    adv = advise_times(args.repeats)
+    adv = with_cpu(lambda: advise_times(args.repeats))
     front = None if args.no_frontier else frontier_times(max(2, args.repeats // 2))
     load_after = os.getloadavg()[0]
     n = planner.DEFAULT_REPLICATIONS
     text = f"""Machine: {os.cpu_count()} cores, load average {load_before:.1f} before and {load_after:.1f} after (other
-work on the machine slows every figure); median (fastest-slowest) of {args.repeats} lever changes and cached
-reruns, {len(page['open'])} openings. Page times: the whole script under `streamlit.testing.v1.AppTest`
-(simulation, table, figures), Python already started.
+work on the machine slows every wall-clock figure; the processor time is what the same work takes on an idle
+machine); median (fastest-slowest) of {args.repeats} lever changes and cached reruns, {len(page['open'][0])}
+openings. Page times: the whole script under `streamlit.testing.v1.AppTest` (simulation, table, figures),
+Python already started.
 
-| planner, flagship (4 plans + 3 moved by advise, {n} replications x 10,000 people x 104 weeks) | median (range) |
-|---|---|
-| open the page (nothing cached) | {spread(page['open'])} |
-| change the ad budget (7 plans recomputed) | {spread(page['lever'])} |
-| any other change (results cached) | {spread(page['cached'])} |
+| planner, flagship (4 plans + 3 moved by advise, {n} replications x 10,000 people x 104 weeks) | wall clock | processor |
+|---|---|---|
+| open the page (nothing cached) | {both(*page['open'])} |
+| change the ad budget (7 plans recomputed) | {both(*page['lever'])} |
+| any other change (results cached) | {both(*page['cached'])} |
 
-| `cxsim advise` of the flagship at its defaults ({ADVISE_REPLICATIONS} replications, 4 plans) | median (range) |
-|---|---|
-| simulation and intervals (Python started, numba compiled) | {spread(adv)} |
+| `cxsim advise` of the flagship at its defaults ({ADVISE_REPLICATIONS} replications, 4 plans) | wall clock | processor |
+|---|---|---|
+| simulation and intervals (Python started, numba compiled) | {both(*adv)} |
 """
     if front:
         text += f"""
