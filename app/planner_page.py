@@ -16,8 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from cxsim import __version__, mechanisms, parse_scenario, planner, simulate
-from cxsim import advise as advise_module
-from cxsim.advise import CURVE_STEPS, advise
+from cxsim.advise import CURVE_STEPS, DEFAULT_STEP, advise
 from cxsim.compare import Comparison, unique_labels
 from cxsim.errors import UserError
 from cxsim.figures import (acquisition_figure, customers_figure, frontier_figure, funnel_figure, journey_figure,
@@ -55,7 +54,7 @@ def run_plan(text: str, replications: int, seed: int) -> Results:
 
 def run_advice(edited, today: Results, replications: int, seed: int, curve_steps: tuple[int, ...] = ()):
     """Marginal returns at the edited plan; each moved plan is cached, today's runs are the comparison's."""
-    return advise(edited, advise_module.DEFAULT_STEP, replications, seed, base=today, curve_steps=curve_steps,
+    return advise(edited, DEFAULT_STEP, replications, seed, base=today, curve_steps=curve_steps,
                   run=lambda s: run_plan(s.to_toml(include_variants=False), replications, seed))
 
 
