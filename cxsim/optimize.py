@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from cxsim.budget import split_overrides
 from cxsim.errors import UserError
 from cxsim.response import spend_at
 from cxsim.scenario import Scenario
@@ -71,12 +72,9 @@ def split_scenario(scenario: Scenario, budget: float, share: float, training_sha
     The service money goes to staff and training in the ratio ``training_share``.
     An ad spend schedule is replaced by a constant weekly spend.
     """
-    service = share * budget
-    return scenario.with_overrides({
-        "advertising.weekly_spend": (1.0 - share) * budget,
-        "service.weekly_spend": service * (1.0 - training_share),
-        "service.training_weekly_spend": service * training_share,
-    })
+    return scenario.with_overrides(split_overrides(
+        budget, share, {"service.weekly_spend": 1.0 - training_share, "service.training_weekly_spend": training_share},
+        {"advertising.weekly_spend": 1.0}))
 
 
 def _mean_ci(values: np.ndarray, level: float) -> tuple[float, float]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from pathlib import Path
 import typing
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
@@ -441,6 +441,23 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[dotted] = value
     return flat
+
+
+def keyword_overrides(keywords: dict[str, Any]) -> dict[str, Any]:
+    """Scenario keys from Python keyword names: ``advertising_weekly_spend`` -> ``advertising.weekly_spend``.
+
+    The section is the longest scenario table whose name starts the keyword; a
+    keyword that names no table is refused.
+    """
+    sections = sorted(ScenarioConfig.model_fields, key=len, reverse=True)
+    out: dict[str, Any] = {}
+    for name, value in keywords.items():
+        section = next((s for s in sections if name.startswith(s + "_")), None)
+        if section is None:
+            raise ScenarioError("<keywords>", name, f"a scenario key such as advertising_weekly_spend "
+                                f"(a table: {', '.join(ScenarioConfig.model_fields)})", repr(value)[:60])
+        out[f"{section}.{name[len(section) + 1:]}"] = value
+    return out
 
 
 def _apply(tree: dict[str, Any], overrides: dict[str, Any], where: str) -> dict[str, Any]:

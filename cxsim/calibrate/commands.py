@@ -84,8 +84,10 @@ def _weeks_per_period(value: str, source: str) -> float:
 
 def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
     if plot:
+        from cxsim.calibrate.figures import fit_figure
+
         tmp = plot.with_name(plot.name + ".part")
-        fit.figure().write_html(tmp, include_plotlyjs=True, full_html=True)
+        fit_figure(fit).write_html(tmp, include_plotlyjs=True, full_html=True)
         tmp.replace(plot)
         print(f"fit chart -> {plot}")
     if out:
