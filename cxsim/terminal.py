@@ -23,12 +23,16 @@ programme cost over their discounted time alive, in money at the horizon.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from cxsim import behaviour as b
+from cxsim import rules
 from cxsim.behaviour import Stage
 from cxsim.scenario import ScenarioConfig
-from cxsim.segments import TraitTable, segment_traits
+from cxsim.segments import segment_traits
+
+CUSTOMER, REPEAT = int(Stage.CUSTOMER), int(Stage.REPEAT)
 
 
 def weekly_force(annual_rate: float) -> float:
@@ -36,8 +40,20 @@ def weekly_force(annual_rate: float) -> float:
     return float(np.log1p(annual_rate) / 52.0)
 
 
-def discounted_purchases(rate: np.ndarray | float, dropout: np.ndarray | float, delta: float,
-                         weeks: float = np.inf) -> np.ndarray | float:
+@numba.njit(cache=True, error_model="numpy")
+def time_alive(rate: float, dropout: float, delta: float, weeks: float) -> float:  # pragma: no cover  (compiled)
+    """Expected weeks an active customer stays active in the next ``weeks``, discounted at ``delta``.
+
+    Alive for an exponential time of rate ``dropout x rate``: the integral of
+    exp(-(delta + p lambda) s) over the next ``weeks`` (``inf``: for ever).
+    """
+    force = delta + dropout * rate
+    if force <= 0.0:
+        return weeks
+    return 1.0 / force if np.isinf(weeks) else -np.expm1(-force * weeks) / force
+
+
+def discounted_purchases(rate: float, dropout: float, delta: float, weeks: float = np.inf) -> float:
     """Expected purchases in the next ``weeks`` of an active customer, discounted at ``delta`` (DERT).
 
     Args:
@@ -46,46 +62,55 @@ def discounted_purchases(rate: np.ndarray | float, dropout: np.ndarray | float, 
         delta: continuous weekly discount rate (0: undiscounted).
         weeks: how far ahead (``inf``: for ever).
     """
-    rate = np.asarray(rate, dtype=float)
-    force = delta + np.asarray(dropout, dtype=float) * rate
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if np.isinf(weeks):
-            per_rate = np.where(force > 0, 1.0 / force, np.inf)
-        else:
-            per_rate = np.where(force > 0, -np.expm1(-force * weeks) / force, weeks)
-        out = np.where(rate > 0, rate * per_rate, 0.0)
-    return float(out) if out.ndim == 0 else out
+    return 0.0 if rate <= 0 else float(rate * time_alive(float(rate), float(dropout), float(delta), float(weeks)))
 
 
-def discounted_time_alive(rate: np.ndarray, dropout: np.ndarray, delta: float, weeks: float = np.inf) -> np.ndarray:
-    """Expected discounted weeks an active customer stays active in the next ``weeks``."""
-    force = delta + np.asarray(dropout, dtype=float) * np.asarray(rate, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if np.isinf(weeks):
-            return np.where(force > 0, 1.0 / force, np.inf)
-        return np.where(force > 0, -np.expm1(-force * weeks) / force, weeks)
+@numba.njit(cache=True, error_model="numpy")
+def _future(stage, rate, dropout, satisfaction, first, segment, member, c, traits, weeks, delta, ahead,
+            margin, reward_share, member_cost):  # pragma: no cover  (compiled)
+    """Per customer: expected discounted purchases after the horizon, and their value (0 if not active)."""
+    n = stage.size
+    purchases = np.zeros(n)
+    value = np.zeros(n)
+    for i in range(n):
+        if stage[i] != CUSTOMER and stage[i] != REPEAT:
+            continue
+        t = traits[segment[i]]
+        tenure = float(weeks - first[i])
+        neutral = c[rules.NEUTRAL]
+        r = b.repeat_rate(rate[i], satisfaction[i], neutral, t[rules.RATE_SENSITIVITY])
+        if c[rules.RATE_GROWTH] > 0:
+            r = r * b.tenure_lift(tenure, c[rules.RATE_GROWTH], c[rules.TENURE_HALF_WEEKS])
+        p = b.dropout_probability(dropout[i], satisfaction[i], neutral, t[rules.DROPOUT_SENSITIVITY])
+        is_member = c[rules.ENROLMENT] > 0 and member[i]
+        if c[rules.ENROLMENT] > 0:
+            r = b.member_rate(r, member[i], c[rules.MEMBER_RATE_UPLIFT])
+            p = b.member_dropout(p, member[i], c[rules.MEMBER_DROPOUT_REDUCTION])
+        if r <= 0.0:
+            continue
+        alive = time_alive(r, p, delta, ahead)
+        purchases[i] = r * alive
+        spend = c[rules.PRICE] * rules.basket(c, t, tenure, satisfaction[i])
+        value[i] = purchases[i] * spend * margin
+        if is_member:
+            value[i] -= purchases[i] * reward_share * spend + member_cost * alive
+    return purchases, value
 
 
-def horizon_rates(pop, cfg: ScenarioConfig, weeks: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each customer's weekly purchase rate and dropout probability at the horizon, as the engines set them."""
-    rep, loy = cfg.repeat, cfg.loyalty
-    traits = TraitTable(segment_traits(cfg))
-    seg = pop.segment
-    rate = b.repeat_rate(pop.rate, pop.satisfaction, rep.neutral_satisfaction, traits.of("rate_sensitivity", seg))
-    tenure = np.maximum(weeks - pop.first_purchase_step, 0).astype(float)
-    if loy.rate_growth > 0:
-        rate = rate * b.tenure_lift(tenure, loy.rate_growth, loy.tenure_half_weeks)
-    dropout = b.dropout_probability(pop.dropout, pop.satisfaction, rep.neutral_satisfaction,
-                                    traits.of("dropout_sensitivity", seg))
-    if loy.enrolment > 0:
-        member = pop.member.astype(float)
-        rate = b.member_rate(rate, member, loy.member_rate_uplift)
-        dropout = b.member_dropout(dropout, member, loy.member_dropout_reduction)
-    return np.asarray(rate, dtype=float), np.asarray(dropout, dtype=float)
+def _evaluate(pop, cfg: ScenarioConfig, weeks: int, ahead: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    loy = cfg.loyalty
+    return _future(pop.stage.astype(np.int64), pop.rate.astype(float), pop.dropout.astype(float),
+                   pop.satisfaction.astype(float), pop.first_purchase_step.astype(np.int64),
+                   pop.segment.astype(np.int64), pop.member.astype(np.bool_), rules.constants(cfg),
+                   rules.trait_table(segment_traits(cfg)), float(weeks), float(delta), float(ahead),
+                   float(cfg.purchase.gross_margin), float(loy.reward_share), float(loy.cost_per_member_week))
 
 
 def future_values(pop, cfg: ScenarioConfig, weeks: int, ahead: float = np.inf) -> np.ndarray:
     """Each customer's expected discounted margin after the horizon, in money at the horizon (0 if not active).
+
+    Rates, dropout and basket come from the engines' own rules (``cxsim.rules``,
+    ``cxsim.behaviour``) at each customer's final satisfaction, tenure and membership.
 
     Args:
         pop: the customers' final state (``cxsim.model.Population`` of one replication).
@@ -93,27 +118,9 @@ def future_values(pop, cfg: ScenarioConfig, weeks: int, ahead: float = np.inf) -
         weeks: the horizon (the week the state is taken at).
         ahead: how many weeks after the horizon to count (``inf``: for ever).
     """
-    active = (pop.stage == Stage.CUSTOMER) | (pop.stage == Stage.REPEAT)
-    rate, dropout = horizon_rates(pop, cfg, weeks)
-    delta = weekly_force(cfg.economics.discount_rate)
-    loy = cfg.loyalty
-    traits = TraitTable(segment_traits(cfg))
-    tenure = np.maximum(weeks - pop.first_purchase_step, 0).astype(float)
-    basket = b.basket_size(traits.of("basket", pop.segment), tenure, pop.satisfaction,
-                           cfg.repeat.neutral_satisfaction, loy.basket_growth, loy.tenure_half_weeks,
-                           loy.basket_satisfaction)
-    spend = cfg.purchase.price * np.asarray(basket, dtype=float)
-    margin = spend * cfg.purchase.gross_margin
-    value = discounted_purchases(rate, dropout, delta, ahead) * margin
-    if loy.enrolment > 0:
-        member = pop.member.astype(bool)
-        value = value - member * (discounted_purchases(rate, dropout, delta, ahead) * loy.reward_share * spend
-                                  + loy.cost_per_member_week * discounted_time_alive(rate, dropout, delta, ahead))
-    return np.where(active, value, 0.0)
+    return _evaluate(pop, cfg, weeks, ahead, weekly_force(cfg.economics.discount_rate))[1]
 
 
 def residual_purchases(pop, cfg: ScenarioConfig, weeks: int, ahead: float) -> float:
     """Expected purchases of the active customers in the ``ahead`` weeks after the horizon, undiscounted."""
-    active = (pop.stage == Stage.CUSTOMER) | (pop.stage == Stage.REPEAT)
-    rate, dropout = horizon_rates(pop, cfg, weeks)
-    return float(discounted_purchases(rate[active], dropout[active], 0.0, ahead).sum())
+    return float(_evaluate(pop, cfg, weeks, ahead, 0.0)[0].sum())
