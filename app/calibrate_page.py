@@ -8,10 +8,9 @@ download the calibrated scenario file. Everything is computed by
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import streamlit as st
-
-from pathlib import Path
 
 from cxsim import parse_scenario, planner, simulate
 from cxsim.calibrate import fit_adoption, fit_transactions

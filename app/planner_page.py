@@ -19,8 +19,18 @@ from cxsim import __version__, mechanisms, parse_scenario, planner, simulate
 from cxsim.advise import CURVE_STEPS, DEFAULT_STEP, advise
 from cxsim.compare import Comparison, unique_labels
 from cxsim.errors import UserError
-from cxsim.figures import (acquisition_figure, customers_figure, frontier_figure, funnel_figure, journey_figure,
-                           marginal_figure, profit_figure, response_figure, satisfaction_figure, segment_figure)
+from cxsim.figures import (
+    acquisition_figure,
+    customers_figure,
+    frontier_figure,
+    funnel_figure,
+    journey_figure,
+    marginal_figure,
+    profit_figure,
+    response_figure,
+    satisfaction_figure,
+    segment_figure,
+)
 from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.report import report_html
 from cxsim.results import Results, clv_by_cohort

@@ -289,9 +289,11 @@ def comparison_table(comparison: Comparison, level: float = 0.9) -> ComparisonTa
     cells = []
     for kpi, row in ROWS.items():
         line = []
+        def f(x: float, signed: bool = False, row: KpiRow = row) -> str:
+            return _fmt(x, row, currency, signed)
+
         for i, label in enumerate(comparison.labels):
             r = table.loc[(kpi, label)]
-            f = lambda x, signed=False: _fmt(x, row, currency, signed)  # noqa: E731
             runs = f"90% of runs {f(r['lo'])} to {f(r['hi'])}" if np.isfinite(r["lo"]) else "no runs"
             if i == 0:
                 delta, verdict = "the reference", ""
