@@ -168,8 +168,8 @@ side.caption(f"They edit today's plan (money in {unit(currency)} a week); each v
              "changes on top.")
 values = {lever.key: lever_input(side, lever, planner.lever_value(base, lever.key), f"{text_id}:{lever.key}")
           for lever in planner.LEVERS}
-if isinstance(base.config.advertising.weekly_spend, list):
-    side.caption("This file schedules ad spend week by week; the ad budget shows its mean, "
+if any(isinstance(base[lever.key], list) for lever in planner.LEVERS):
+    side.caption("This file schedules some spend week by week; its lever shows the mean, "
                  "and a new value replaces the schedule with a constant weekly spend.")
 assumption_levers = [*planner.ranked_assumptions(),
                      *(lever for group in mechanisms.assumptions(base).values() for lever in group)]

@@ -11,66 +11,11 @@ import argparse
 import importlib
 import os
 import sys
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from cxsim.command_line import EXIT_USER_ERROR, add_run_options, parse_set, progress_bar, write_table
 from cxsim.errors import UserError
-
-EXIT_USER_ERROR = 2
-
-
-# --- shared helpers ---------------------------------------------------------------
-
-def parse_set(items: list[str] | None, source: str) -> dict[str, Any]:
-    """``KEY=VALUE`` strings as overrides; VALUE is read as TOML (number, string, list, bool)."""
-    overrides: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UserError(f"{source}: --set: expected KEY=VALUE (e.g. advertising.weekly_spend=5000), got {item!r}")
-        try:
-            overrides[key] = tomllib.loads(f"v = {value.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            overrides[key] = value.strip()
-    return overrides
-
-
-def write_table(frame, path: str | Path) -> Path:
-    """Write a DataFrame as CSV or Parquet by extension, atomically."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise UserError(f"{path}: expected a file name ending in .csv or .parquet")
-    if not path.parent.exists():
-        raise UserError(f"{path}: the folder {path.parent} does not exist")
-    tmp = path.with_name(path.name + ".part")
-    if suffix == ".csv":
-        frame.to_csv(tmp, index=False)
-    else:
-        frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
-    return path
-
-
-def progress_bar(total: int, desc: str):
-    """A progress bar on stderr (silent when stderr is not a terminal)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=not sys.stderr.isatty(),
-                dynamic_ncols=True)
-
-
-def add_run_options(parser: argparse.ArgumentParser, replications: int = 20) -> None:
-    """Options every command that simulates shares."""
-    parser.add_argument("--replications", "-r", type=int, default=replications,
-                        help=f"independent runs per scenario (default {replications})")
-    parser.add_argument("--seed", "-s", type=int, default=0, help="master seed (default 0)")
-    parser.add_argument("--engine", choices=("fast", "agents"), default="fast",
-                        help="fast: customers as arrays (default); agents: one Mesa agent per customer")
-
 
 # --- run --------------------------------------------------------------------------
 
@@ -201,9 +146,40 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
 
 
 def _optimize(args: argparse.Namespace) -> int:
-    from cxsim.optimize import run_command
+    """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
+    from cxsim.figures import frontier_figure
+    from cxsim.optimize import check_frontier_args, describe, frontier_table, frontiers, max_evaluations, total_budget
+    from cxsim.scenario import load_scenario
 
-    return run_command(args)
+    scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
+    budgets = args.budget or [round(total_budget(scenario), 2)]
+    for path, suffixes in ((args.out, (".csv", ".parquet")), (args.figure, (".html",))):
+        if path and Path(path).suffix.lower() not in suffixes:
+            raise UserError(f"{path}: expected a file name ending in {' or '.join(suffixes)}")
+        if path and not Path(path).parent.exists():
+            raise UserError(f"{path}: the folder {Path(path).parent} does not exist")
+    for budget in budgets:
+        check_frontier_args(budget, args.kpi, args.grid, args.training_share)
+    with progress_bar(max_evaluations(len(budgets), args.grid), "optimize") as bar:
+        result = frontiers(scenario, budgets, args.kpi, args.replications, args.seed, args.engine, args.grid,
+                           training_share=args.training_share, progress=bar.update)
+        bar.total = bar.n
+        bar.refresh()
+    print(f"{scenario.name}: {args.kpi} against the share of the weekly budget spent on service, "
+          f"{scenario.weeks} weeks, {args.replications} replications per share, seed {args.seed} "
+          f"(the same for every share: common random numbers); "
+          f"{result[0].training_share:.0%} of the service money on training.")
+    print(describe(result))
+    if args.out:
+        write_table(frontier_table(result), args.out)
+        print(f"\nfrontier table -> {args.out}")
+    if args.figure:
+        path = Path(args.figure)
+        tmp = path.with_name(path.name + ".part")
+        frontier_figure(result).write_html(tmp, include_plotlyjs=True)
+        tmp.replace(path)
+        print(f"frontier figure -> {args.figure}")
+    return 0
 
 
 # --- commands whose code lives in their own package --------------------------------

@@ -15,8 +15,8 @@ from cxsim.draws import ORDER_STREAM, PEOPLE_STREAM, market_rng, replication_key
 from cxsim.errors import UserError
 from cxsim.memory import check_fits
 from cxsim.metrics import WeekState, WeekTally, week_columns, wom_table
+from cxsim.modules import MODULES, Module, Week
 from cxsim.network import estimated_bytes, market_network
-from cxsim.response import Organisation, WeekConditions, initial_organisation, next_organisation, week_conditions
 from cxsim.scenario import Scenario, ScenarioConfig
 from cxsim.segments import TraitTable, assign_channels, assign_segments, segment_traits
 
@@ -42,6 +42,7 @@ class Population:
     segment: np.ndarray             # segment codes (0 without segments)
     channel: np.ndarray             # preferred service channel codes (0 without channels)
     member: np.ndarray              # loyalty-programme member (bool)
+    scale: np.ndarray               # how the person uses the 0-10 scale: points added to their answer
 
     @property
     def ever(self) -> np.ndarray:
@@ -75,6 +76,8 @@ def _people_of_one_market(cfg: ScenarioConfig, traits: TraitTable, rng: np.rando
     }
     if cfg.loyalty.enrolment > 0:  # initial customers join the programme like new ones
         people["member"] = (source == Source.INITIAL) & (rng.random(n) < cfg.loyalty.enrolment)
+    sd = cfg.satisfaction.scale_use_sd
+    people["scale"] = rng.normal(0.0, sd, n) if sd > 0 else np.zeros(n)
     return people
 
 
@@ -98,7 +101,7 @@ def initial_population(cfg: ScenarioConfig, seed: int, first_replication: int = 
         **joined, satisfaction=satisfaction, expectation=expectation, first_purchase_step=first,
         purchases=np.zeros(total, dtype=np.int32), repeat_purchases=np.zeros(total, dtype=np.int32),
         service_encounters=np.zeros(total, dtype=np.int32), revenue=np.zeros(total),
-        voice=voices(satisfaction, first >= 0),
+        voice=voices(satisfaction + joined["scale"], first >= 0),
     )
 
 
@@ -134,15 +137,14 @@ class JourneyModel(mesa.Model):
         self.replication_of = np.repeat(np.arange(replications, dtype=np.int32), n)
         self.segment_traits = segment_traits(self.cfg)
         self.traits = TraitTable(self.segment_traits)
+        self.modules: list[Module] = [module(self.cfg, replications) for module in MODULES]
         self.constants = rules.constants(self.cfg)
+        for module in self.modules:
+            module.customer_effects(self.constants)
         self.trait_rows = rules.trait_table(self.segment_traits)
-        self.week: WeekConditions | None = None
+        self.week: Week | None = None
         self.week_rows: np.ndarray | None = None        # this week's conditions as the rules read them
         self.channel_quality: np.ndarray | None = None  # (replications, channels)
-        self._adstock = 0.0
-        self._last_demand: float | np.ndarray = 0.0 if replications == 1 else np.zeros(replications)
-        self._last_channel_demand = np.zeros((replications, len(self.cfg.channels)))
-        self.organisation: Organisation = initial_organisation(self.cfg, replications)
         self.trace = np.asarray(list(trace), dtype=np.int64)
         if self.trace.size and (self.trace.min() < 0 or self.trace.max() >= n):
             raise UserError(f"trace: customer ids must lie in 0..{n - 1}")
@@ -167,31 +169,37 @@ class JourneyModel(mesa.Model):
     def week_state(self) -> WeekState:
         """The state counted every week (engines may gather it more cheaply than the population)."""
         p = self.population()
-        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member)
+        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member, p.scale)
 
     def counted_state(self, stage: np.ndarray, satisfaction: np.ndarray, voice: np.ndarray,
-                      member: np.ndarray) -> WeekState:
+                      member: np.ndarray, scale: np.ndarray) -> WeekState:
         """The weekly state, with loyalty members only when there is a programme."""
-        return WeekState(stage, satisfaction, voice, member=member if self.cfg.loyalty.enrolment > 0 else None,
+        return WeekState(stage, satisfaction, voice, scale, member=member if self.cfg.loyalty.enrolment > 0 else None,
                          initial_varies=self.traits.varies("initial_satisfaction"))
 
     # -- the week ---------------------------------------------------------------
     def step(self) -> None:
-        """One week: set the market's conditions, let customers act, count, and let the organisation learn."""
-        self.week = week_conditions(self.cfg, self.steps - 1, self._adstock, self._last_demand, self.organisation,
-                                    self._last_channel_demand)
-        self._adstock = self.week.adstock
-        self.week_rows, self.channel_quality = rules.week_rows(self.week, self.replications)
+        """One week: the modules set the market's conditions, customers act, the modules learn, and it is counted."""
+        week = self.week = Week(number=self.steps - 1, quality_chain=self._quality_chain)
+        for module in self.modules:
+            module.before_customers(week)
+        week.quality = self._quality_chain(week.quality)
+        for module in self.modules:
+            module.settle(week)
+        self.week_rows, self.channel_quality = rules.week_rows(week, self.replications)
         tally = WeekTally.zeros(self.replications, len(self.cfg.channels))
         self.advance_customers(tally)
-        demand = tally.service_encounters
-        self._last_demand = float(demand[0]) if self.replications == 1 else demand.astype(float)
-        self._last_channel_demand = tally.channel_encounters.astype(float)
-        self.organisation = next_organisation(self.cfg, self.organisation, self.week, tally.bad_experiences,
-                                              tally.purchases)
+        for module in self.modules:
+            module.after_customers(week, tally)
         self._record(tally)
         if self.steps >= self.cfg.market.weeks:
             self.running = False
+
+    def _quality_chain(self, quality: np.ndarray) -> np.ndarray:
+        """The quality staff deliver at normal load, moved by every module in order (feedback, staff, pressure)."""
+        for module in self.modules:
+            quality = module.adjust_quality(quality)
+        return quality
 
     def run(self) -> JourneyModel:
         """Step to the horizon."""
@@ -205,7 +213,13 @@ class JourneyModel(mesa.Model):
 
     def _record(self, tally: WeekTally) -> None:
         s = self.week_state()
-        self._weeks.append(week_columns(self.steps, s, tally, self.week, self.cfg, self.replications))
+        by_modules: dict[str, np.ndarray | float] = {}
+        costs: np.ndarray | float = 0.0
+        for module in self.modules:
+            by_modules.update(module.columns(self.week, tally, s))
+            costs = costs + module.cost(self.week, tally, s)
+        fixed = 0.0 if self.week is None else self.cfg.economics.fixed_weekly_cost
+        self._weeks.append(week_columns(self.steps, s, tally, by_modules, costs, fixed, self.cfg, self.replications))
         if not self.trace.size:
             return
         pop, n = self.population(), self.cfg.market.population

@@ -20,7 +20,7 @@ from scipy import optimize, stats
 
 from cxsim.budget import split_overrides
 from cxsim.errors import UserError
-from cxsim.response import spend_at
+from cxsim.response import mean_spend
 from cxsim.scenario import Scenario
 from cxsim.simulate import simulate
 
@@ -39,14 +39,13 @@ SEARCH_EVALUATIONS = 12  # at most this many runs in the refining search
 
 def ad_budget(scenario: Scenario) -> float:
     """Mean weekly ad spend over the horizon (a schedule is averaged)."""
-    schedule = scenario.config.advertising.weekly_spend
-    return float(np.mean([spend_at(schedule, w) for w in range(scenario.weeks)]))
+    return mean_spend(scenario.config.advertising.weekly_spend, scenario.weeks)
 
 
 def service_budget(scenario: Scenario) -> float:
-    """Weekly spend on service: staff and training."""
+    """Weekly spend on service: staff and training (schedules averaged over the horizon)."""
     svc = scenario.config.service
-    return float(svc.weekly_spend + svc.training_weekly_spend)
+    return mean_spend(svc.weekly_spend, scenario.weeks) + mean_spend(svc.training_weekly_spend, scenario.weeks)
 
 
 def total_budget(scenario: Scenario) -> float:
@@ -63,7 +62,7 @@ def current_share(scenario: Scenario) -> float | None:
 def default_training_share(scenario: Scenario) -> float:
     """Part of the service money the scenario puts into training (0 with no service money)."""
     total = service_budget(scenario)
-    return scenario.config.service.training_weekly_spend / total if total > 0 else 0.0
+    return mean_spend(scenario.config.service.training_weekly_spend, scenario.weeks) / total if total > 0 else 0.0
 
 
 def split_scenario(scenario: Scenario, budget: float, share: float, training_share: float = 0.0) -> Scenario:
@@ -279,42 +278,3 @@ def describe(frontiers: Sequence[Frontier], level: float = LEVEL) -> str:
         text = table.to_string(index=False, float_format=lambda x: f"{x:,.0f}")
         lines.extend("  " + line for line in text.splitlines())
     return "\n".join(lines)
-
-
-def run_command(args) -> int:
-    """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
-    from pathlib import Path
-
-    from cxsim.cli import parse_set, progress_bar, write_table
-    from cxsim.figures import frontier_figure
-    from cxsim.scenario import load_scenario
-
-    scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
-    budgets = args.budget or [round(total_budget(scenario), 2)]
-    for path, suffixes in ((args.out, (".csv", ".parquet")), (args.figure, (".html",))):
-        if path and Path(path).suffix.lower() not in suffixes:
-            raise UserError(f"{path}: expected a file name ending in {' or '.join(suffixes)}")
-        if path and not Path(path).parent.exists():
-            raise UserError(f"{path}: the folder {Path(path).parent} does not exist")
-    for budget in budgets:
-        check_frontier_args(budget, args.kpi, args.grid, args.training_share)
-    with progress_bar(max_evaluations(len(budgets), args.grid), "optimize") as bar:
-        result = frontiers(scenario, budgets, args.kpi, args.replications, args.seed, args.engine, args.grid,
-                           training_share=args.training_share, progress=bar.update)
-        bar.total = bar.n
-        bar.refresh()
-    print(f"{scenario.name}: {args.kpi} against the share of the weekly budget spent on service, "
-          f"{scenario.weeks} weeks, {args.replications} replications per share, seed {args.seed} "
-          f"(the same for every share: common random numbers); "
-          f"{result[0].training_share:.0%} of the service money on training.")
-    print(describe(result))
-    if args.out:
-        write_table(frontier_table(result), args.out)
-        print(f"\nfrontier table -> {args.out}")
-    if args.figure:
-        path = Path(args.figure)
-        tmp = path.with_name(path.name + ".part")
-        frontier_figure(result).write_html(tmp, include_plotlyjs=True)
-        tmp.replace(path)
-        print(f"frontier figure -> {args.figure}")
-    return 0

@@ -18,7 +18,9 @@ import pandas as pd
 
 from cxsim.compare import Comparison
 from cxsim.errors import ScenarioError, UserError
-from cxsim.optimize import Frontier, ad_budget
+from cxsim.levers import Lever
+from cxsim.optimize import Frontier
+from cxsim.response import mean_spend
 from cxsim.results import KPIS
 from cxsim.scenario import Scenario, parse_scenario
 from cxsim.spend import money, plan_spends, short_plan, unit
@@ -31,32 +33,6 @@ DEFAULT_REPLICATIONS = 5      # fewer than the command line's 20: a lever change
 NEAR_ZERO_ADS = 50.0          # an ad budget below this a week gets a warning
 FLAGSHIP = "people_vs_ads.toml"
 FRONTIER_GRID = 6             # shares 0%, 20%, ..., 100% before the search refines the best
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One scenario field as the page shows it.
-
-    Attributes:
-        key: dotted scenario key.
-        label: plain-words name.
-        help: what it means, in the strategist's terms.
-        integer: whole numbers only.
-        min_value, max_value: the widget's bounds (``None``: unbounded).
-        step: the widget's step.
-        fmt: printf-style format of the widget.
-        published: published range and source, for behaviour assumptions.
-    """
-
-    key: str
-    label: str
-    help: str
-    integer: bool = False
-    min_value: float | None = 0.0
-    max_value: float | None = None
-    step: float = 1.0
-    fmt: str = "%.0f"
-    published: str = ""
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -394,10 +370,9 @@ def within_bounds(scenario: Scenario) -> tuple[Scenario, list[str]]:
 
 
 def lever_value(scenario: Scenario, key: str) -> float:
-    """A lever's value in a scenario (a weekly ad schedule shows as its mean)."""
-    if key == "advertising.weekly_spend":
-        return ad_budget(scenario)
-    return scenario[key]
+    """A lever's value in a scenario (a weekly spend schedule shows as its mean)."""
+    value = scenario[key]
+    return mean_spend(value, scenario.weeks) if isinstance(value, list) else value
 
 
 def apply_levers(scenario: Scenario, values: dict[str, Any]) -> Scenario:
@@ -538,7 +513,7 @@ def adoption_keys(p: float, q: float, m: float, base: Scenario) -> dict[str, flo
     from cxsim.response import hill
 
     ads = base.config.advertising
-    steady = ad_budget(base) / (1.0 - ads.adstock_decay)
+    steady = mean_spend(ads.weekly_spend, base.weeks) / (1.0 - ads.adstock_decay)
     saturation = float(hill(steady, ads.half_saturation, ads.hill_slope)) if steady > 0 else 0.0
     rate = min(1.0, p / saturation) if saturation > 0 else ads.max_awareness_rate
     return {"market.population": int(round(min(max(m, 10), MAX_POPULATION))),

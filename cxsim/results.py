@@ -21,7 +21,7 @@ KPIS = {
                        "discounted purchases from their rate and dropout (BG/NBD DERT) times the margin of a "
                        "purchase, discounted to today (currency)"),
     "value": "NPV + terminal value: the plan's worth, counting the customer base it leaves (currency)",
-    "nps": "Net Promoter Score of customers at the horizon (-100..100)",
+    "nps": "Net Promoter Score at the horizon: a survey of active customers (-100..100)",
     "satisfaction": "Mean satisfaction of customers at the horizon (0-10)",
     "cac": "Acquisition cost: ad spend per new customer (currency)",
     "cac_all": "Acquisition cost counting service: ad + service spend per new customer (currency)",

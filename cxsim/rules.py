@@ -16,15 +16,19 @@ numbers, same results, customer by customer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numba
 import numpy as np
 
 from cxsim import behaviour as b
 from cxsim import draws as d
 from cxsim.draws import Decision
-from cxsim.response import WeekConditions
 from cxsim.scenario import ScenarioConfig
 from cxsim.segments import TRAITS, Traits
+
+if TYPE_CHECKING:
+    from cxsim.modules.base import Week
 
 jit = numba.njit(cache=True, error_model="numpy", inline="always")
 
@@ -37,8 +41,8 @@ SILO_SPREAD, INCONSISTENCY_WEIGHT, DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXP
     18, 19, 20, 21, 22, 23)
 FORCED_CHANNEL, FORCED_SHARE, FORCED_PENALTY, ESCALATION_CHANNEL, ESCALATION_SHARE, WEAKEST_LINK = (
     24, 25, 26, 27, 28, 29)
-HAS_CHANNELS = 30
-N_CONSTANTS = 31
+HAS_CHANNELS, WINBACK, LAPSED_FADE = 30, 31, 32
+N_CONSTANTS = 33
 
 # --- a week row: positions ----------------------------------------------------
 AD_REACH, AD_PERSUASION, AD_EXPECTATION_LIFT, SERVICE_QUALITY = 0, 1, 2, 3
@@ -59,25 +63,23 @@ def channel_codes(cfg: ScenarioConfig) -> tuple[int, int]:
 
 
 def constants(cfg: ScenarioConfig) -> np.ndarray:
-    """The scenario's behaviour constants as the vector every rule reads."""
-    wom, pur, rep, loy, sat, omni, silos = (cfg.wom, cfg.purchase, cfg.repeat, cfg.loyalty, cfg.satisfaction,
-                                            cfg.omnichannel, cfg.silos)
-    forced, escalation = channel_codes(cfg)
+    """The journey's own behaviour constants as the vector every rule reads.
+
+    The mechanisms' constants (channels, loyalty, silos) are written by their
+    modules (``Module.customer_effects``); switched off, they are zero.
+    """
+    wom, pur, rep, sat = cfg.wom, cfg.purchase, cfg.repeat, cfg.satisfaction
     c = np.zeros(N_CONSTANTS)
     c[[AWARENESS_EFFECT, PURCHASE_EFFECT, NEGATIVE_PURCHASE_EFFECT, NEGATIVE_CHURN_EFFECT]] = (
         wom.awareness_effect, wom.purchase_effect, wom.negative_purchase_effect, wom.negative_churn_effect)
-    c[[BUY_ON_AWARENESS, AWARENESS_DECAY, WINBACK_RATE, NEUTRAL]] = (
-        pur.buy_on_awareness, pur.awareness_decay, rep.winback_rate, rep.neutral_satisfaction)
-    c[[RATE_GROWTH, TENURE_HALF_WEEKS, ENROLMENT, MEMBER_RATE_UPLIFT, MEMBER_DROPOUT_REDUCTION]] = (
-        loy.rate_growth, loy.tenure_half_weeks, loy.enrolment, loy.member_rate_uplift, loy.member_dropout_reduction)
-    c[[BASKET_GROWTH, BASKET_SATISFACTION, PRICE, PRODUCT_QUALITY, SERVICE_WEIGHT]] = (
-        loy.basket_growth, loy.basket_satisfaction, pur.price, pur.product_quality, cfg.service.weight)
-    c[[SILO_SPREAD, INCONSISTENCY_WEIGHT, DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXPECTATION_ADAPTATION]] = (
-        silos.spread, silos.inconsistency_weight, sat.disconfirmation_weight, sat.noise_sd, sat.memory,
-        sat.expectation_adaptation)
-    c[[FORCED_CHANNEL, FORCED_SHARE, FORCED_PENALTY, ESCALATION_CHANNEL, ESCALATION_SHARE, WEAKEST_LINK]] = (
-        forced, omni.forced_share, omni.forced_penalty, escalation, omni.escalation_share, omni.weakest_link)
-    c[HAS_CHANNELS] = float(bool(cfg.channels))
+    c[[BUY_ON_AWARENESS, AWARENESS_DECAY, NEUTRAL]] = (pur.buy_on_awareness, pur.awareness_decay,
+                                                       rep.neutral_satisfaction)
+    c[[PRICE, PRODUCT_QUALITY, SERVICE_WEIGHT]] = (pur.price, pur.product_quality, cfg.service.weight)
+    c[[DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXPECTATION_ADAPTATION]] = (
+        sat.disconfirmation_weight, sat.noise_sd, sat.memory, sat.expectation_adaptation)
+    c[[FORCED_CHANNEL, ESCALATION_CHANNEL]] = -1
+    c[TENURE_HALF_WEEKS] = cfg.loyalty.tenure_half_weeks
+    c[LAPSED_FADE] = wom.lapsed_fade
     return c
 
 
@@ -86,7 +88,7 @@ def trait_table(traits: list[Traits]) -> np.ndarray:
     return np.array([[getattr(t, name) for name in TRAITS] for t in traits], dtype=float)
 
 
-def week_rows(conditions: WeekConditions, replications: int) -> tuple[np.ndarray, np.ndarray]:
+def week_rows(week: Week, replications: int) -> tuple[np.ndarray, np.ndarray]:
     """This week's conditions as the rules read them: one row per replication, and each channel's quality.
 
     Returns:
@@ -94,13 +96,11 @@ def week_rows(conditions: WeekConditions, replications: int) -> tuple[np.ndarray
         (replications, channels), with one column of zeros without channels.
     """
     w = np.empty((replications, N_WEEK))
-    w[:, AD_REACH] = conditions.ad_reach
-    w[:, AD_PERSUASION] = conditions.ad_persuasion
-    w[:, AD_EXPECTATION_LIFT] = conditions.ad_expectation_lift
-    w[:, SERVICE_QUALITY] = conditions.service_quality
-    ch = conditions.channels
-    quality = np.zeros((replications, 1)) if ch is None else np.ascontiguousarray(
-        np.broadcast_to(ch.quality, (replications, ch.quality.shape[1])), dtype=float)
+    w[:, AD_REACH] = week.ad_reach
+    w[:, AD_PERSUASION] = week.ad_persuasion
+    w[:, AD_EXPECTATION_LIFT] = week.ad_expectation_lift
+    w[:, SERVICE_QUALITY] = week.service_quality
+    quality = np.zeros((replications, 1)) if week.channel_quality is None else week.channel_quality
     return w, quality
 
 
@@ -144,11 +144,19 @@ def joins_programme(c, key, week, person):  # pragma: no cover
 
 @jit
 def comes_back(c, w, t, key, week, person, good, bad):  # pragma: no cover
-    """Do ads and WOM win a lapsed customer back this week?"""
+    """Do ads and WOM win a lapsed customer back this week (never, with win-back switched off)?"""
+    if c[WINBACK] == 0:
+        return False
     listen = t[WOM_RESPONSE]
     p = b.purchase_probability(c[WINBACK_RATE], w[AD_PERSUASION] * t[AD_RESPONSE], good, bad,
                                c[PURCHASE_EFFECT] * listen, c[NEGATIVE_PURCHASE_EFFECT] * listen)
     return d.uniform(key, Decision.WINBACK, week, person, 0) < p
+
+
+@jit
+def stops_talking(c, key, week, person):  # pragma: no cover
+    """Does a lapsed customer who still talks about the brand stop this week?"""
+    return d.uniform(key, Decision.FADE, week, person, 0) < c[LAPSED_FADE]
 
 
 # --- staying active -------------------------------------------------------------

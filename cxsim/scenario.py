@@ -58,6 +58,18 @@ class Network(_Section):
     )
 
 
+SCHEDULE = "A number, or a schedule: a list by week, the last value held after the list ends."
+
+
+def _check_spend(value: float | list[float]) -> float | list[float]:
+    """A weekly spend: a number >= 0, or a non-empty schedule of them."""
+    if isinstance(value, list) and not value:
+        raise ValueError("a spend schedule needs at least one week")
+    if not isinstance(value, list) and value < 0:
+        raise ValueError("spend must be >= 0")
+    return value
+
+
 class Advertising(_Section):
     """Money into ads, and how ads reach, persuade and raise expectations."""
 
@@ -85,14 +97,7 @@ class Advertising(_Section):
         0.0, ge=0, le=1, description="Rise in expected quality (0-1 scale) that ads at full saturation create: overpromising."
     )
 
-    @field_validator("weekly_spend")
-    @classmethod
-    def _non_negative_spend(cls, value: float | list[float]) -> float | list[float]:
-        if isinstance(value, list) and not value:
-            raise ValueError("a spend schedule needs at least one week")
-        if not isinstance(value, list) and value < 0:
-            raise ValueError("spend must be >= 0")
-        return value
+    _spend = field_validator("weekly_spend")(classmethod(lambda cls, value: _check_spend(value)))
 
 
 class Purchase(_Section):
@@ -115,13 +120,15 @@ class Purchase(_Section):
 class Service(_Section):
     """Money into people: staff capacity and training."""
 
-    weekly_spend: float = Field(2_000.0, ge=0, description="Staff spend per week (currency); buys capacity.")
+    weekly_spend: float | list[NonNegative] = Field(
+        2_000.0, description=f"Staff spend per week (currency); buys capacity. {SCHEDULE}")
     cost_per_encounter: float = Field(12.0, gt=0, description="Staff cost of one service encounter (currency); capacity = spend / cost.")
     need_probability: float = Field(
         0.4, ge=0, le=1, description="Probability that a purchase needs a service encounter."
     )
     quality: float = Field(0.7, ge=0, le=1, description="Service quality at normal load, from skill and training (0-1 scale).")
-    training_weekly_spend: float = Field(0.0, ge=0, description="Training spend per week (currency); lifts quality toward 1.")
+    training_weekly_spend: float | list[NonNegative] = Field(
+        0.0, description=f"Training spend per week (currency); lifts quality toward 1. {SCHEDULE}")
     training_half_saturation: float = Field(
         2_000.0, gt=0, description="Training spend per week that closes half the gap between quality and 1 (currency)."
     )
@@ -131,6 +138,9 @@ class Service(_Section):
     weight: float = Field(
         0.5, ge=0, le=1, description="Weight of the service encounter in the experience of a purchase that needed one."
     )
+
+    _spend = field_validator("weekly_spend", "training_weekly_spend")(
+        classmethod(lambda cls, value: _check_spend(value)))
 
 
 class Satisfaction(_Section):
@@ -147,6 +157,12 @@ class Satisfaction(_Section):
     expectation_prior: float = Field(0.7, ge=0, le=1, description="Expected quality before any ad or experience (0-1 scale).")
     expectation_adaptation: float = Field(
         0.3, ge=0, le=1, description="Weight of an experience in updating expectations (fraction)."
+    )
+    scale_use_sd: float = Field(
+        0.0, ge=0, le=5, description=(
+            "Spread (sd, points) of how people use the 0-10 scale: each person's answer is their satisfaction plus "
+            "a lasting personal offset (response styles; Baumgartner & Steenkamp 2001). 0 = everyone alike."
+        ),
     )
 
 
@@ -171,6 +187,17 @@ class Repeat(_Section):
     )
 
 
+class Winback(_Section):
+    """Win-back: lapsed customers may come back, moved by ads and word-of-mouth (switchable)."""
+
+    enabled: bool = Field(
+        True, description=(
+            "Lapsed customers can be won back: each week with probability repeat.winback_rate plus ad persuasion "
+            "plus positive WOM minus negative WOM. false: dropout is permanent, as in BG/NBD."
+        ),
+    )
+
+
 class WordOfMouth(_Section):
     """Who talks, how much, and what it does to those who listen."""
 
@@ -190,6 +217,12 @@ class WordOfMouth(_Section):
     )
     negative_churn_effect: float = Field(
         0.05, ge=0, le=5, description="Weekly probability that an active customer leaves, per unit of negative WOM heard per contact."
+    )
+    lapsed_fade: float = Field(
+        0.0, ge=0, le=1, description=(
+            "Weekly probability that a lapsed customer stops talking about the brand (0 = they keep talking until "
+            "they buy again). People talk about recent experience; 0.1 is a mean of 10 weeks (an assumption)."
+        ),
     )
 
 
@@ -310,8 +343,8 @@ class Employees(_Section):
     """The service-profit chain: people investment -> engagement and turnover (lagged) -> service quality."""
 
     enabled: bool = Field(False, description="Model the staff: engagement, turnover and new hires' learning curve.")
-    weekly_spend: float = Field(
-        0.0, ge=0, description="People investment per week beyond wages: pay, recognition, engagement, staff loyalty (currency). Training spend counts too."
+    weekly_spend: float | list[NonNegative] = Field(
+        0.0, description=f"People investment per week beyond wages: pay, recognition, engagement, staff loyalty (currency). Training spend counts too. {SCHEDULE}"
     )
     initial_engagement: float = Field(0.35, ge=0, le=1, description="Share of staff engaged at week 0 (fraction).")
     half_saturation: float = Field(
@@ -335,6 +368,8 @@ class Employees(_Section):
     quality_effect: float = Field(
         0.3, ge=0, le=2, description="Service quality (0-1 scale) gained per unit of engagement above its initial level."
     )
+
+    _spend = field_validator("weekly_spend")(classmethod(lambda cls, value: _check_spend(value)))
 
 
 class Loyalty(_Section):
@@ -410,6 +445,7 @@ class ScenarioConfig(_Section):
     satisfaction: Satisfaction = Field(default_factory=Satisfaction)
     repeat: Repeat = Field(default_factory=Repeat)
     wom: WordOfMouth = Field(default_factory=WordOfMouth)
+    winback: Winback = Field(default_factory=Winback)
     economics: Economics = Field(default_factory=Economics)
     channels: dict[str, Channel] = Field(
         default_factory=dict, description="Service channels by name; none: one service pool."

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from cxsim.response import spend_at
+from cxsim.response import mean_spend
 from cxsim.scenario import Scenario
 
 
@@ -51,50 +51,49 @@ class SpendLever:
     moved: Callable[[Scenario, float], dict[str, Any] | None]
 
 
-def _ad_spend(s: Scenario) -> float:
-    schedule = s.config.advertising.weekly_spend
-    return float(np.mean([spend_at(schedule, w) for w in range(s.weeks)]))
-
-
-def _move_ads(s: Scenario, delta: float) -> dict[str, Any] | None:
-    schedule = s.config.advertising.weekly_spend
-    if isinstance(schedule, list):
-        moved = [v + delta for v in schedule]
-        return None if min(moved) < 0 else {"advertising.weekly_spend": moved}
-    return None if schedule + delta < 0 else {"advertising.weekly_spend": schedule + delta}
+def _shifted(value: float | list[float], delta: float) -> float | list[float] | None:
+    """A weekly spend (constant or schedule) moved by ``delta`` every week; ``None`` below zero."""
+    if isinstance(value, list):
+        moved = [v + delta for v in value]
+        return None if min(moved) < 0 else moved
+    return None if value + delta < 0 else value + delta
 
 
 def _field(key: str) -> tuple[Callable[[Scenario], float], Callable[[Scenario, float], dict[str, Any] | None]]:
     def read(s: Scenario) -> float:
-        return float(s[key])
+        return mean_spend(s[key], s.weeks)
 
     def moved(s: Scenario, delta: float) -> dict[str, Any] | None:
-        value = float(s[key]) + delta
-        return None if value < 0 else {key: value}
+        value = _shifted(s[key], delta)
+        return None if value is None else {key: value}
     return read, moved
 
 
 def _channel(name: str) -> SpendLever:
-    """A channel's staff: its share of the staff budget, moved by adding money to that channel only."""
+    """A channel's staff: its share of the staff budget, moved by adding money to that channel only.
+
+    With a staff schedule the shares are taken from the mean weekly staff budget.
+    """
     def read(s: Scenario) -> float:
-        return s.config.service.weekly_spend * s.config.channels[name].staff_share
+        return mean_spend(s.config.service.weekly_spend, s.weeks) * s.config.channels[name].staff_share
 
     def moved(s: Scenario, delta: float) -> dict[str, Any] | None:
-        total = s.config.service.weekly_spend
+        total = mean_spend(s.config.service.weekly_spend, s.weeks)
         own = {c: total * ch.staff_share for c, ch in s.config.channels.items()}
         own[name] += delta
         new_total = total + delta
-        if own[name] < 0 or new_total <= 0:
+        staff = _shifted(s.config.service.weekly_spend, delta)
+        if own[name] < 0 or new_total <= 0 or staff is None:
             return None
         shares = {c: v / new_total for c, v in own.items()}
         shares[name] = 1.0 - sum(v for c, v in shares.items() if c != name)  # sums to 1 exactly
-        return {"service.weekly_spend": new_total, **{f"channels.{c}.staff_share": v for c, v in shares.items()}}
+        return {"service.weekly_spend": staff, **{f"channels.{c}.staff_share": v for c, v in shares.items()}}
     return SpendLever(f"{name} staff", "service.weekly_spend", read, moved)
 
 
 def spend_levers(scenario: Scenario) -> list[SpendLever]:
     """Every spend lever the scenario has: ads, service staff, training, people programme, channels' staff."""
-    levers = [SpendLever("ads", "advertising.weekly_spend", _ad_spend, _move_ads),
+    levers = [SpendLever("ads", "advertising.weekly_spend", *_field("advertising.weekly_spend")),
               SpendLever("service staff", "service.weekly_spend", *_field("service.weekly_spend")),
               SpendLever("training", "service.training_weekly_spend", *_field("service.training_weekly_spend"))]
     if scenario.config.employees.enabled:

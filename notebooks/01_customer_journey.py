@@ -138,8 +138,8 @@ pd.DataFrame([
 model.step()
 week = model.week
 print(f"week {model.steps}: ad reach {week.ad_reach:.3f} (weekly chance an unaware person notices the brand), "
-      f"persuasion {week.ad_persuasion:.3f}, service quality {week.service_quality:.2f}, "
-      f"staff load {week.load:.2f}")
+      f"persuasion {week.ad_persuasion:.3f}, service quality {week.service_quality[0]:.2f}, "
+      f"staff load {week.load[0]:.2f}")
 model.timeseries()[["step", "unaware", "aware", "first_time", "repeat_customers", "lapsed",
                     "new_customers", "purchases"]]
 
@@ -337,7 +337,6 @@ print("stages of those won:", Counter(c.stage.name.lower() for c in model.agents
 
 # %% jupyter={"source_hidden": true}
 # Exercise 3: overpromising.
-
 from cxsim.behaviour import nps_class  # noqa: E402
 
 w = scenario["satisfaction.disconfirmation_weight"]
