@@ -1,5 +1,6 @@
 # cxsim: the commands of the README, and a few more.
 #   make app    serves the planner on http://127.0.0.1:8501
+#   make viz    serves the live view of a small market on http://127.0.0.1:8765
 #   make demo   runs the flagship comparison and writes reports/people_vs_ads.html
 #   make test   runs the whole test suite (installs what the tests need)
 # Each target sets up .venv (Python >= 3.12, pinned by requirements.lock) first.
@@ -7,10 +8,11 @@
 PY := .venv/bin/python
 SHELL := /bin/bash
 
-.PHONY: setup demo test app notebooks bench clean help
+.PHONY: setup demo test app viz notebooks bench clean help
 
 help:
 	@echo "make app         the planner: compare people vs ads in the browser (http://127.0.0.1:8501)"
+	@echo "make viz         a live view of a small market: network, funnel, NPS (http://127.0.0.1:8765)"
 	@echo "make demo        the flagship comparison: KPI table + reports/people_vs_ads.html"
 	@echo "make test        the whole test suite"
 	@echo "make bench       the benchmarks (figures for the README)"
@@ -26,6 +28,9 @@ demo: setup
 app: setup
 	$(PY) -m streamlit run app/streamlit_app.py --server.address 127.0.0.1 --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+
+viz: setup
+	$(PY) -m cxsim.cli viz --port 8765
 
 test: setup
 	@bash scripts/test-deps.sh

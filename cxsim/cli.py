@@ -182,6 +182,24 @@ def _optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- viz ----------------------------------------------------------------------------
+
+def _add_viz(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", "-p", type=int, default=8765,
+                   help="port on 127.0.0.1 to serve the live view on (default 8765)")
+
+
+def _viz(args: argparse.Namespace) -> int:
+    import subprocess
+
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"--port: expected a port number 1-65535, got {args.port}")
+    print(f"cxsim viz: the live view of the market on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # the page talks to nobody but you
+    return subprocess.call([sys.executable, "-m", "solara", "run", "cxsim.viz", "--host", "127.0.0.1",
+                            "--port", str(args.port), "--no-open", "--production", "--no-check-version"], env=env)
+
+
 # --- commands whose code lives in their own package --------------------------------
 
 def lazy(module: str, name: str) -> Callable:
@@ -213,6 +231,8 @@ COMMANDS: list[Command] = [
     ("calibrate", "fit acquisition (Bass) or repeat purchase (BG/NBD) to your data and write a scenario",
      lazy("cxsim.calibrate.commands", "add_calibrate_arguments"),
      lazy("cxsim.calibrate.commands", "run_calibrate_command")),
+    ("viz", "a live view of a small market in the browser: the network, the funnel and NPS, with sliders",
+     _add_viz, _viz),
 ]
 
 

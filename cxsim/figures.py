@@ -23,6 +23,19 @@ STAGE_NAMES = {"unaware": "unaware", "aware": "aware", "first_time": "customer (
                "repeat_customers": "repeat customer", "lapsed": "lapsed"}
 BAND = 0.9
 GAIN, LOSS = "#2e8b57", "#c0392b"  # a change whose interval lies above / below zero
+NOTEBOOK_RENDERER = "plotly_mimetype+notebook"
+
+
+def keep_figures_in_exports() -> None:
+    """Show figures in notebooks so that exports keep them.
+
+    Each figure is sent both as plotly's own type (interactive in JupyterLab) and as
+    HTML with plotly.js embedded once per notebook, which ``jupyter nbconvert --to html``
+    keeps, so every figure still draws in the exported page, offline.
+    """
+    import plotly.io as pio
+
+    pio.renderers.default = NOTEBOOK_RENDERER
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:

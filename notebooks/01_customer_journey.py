@@ -37,25 +37,26 @@
 # 2. step it week by week and watch the counts move,
 # 3. read `Customer.step()`: the whole journey, one method per stage,
 # 4. follow one customer's journey, and
-# 5. watch the funnel fill, and check the agents engine against the fast engine.
+# 5. watch the funnel fill, and check the agents engine against the fast engine,
+# 6. move the levers with sliders and watch the market respond.
 #
 # Everything runs in seconds. Change any number and run again.
 
 # %%
 import inspect
-import warnings
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import Code
 
-warnings.filterwarnings("ignore", message="IProgress not found")  # Mesa's progress bar wants ipywidgets
+from cxsim import behaviour, load_scenario, simulate
+from cxsim.agents import AgentsModel, Customer
+from cxsim.behaviour import Source
+from cxsim.figures import funnel_figure, journey_figure, keep_figures_in_exports, satisfaction_figure
+from cxsim.widgets import MarketExplorer
 
-from cxsim import behaviour, load_scenario, simulate  # noqa: E402
-from cxsim.agents import AgentsModel, Customer  # noqa: E402
-from cxsim.behaviour import Source  # noqa: E402
-from cxsim.figures import funnel_figure, journey_figure, satisfaction_figure  # noqa: E402
+keep_figures_in_exports()  # every figure also survives `jupyter nbconvert --to html`
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 SEED = 42
@@ -290,6 +291,19 @@ summary = pd.DataFrame({
 summary.round(2)
 
 # %% [markdown]
+# ## 7. Move a slider
+#
+# Your turn to run the market. Each slider is a lever of the 2,000-person
+# market above; release it and the market is simulated again (five runs, the
+# same seed every time, so what changes comes from the lever, not from luck).
+# Try a service desk of 100 a week, then no ads at all, then a much stronger
+# word-of-mouth. Which slider moves the lapsed band? Which one the share won
+# by word-of-mouth?
+
+# %%
+MarketExplorer(scenario, replications=5, seed=SEED)
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. **Starve the service desk.** Cut `service.weekly_spend` to 100 a week
@@ -312,7 +326,7 @@ summary.round(2)
 # ## Solutions
 
 # %% jupyter={"source_hidden": true}
-# Exercise 1: starve the service desk.
+# Solution to exercise 1: starve the service desk.
 starved = scenario.with_overrides({"service.weekly_spend": 100.0})
 starved_results = simulate(starved, replications=20, seed=SEED)
 print(f"starved staff load in the last week: {starved_results.timeseries.query('step == 52')['service_load'].mean():.1f}"
@@ -324,7 +338,7 @@ funnel_figure([fast, starved_results], ["baseline staff", "starved staff"])
 # brand down, which also slows the winning of new customers.
 
 # %% jupyter={"source_hidden": true}
-# Exercise 2: who won whom.
+# Solution to exercise 2: who won whom.
 won = Counter(c.source for c in model.agents if c.first_purchase_step > 0)
 rows = model.timeseries()
 print(f"won by ads: {won[Source.ADS]} agents, {rows['new_from_ads'].sum()} in the rows")
@@ -336,7 +350,7 @@ assert won[Source.ADS] == rows["new_from_ads"].sum() and won[Source.WOM] == rows
 print("stages of those won:", Counter(c.stage.name.lower() for c in model.agents if c.first_purchase_step > 0))
 
 # %% jupyter={"source_hidden": true}
-# Exercise 3: overpromising.
+# Solution to exercise 3: overpromising.
 from cxsim.behaviour import nps_class  # noqa: E402
 
 w = scenario["satisfaction.disconfirmation_weight"]

@@ -37,7 +37,6 @@
 
 # %%
 import inspect
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +44,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Code
 
-warnings.filterwarnings("ignore", message="IProgress not found")  # Mesa's progress bar wants ipywidgets
+from cxsim import load_scenario, presets, simulate
+from cxsim.compare import compare, display_table
+from cxsim.figures import acquisition_figure, band_figure, keep_figures_in_exports
+from cxsim.widgets import MarketExplorer
 
-from cxsim import load_scenario, presets, simulate  # noqa: E402
-from cxsim.compare import compare, display_table  # noqa: E402
-from cxsim.figures import acquisition_figure, band_figure  # noqa: E402
+keep_figures_in_exports()  # every figure also survives `jupyter nbconvert --to html`
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 SEED = 2024
@@ -311,6 +311,23 @@ band_figure(wom_comparison.results, wom_comparison.labels, "service_load",
 acquisition_figure(wom_comparison.results[:2], wom_comparison.labels[:2])
 
 # %% [markdown]
+# ## 5. Move a slider: how much bad news can a brand take?
+#
+# The baseline market of section 4 at a fifth of its size (its staff money
+# scaled with it) over one year, with its negative word-of-mouth switched on. Slide
+# how much a detractor talks and how much each unit of bad news takes off the
+# chance to buy, and watch the customers won and NPS. Then raise the
+# word-of-mouth awareness effect (Bass's `q`): does more talk help a brand
+# whose customers are unhappy?
+
+# %%
+small_market = baseline.with_overrides({"market.population": 2_000, "market.weeks": 52,
+                                        "service.weekly_spend": baseline["service.weekly_spend"] * 0.2})
+MarketExplorer(small_market, levers=("wom.awareness_effect", "wom.detractor_talk",
+                                     "wom.negative_purchase_effect", "service.weekly_spend"),
+               replications=4, seed=SEED)
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. **Where is the peak?** For `(p, q)` = (0.01, 0.5), (0.03, 0.38) and
@@ -332,7 +349,7 @@ acquisition_figure(wom_comparison.results[:2], wom_comparison.labels[:2])
 # ## Solutions
 
 # %% jupyter={"source_hidden": true}
-# Exercise 1: where is the peak?
+# Solution to exercise 1: where is the peak?
 rows = []
 for p, q in [(0.01, 0.5), (0.03, 0.38), (0.05, 0.2)]:
     res = simulate(presets.bass(p, q, population=N_FAST, steps=WEEKS), replications=10, seed=SEED)
@@ -348,7 +365,7 @@ pd.DataFrame(rows).round({"continuous t*": 1})
 # only fall (no bell-shaped curve).
 
 # %% jupyter={"source_hidden": true}
-# Exercise 2: weak ties.
+# Solution to exercise 2: weak ties.
 small_world = wom_led.with_overrides({"network.kind": "small_world"})
 rewired = []
 REWIRE = [0.0, 0.01, 0.1, 1.0]
@@ -366,7 +383,7 @@ print({f"rewired {s:g}": week_reaching(r, 0.5) for s, r in zip(REWIRE, rewired)}
 # clusters (Granovetter 1973 on weak ties; Goldenberg, Libai & Muller 2001).
 
 # %% jupyter={"source_hidden": true}
-# Exercise 3: overpromising ads and bad news.
+# Solution to exercise 3: overpromising ads and bad news.
 overpromise = [
     baseline,
     baseline.with_overrides({"scenario.name": "overpromise", "advertising.overpromise": 0.3}),

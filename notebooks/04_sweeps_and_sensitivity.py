@@ -37,20 +37,22 @@
 
 # %%
 import tempfile
-import warnings
 from pathlib import Path
 
 import plotly.graph_objects as go
 
-warnings.filterwarnings("ignore", message="IProgress not found")  # Mesa's progress bar wants ipywidgets
+from cxsim.errors import UserError
+from cxsim.figures import keep_figures_in_exports
+from cxsim.scenario import load_scenario
+from cxsim.sweep import load_design, load_results, load_sweep, run_sweep
+from cxsim.sweep.analysis import display as display_indices
+from cxsim.sweep.analysis import headline, sensitivity
+from cxsim.sweep.design import build_design
+from cxsim.sweep.figures import sensitivity_figure
+from cxsim.sweep.pools import DaskPool, ProcessPool
+from cxsim.widgets import MarketExplorer
 
-from cxsim.errors import UserError  # noqa: E402
-from cxsim.sweep import load_design, load_results, load_sweep, run_sweep  # noqa: E402
-from cxsim.sweep.analysis import display as display_indices  # noqa: E402
-from cxsim.sweep.analysis import headline, sensitivity  # noqa: E402
-from cxsim.sweep.design import build_design  # noqa: E402
-from cxsim.sweep.figures import sensitivity_figure  # noqa: E402
-from cxsim.sweep.pools import DaskPool, ProcessPool  # noqa: E402
+keep_figures_in_exports()  # every figure also survives `jupyter nbconvert --to html`
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 FLAGSHIP = (ROOT / "scenarios" / "people_vs_ads.toml").as_posix()
@@ -171,6 +173,23 @@ display_indices(grid_indices, "base", grid_labels)
 # The headline's "chance" is the share of the KPI's spread over runs that is
 # run-to-run luck (the variance between the replications of one point), not
 # the parameters. It needs at least two replications per point.
+
+# %% [markdown]
+# ### By hand first
+#
+# A sweep automates what you can do with sliders. Here is the same market (the
+# flagship at a fifth of its size): move the staff and ad money, and the
+# word-of-mouth strength, and watch NPS and the customers won. Which of the
+# two swept knobs moves the answer more? The sweep above measured it on a grid;
+# the Sobol indices below measure it over whole ranges.
+
+# %%
+MarketExplorer(load_scenario(FLAGSHIP).with_overrides({"market.population": 2000,
+                                                       "advertising.half_saturation": 1600.0,
+                                                       "service.weekly_spend": 750.0,
+                                                       "advertising.weekly_spend": 750.0}),
+               levers=("service.weekly_spend", "advertising.weekly_spend", "wom.awareness_effect"),
+               replications=3, seed=4)
 
 # %% [markdown]
 # ## 2. Sobol indices
@@ -296,7 +315,7 @@ assert same
 # ## Solutions
 
 # %% jupyter={"source_hidden": true}
-# Exercise 1: the price of a rule of thumb.
+# Solution to exercise 1: the price of a rule of thumb.
 loss = (npv.max(axis=1) - npv[0.5]).rename("NPV lost by always spending half on service")
 loss.round(0).to_frame()
 # Where the rule of thumb is the best share the loss is zero; elsewhere it is
@@ -304,7 +323,7 @@ loss.round(0).to_frame()
 # replications per point these are rough: rerun with more before acting.)
 
 # %% jupyter={"source_hidden": true}
-# Exercise 2: interactions.
+# Solution to exercise 2: interactions.
 npv_rows = sobol_indices.table[sobol_indices.table["kpi"] == "npv"].set_index("parameter")
 interactions = (npv_rows["ST"] - npv_rows["S1"]).rename("ST - S1").sort_values(ascending=False)
 interactions.rename(index=labels).round(3).to_frame()
@@ -313,7 +332,7 @@ interactions.rename(index=labels).round(3).to_frame()
 # it with the intervals in mind: with N = 16 the differences are rough.
 
 # %% jupyter={"source_hidden": true}
-# Exercise 3: a changed sweep.
+# Solution to exercise 3: a changed sweep.
 changed_file = WORK / "split_by_wom_3000.toml"
 changed_file.write_text(GRID.replace('"market.population" = 2000', '"market.population" = 3000'))
 try:
