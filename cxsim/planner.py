@@ -332,6 +332,61 @@ def plan_warnings(scenario: Scenario) -> list[str]:
     return notes
 
 
+# KPI cards (the notebooks' widgets, cxsim.widgets); the page shows the comparison table above.
+
+@dataclass(frozen=True)
+class CardKpi:
+    """How a KPI appears on a card."""
+
+    title: str
+    higher_is_better: bool
+    fmt: str
+
+
+CARDS: dict[str, CardKpi] = {
+    "customers": CardKpi("Customers won", True, "{:,.0f}"),
+    "revenue": CardKpi("Revenue", True, "{:,.0f}"),
+    "profit": CardKpi("Profit", True, "{:,.0f}"),
+    "npv": CardKpi("NPV (discounted profit)", True, "{:,.0f}"),
+    "nps": CardKpi("NPS", True, "{:,.1f}"),
+    "cac": CardKpi("Ad cost per new customer (CAC)", False, "{:,.1f}"),
+    "clv": CardKpi("Customer lifetime value (CLV)", True, "{:,.1f}"),
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI of one scenario, formatted for a card."""
+
+    kpi: str
+    title: str
+    value: str
+    interval: str
+    delta: str | None
+    delta_interval: str | None
+    higher_is_better: bool
+    help: str
+
+
+def kpi_cards(comparison: Comparison, level: float = 0.9) -> dict[str, list[Card]]:
+    """The KPI cards of every scenario, by label: mean, 90% range of runs, difference from the first."""
+    table = comparison.table(tuple(CARDS), level)
+    cards: dict[str, list[Card]] = {}
+    for _, r in table.iterrows():
+        spec = CARDS[r["kpi"]]
+        f = spec.fmt.format
+        has_delta = not pd.isna(r["diff"])
+        cards.setdefault(r["scenario"], []).append(Card(
+            kpi=r["kpi"], title=spec.title, value=f(r["mean"]) if not pd.isna(r["mean"]) else "-",
+            interval=f"90% of runs: {f(r['lo'])} to {f(r['hi'])}" if not pd.isna(r["lo"]) else "no runs",
+            delta=("+" if r["diff"] >= 0 else "") + f(r["diff"]) if has_delta else None,
+            delta_interval=(f"vs {comparison.labels[0]}: 90% CI {f(r['diff_lo'])} to {f(r['diff_hi'])}"
+                            if has_delta and not pd.isna(r["diff_lo"]) else None),
+            higher_is_better=spec.higher_is_better, help=KPIS[r["kpi"]],
+        ))
+    return cards
+
+
 def error_text(exc: Exception) -> str:
     """The message the command line prints for a user's mistake."""
     return f"error: {exc}"
