@@ -8,10 +8,11 @@ download the calibrated scenario file. Everything is computed by
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import streamlit as st
 
-from cxsim import parse_scenario, simulate
+from cxsim import parse_scenario, planner, simulate
 from cxsim.calibrate import fit_adoption, fit_transactions
 from cxsim.calibrate.adoption import PERIODS
 from cxsim.calibrate.data import numeric_column, parse_dates, read_csv, require_columns
@@ -23,6 +24,7 @@ ADOPTION = "New customers per period → acquisition (Bass p, q, market size)"
 TRANSACTIONS = "A transaction log → repeat purchase and dropout (BG/NBD)"
 EXAMPLES = {ADOPTION: "example_launch.csv", TRANSACTIONS: "example_transactions.csv"}
 CHECK_REPLICATIONS = 10
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 @st.cache_data(show_spinner=False)
@@ -160,6 +162,27 @@ st.caption("Run it with `cxsim run FILE.toml --out series.csv`, compare it with 
            "on the planner page.")
 with st.expander("Scenario file"):
     st.code(text, language="toml")
+st.subheader("Use it in the planner")
+planning = planner.planning_base(SCENARIOS)
+if kind == ADOPTION:
+    fitted = planner.adoption_keys(*(fit.weekly.params[k] for k in ("p", "q", "m")), planning)
+    merged = planner.merged_plan(planning, fitted, scenario_name or default_name)
+else:
+    merged = fit.scenario(scenario_name or default_name, weeks, base=planning).to_toml()
+    fitted = {k: v for k, v in parse_scenario(merged).to_dict()["repeat"].items()
+              if k in ("rate_shape", "rate_scale", "dropout_a", "dropout_b")}
+st.caption(f"The file above is the bare {'Bass' if kind == ADOPTION else 'BG/NBD'} limit: no service spend and "
+           f"an ad budget of {parse_scenario(text).config.advertising.weekly_spend if kind == ADOPTION else 0}, "
+           f"so it is not a plan. **Use in the planner** merges the fitted keys into the planning scenario "
+           f"({planner.FLAGSHIP}: today's ads and service spend, its variants) and opens the planner on it."
+           + (" In the fitted data ads ran at the plan's spend, so p becomes the ad effect at that spend "
+              "(max awareness rate = p / saturation of today's ad stock)." if kind == ADOPTION else ""))
+st.caption("Fitted keys merged: " + ", ".join(f"{k} = {v:.4g}" for k, v in fitted.items()) + ".")
+if st.button("Use in the planner", type="primary"):
+    st.session_state["planning_scenario"] = {"name": f"{scenario_name or default_name} (planning).toml",
+                                             "text": merged}
+    st.switch_page("planner_page.py")
+
 if st.button("Simulate the calibrated scenario"):
     with st.spinner(f"Running {CHECK_REPLICATIONS} replications…"):
         runs = simulate_text(text, CHECK_REPLICATIONS)

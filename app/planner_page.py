@@ -8,6 +8,7 @@ by cxsim (``cxsim.planner``, ``cxsim.compare``, ``cxsim.optimize``,
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from pathlib import Path
 
@@ -15,24 +16,56 @@ import pandas as pd
 import streamlit as st
 
 from cxsim import __version__, mechanisms, parse_scenario, planner, simulate
+from cxsim.advise import CURVE_STEPS, DEFAULT_STEP, advise
 from cxsim.compare import Comparison, unique_labels
 from cxsim.errors import UserError
-from cxsim.figures import comparison_figures, frontier_figure, journey_figure, segment_figure
+from cxsim.figures import (
+    acquisition_figure,
+    customers_figure,
+    frontier_figure,
+    funnel_figure,
+    journey_figure,
+    marginal_figure,
+    profit_figure,
+    response_figure,
+    satisfaction_figure,
+    segment_figure,
+)
 from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.report import report_html
-from cxsim.results import Results
+from cxsim.results import Results, clv_by_cohort
+from cxsim.spend import money, unit
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 CHARTS = {"funnel": "Funnel by stage", "customers": "Customers won", "acquisition": "Ads vs word-of-mouth",
           "satisfaction": "Satisfaction and NPS", "profit": "Cumulative profit"}
+CHART_FUNCTIONS = {"funnel": funnel_figure, "customers": customers_figure, "acquisition": acquisition_figure,
+                   "satisfaction": satisfaction_figure, "profit": profit_figure}
+CALIBRATED = "calibrated plan (from the Calibrate page)"
 
 
 # --- computations, cached by scenario text, variants, replications and seed ---------------
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def run_scenario(text: str, source: str, variant: str | None, replications: int, seed: int) -> Results:
-    """One scenario (the base or a variant) of the scenario text, run with the page's seed."""
-    return simulate(parse_scenario(text, source, variant), replications, seed, keep_customers=True)
+def run_scenario(text: str, source: str, variant: str | None, replications: int, seed: int,
+                 keep_customers: bool = False) -> Results:
+    """One scenario (the base or a variant) of the scenario text, run with the page's seed.
+
+    The customers are kept only when asked (segments, a journey): the comparison is quicker without.
+    """
+    return simulate(parse_scenario(text, source, variant), replications, seed, keep_customers=keep_customers)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run_plan(text: str, replications: int, seed: int) -> Results:
+    """One plan of ``advise`` (today's plan with one lever moved), without the customers."""
+    return simulate(parse_scenario(text, "<plan>"), replications, seed, keep_customers=False)
+
+
+def run_advice(edited, today: Results, replications: int, seed: int, curve_steps: tuple[int, ...] = ()):
+    """Marginal returns at the edited plan; each moved plan is cached, today's runs are the comparison's."""
+    return advise(edited, DEFAULT_STEP, replications, seed, base=today, curve_steps=curve_steps,
+                  run=lambda s: run_plan(s.to_toml(include_variants=False), replications, seed))
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -44,10 +77,12 @@ def run_frontier(text: str, source: str, variant: str | None, budget: float, kpi
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def charts(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int,
-           _comparison: Comparison) -> dict:
-    """The figures over time of a comparison (keyed like the runs it was made from)."""
-    return comparison_figures(_comparison.results, _comparison.labels)
+def chart(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int, name: str,
+          _comparison: Comparison):
+    """One figure over time of a comparison (keyed like the runs it was made from)."""
+    if name == "profit":
+        return profit_figure(_comparison.results, _comparison.labels, _comparison.scenarios[0].config.economics.currency)
+    return CHART_FUNCTIONS[name](_comparison.results, _comparison.labels)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -84,75 +119,88 @@ def lever_input(container, lever: planner.Lever, value: float, key: str):
         max_value=None if lever.max_value is None else cast(max(lever.max_value, value)))
 
 
+def reset(keys: list[str]) -> None:
+    """Forget the widgets' edits, so they show the file's values again."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
 # --- the page -------------------------------------------------------------------------------
 
 st.set_page_config(page_title="cxsim planner: people or ads?", page_icon="📈", layout="wide")
-st.title("People or ads? The cxsim planner")
-st.markdown("Should the next dollar go to **service** (staff, training) or to **advertising**? "
-            "Each scenario is simulated customer by customer: ads make people aware, service shapes their "
-            "experience, satisfaction decides whether they come back and what they tell others.")
+st.markdown("<style>.block-container {padding-top: 2.2rem; padding-bottom: 1rem;}</style>", unsafe_allow_html=True)
+st.title("People or ads? The cxsim planner", anchor=False)
 
-# Scenario: a file of scenarios/ or an upload (which takes precedence while it is there).
+# Scenario: a calibrated plan from the Calibrate page, a file of scenarios/, or an upload (which
+# takes precedence while it is there).
 side = st.sidebar
 side.header("Scenario")
 files = planner.scenario_files(SCENARIOS)
-chosen = side.selectbox("Scenario file", files, format_func=lambda p: p.name,
-                        help="The files in the scenarios/ folder. Each holds a base and its variants.")
+calibrated = st.session_state.get("planning_scenario")
+options = ([CALIBRATED] if calibrated else []) + files
+chosen = side.selectbox("Scenario file", options, format_func=lambda p: p if p == CALIBRATED else p.name,
+                        help="The files in the scenarios/ folder, each a base and its variants; a plan calibrated "
+                             "on the Calibrate page comes first.")
 upload = side.file_uploader("…or upload your own scenario file (.toml)", type=["toml"],
                             help="See `cxsim schema` for every key. Remove the upload to go back to the list.")
 try:
     if upload is not None:
-        data = upload.getvalue()
-        source = upload.name
-        base = planner.scenario_from_upload(source, data)
-        text_id = hashlib.sha256(data).hexdigest()[:12]
+        data, source = upload.getvalue(), upload.name
+    elif chosen == CALIBRATED:
+        data, source = calibrated["text"].encode("utf-8"), calibrated["name"]
     else:
-        source = str(chosen.relative_to(SCENARIOS.parent))
-        base = planner.scenario_from_upload(source, chosen.read_bytes())
-        text_id = hashlib.sha256(chosen.read_bytes()).hexdigest()[:12]
+        data, source = chosen.read_bytes(), str(chosen.relative_to(SCENARIOS.parent))
+    base = planner.scenario_from_upload(source, data)
+    text_id = hashlib.sha256(data).hexdigest()[:12]
 except UserError as exc:
     if upload is not None:
         st.caption("Fix the file and upload it again, or remove the upload (✕ in the sidebar) to go back to "
                    "the scenario files. `cxsim validate FILE` lists every problem on the command line.")
     show_error(exc)
 base, notes = planner.within_bounds(base)
-for note in notes:
-    st.warning(markdown_safe(note), icon="⚠️")
 if upload is not None:
     side.caption(f"Using the uploaded file **{markdown_safe(upload.name)}**.")
 
-# Levers in plain words and money, then the behaviour assumptions behind them.
+# Levers in plain words and money, then the behaviour assumptions behind them, most influential first.
+currency = base.config.economics.currency
 side.header("Levers")
-side.caption("They edit the base scenario; each variant then applies its own changes on top.")
+side.caption(f"They edit today's plan (money in {unit(currency)} a week); each variant then applies its own "
+             "changes on top.")
 values = {lever.key: lever_input(side, lever, planner.lever_value(base, lever.key), f"{text_id}:{lever.key}")
           for lever in planner.LEVERS}
 if any(isinstance(base[lever.key], list) for lever in planner.LEVERS):
     side.caption("This file schedules some spend week by week; its lever shows the mean, "
                  "and a new value replaces the schedule with a constant weekly spend.")
-with side.expander("Assumptions (behaviour) and their published ranges"):
-    st.caption("How people respond to ads, service and each other. The ? beside each says what it means; "
-               "the published range is under it.")
-    st.markdown("**Customer-experience mechanisms** (off unless the file or these switch them on; "
-                "docs/mechanisms.md)")
+assumption_levers = [*planner.ranked_assumptions(),
+                     *(lever for group in mechanisms.assumptions(base).values() for lever in group)]
+assumption_keys = [f"{text_id}:{lever.key}" for lever in assumption_levers] + [
+    f"{text_id}:{toggle.key}" for toggle in mechanisms.TOGGLES]
+with side.expander("Assumptions, most influential first"):
+    st.caption("How people respond to ads, service and each other, ordered by how much they move the "
+               "flagship's value. The ? beside each says what it means; the published range is under it.")
+    st.button("Reset the assumptions to the file's values", on_click=reset, args=(assumption_keys,),
+              key="reset-assumptions")
+    for lever in assumption_levers[:planner.TOP_ASSUMPTIONS]:
+        values[lever.key] = lever_input(st, lever, planner.lever_value(base, lever.key), f"{text_id}:{lever.key}")
+        st.caption(f"Published: {markdown_safe(lever.published)}")
+    st.markdown("**Less influential, and the customer-experience mechanisms** (off unless the file or these "
+                "switch them on; docs/mechanisms.md)")
     for toggle in mechanisms.TOGGLES:
         values[toggle.key] = st.toggle(toggle.label, value=bool(base[toggle.key]), key=f"{text_id}:{toggle.key}",
                                        help=toggle.help)
-    for group, levers in {**planner.ASSUMPTIONS, **mechanisms.assumptions(base)}.items():
-        st.markdown(f"**{group}**")
-        for lever in levers:
-            values[lever.key] = lever_input(st, lever, planner.lever_value(base, lever.key),
-                                            f"{text_id}:{lever.key}")
-            st.caption(f"Published: {markdown_safe(lever.published)}")
+    for lever in assumption_levers[planner.TOP_ASSUMPTIONS:]:
+        values[lever.key] = lever_input(st, lever, planner.lever_value(base, lever.key), f"{text_id}:{lever.key}")
+        st.caption(f"Published: {markdown_safe(lever.published)}")
 
 side.header("Runs")
 replications = side.number_input(
-    "Replications per scenario", min_value=1, max_value=planner.MAX_REPLICATIONS,
+    "Replications per scenario", min_value=2, max_value=planner.MAX_REPLICATIONS,
     value=planner.DEFAULT_REPLICATIONS, step=1,
-    help=f"Independent runs of each scenario (at most {planner.MAX_REPLICATIONS} here). More runs give tighter "
-         f"intervals and take longer. The app starts with {planner.DEFAULT_REPLICATIONS} so it opens fast; "
-         "the command line uses 20.")
+    help=f"Independent runs of each plan (2 to {planner.MAX_REPLICATIONS} here), paired by seed across plans. "
+         f"More runs give tighter intervals and take longer. The app starts with {planner.DEFAULT_REPLICATIONS} "
+         "so a lever change recomputes in about 2 s; the command line uses 20 (compare) and 12 (advise).")
 seed = side.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1,
-                         help="The same seed gives the same numbers. Every scenario uses it: common random numbers.")
+                         help="The same seed gives the same numbers. Every plan uses it: common random numbers.")
 variants = side.multiselect("Variants to compare with the base", list(base.variants), default=list(base.variants),
                             key=f"{text_id}:variants")
 
@@ -170,45 +218,75 @@ try:
     for i, variant in enumerate([None, *variants]):
         bar.progress(i / len(scenarios), text=f"Simulating {scenarios[i].name} ({i + 1} of {len(scenarios)}): "
                                               f"{int(replications)} runs of {edited.population:,} people")
-        results.append(run_scenario(text, source, variant, int(replications), int(seed)))
+        results.append(run_scenario(text, source, variant, int(replications), int(seed),
+                                    any(bool(s.config.segments) for s in scenarios)))
+    bar.progress(1.0, text="Moving each lever by one step from today's plan")
+    advice = run_advice(edited, results[0], int(replications), int(seed))
 except UserError as exc:
     bar.empty()
     show_error(exc)
 bar.empty()
 comparison = Comparison(unique_labels(scenarios), results, scenarios)
 labels = comparison.labels
-first = comparison.results[0]
 
-st.caption(f"**{edited.config.scenario.name}** ({markdown_safe(source)}): {edited.population:,} people, "
-           f"{edited.weeks} weeks, {int(replications)} replications per scenario (the app's default is "
-           f"{planner.DEFAULT_REPLICATIONS} so it opens in seconds; the command line uses 20), seed {int(seed)}, "
-           "the same for every scenario (common random numbers). Cards: mean over runs, the range of 90% of "
-           f"runs, and the difference from **{markdown_safe(labels[0])}** paired by seed with its 90% "
-           "confidence interval.")
+# The answer first: where the next money earns most, with its interval.
+for note in notes + planner.plan_warnings(edited):
+    st.warning(markdown_safe(note), icon="⚠️")
+st.markdown(f'<div class="cx-verdict" style="font-size:1.15rem; font-weight:600; line-height:1.45; '
+            f'padding:0.6rem 0.9rem; border-left:5px solid #2171b5; background:#f3f6fa">'
+            f'{html.escape(advice.verdict())}</div>', unsafe_allow_html=True)
+st.plotly_chart(marginal_figure(advice), key="chart:marginal", config={"displayModeBar": False})
+st.caption(f"Each lever given {money(advice.step, currency)} a week more, the rest of **{markdown_safe(labels[0])}** "
+           f"held; bars: mean change in value (NPV + terminal value: the customers active at the horizon valued "
+           f"at their expected future margin), lines: 90% confidence interval, paired by seed over "
+           f"{int(replications)} runs of {edited.population:,} people and {edited.weeks} weeks. "
+           f"The same on the command line: `cxsim advise FILE -r {int(replications)}`.")
+
+# The plans side by side: KPIs as rows, plans as columns headed by what each spends.
+st.header("The plans side by side", anchor=False)
+st.caption(f"Each cell: mean over runs, the range of 90% of runs, and the difference from **"
+           f"{markdown_safe(labels[0])}** paired by seed with its 90% confidence interval (green: better, red: "
+           f"worse, with that confidence). Under each plan, its own weekly spends. {markdown_safe(comparison.verdict())}")
 if mechanisms.switched_on(edited):
     st.caption("Customer-experience mechanisms on: " + markdown_safe(", ".join(mechanisms.switched_on(edited)))
                + " (docs/mechanisms.md).")
-if variants:
-    with st.expander("What each variant changes"):
-        st.dataframe(planner.variant_changes(edited).query("variant in @variants"), hide_index=True)
+st.markdown(planner.comparison_html(planner.comparison_table(comparison)), unsafe_allow_html=True)
 
-# KPI cards, side by side.
-cards = planner.kpi_cards(comparison)
-for column, label in zip(st.columns(len(labels)), labels, strict=True):
-    with column:
-        st.subheader(label)
-        for card in cards[label]:
-            st.metric(card.title, card.value, delta=card.delta, border=True,
-                      delta_color="normal" if card.higher_is_better else "inverse", help=card.help)
-            st.caption(card.interval + (f"  \n{card.delta_interval}" if card.delta_interval else ""))
+# Response curves around today's plan (more runs: on request).
+st.header("Response curves around today's plan", anchor=False)
+curve_request = (text, source, int(replications), int(seed))
+if st.button("Trace the response curves", help=f"Runs each lever at {', '.join(f'{k:+d}' for k in CURVE_STEPS)} "
+             "steps as well (about two more plans per lever)."):
+    st.session_state["curves"] = curve_request
+if st.session_state.get("curves") == curve_request:
+    with st.spinner("Tracing each lever's response curve…"):
+        curved = run_advice(edited, results[0], int(replications), int(seed), CURVE_STEPS)
+    st.plotly_chart(response_figure(curved), key="chart:curves")
+else:
+    st.caption("Press the button to trace how value changes as each lever moves 2 steps down to 2 steps up "
+               "(an MMM's response curve, for service too).")
 
 # Over time, with bands over replications.
-st.header("Over time")
+st.header("Over time", anchor=False)
+shown = st.radio("Chart", list(CHARTS), format_func=CHARTS.get, horizontal=True, key="chart-over-time",
+                 label_visibility="collapsed")
 st.caption("Lines: mean over runs; bands: the central 90% of runs.")
-figures = charts(text, source, tuple(variants), int(replications), int(seed), _comparison=comparison)
-for tab, (name, fig) in zip(st.tabs(list(CHARTS.values())), figures.items(), strict=True):
-    with tab:
-        st.plotly_chart(fig, key=f"chart:{name}")
+st.plotly_chart(chart(text, source, tuple(variants), int(replications), int(seed), shown, _comparison=comparison),
+                key=f"chart:{shown}")
+
+# Customer lifetime value by cohort, net of service cost, with value beyond the horizon.
+if st.toggle("CLV by cohort (today's plan)", value=False, key="cohorts-on",
+             help="Customers grouped by the quarter-year they first bought: margin within the horizon, their "
+                  "service cost, their expected margin after it, and the sum (CLV net of service cost)."):
+    full = run_scenario(text, source, None, int(replications), int(seed), True)
+    cohorts = clv_by_cohort(full, edited.config.purchase.gross_margin, width=13)
+    st.dataframe(cohorts.rename(columns={
+        "customers": "customers (mean per run)", "margin": f"margin within the horizon ({unit(currency)})",
+        "service_cost": f"service cost ({unit(currency)})", "future_value": f"value after the horizon ({unit(currency)})",
+        "clv_net": f"CLV net of service ({unit(currency)})"}).round(1), hide_index=True)
+    st.caption("Per customer won, mean over runs. Margin and service cost are within the horizon (undiscounted); "
+               "the value after the horizon is in money at the horizon. Without it the late cohorts look "
+               "worthless only because the horizon cuts them short.")
 
 # By segment and by service channel, for scenarios that have them.
 if any(s.config.segments for s in comparison.scenarios):
@@ -225,7 +303,7 @@ if any(s.config.channels for s in comparison.scenarios):
     st.dataframe(mechanisms.channel_summary(comparison).round(2), hide_index=True)
 
 # The budget split.
-st.header("The best split: how much on service, how much on ads?")
+st.header("The best split: how much on service, how much on ads?", anchor=False)
 st.markdown("For a fixed total weekly budget, the chosen KPI against the share spent on service (staff and "
             "training, in the scenario's ratio); the rest goes to ads. Every split is run with the same seed "
             "(common random numbers), a coarse grid finds the best region and a bounded search refines it.")
@@ -234,7 +312,8 @@ target = c1.selectbox("Scenario to split", labels, key=f"{text_id}:frontier-scen
 target_index = labels.index(target)
 target_variant = None if target_index == 0 else variants[target_index - 1]
 kpi = c2.radio("Maximise", list(OBJECTIVES), format_func=lambda k: {"npv": "NPV"}.get(k, k),
-               horizontal=True, key="frontier-kpi")
+               horizontal=True, key="frontier-kpi", help="value = NPV + terminal value (customers at the horizon "
+                                                         "valued at their expected future margin).")
 own_budget = total_budget(comparison.scenarios[target_index])
 budget = c3.number_input("Total weekly budget", min_value=100.0, value=float(max(100, round(own_budget, -2))),
                          step=100.0, format="%.0f", key=f"{text_id}:{target}:{own_budget:.2f}:budget",
@@ -263,34 +342,36 @@ else:
     st.info(f"Press **Find the best split**: it runs {target} at about {planner.FRONTIER_GRID + 10} splits per "
             f"budget ({len(budgets)} budget{'s' * (len(budgets) > 1)}), {int(replications)} replications each.")
 
-# One customer's journey, from the same runs.
-st.header("One customer's journey")
-st.caption("The same runs as above, followed for one person week by week.")
-j1, j2, j3, j4 = st.columns(4)
-who_scenario = j1.selectbox("Scenario", labels, key=f"{text_id}:journey-scenario")
-who_index = labels.index(who_scenario)
-run = j2.number_input("Run", min_value=0, max_value=int(replications) - 1, value=0, step=1,
-                      help="Which replication (0 is the first).")
-kind = j3.selectbox("Who", [*planner.JOURNEY_KINDS, "a person by number"])
-customers = comparison.results[who_index].customers
-if kind == "a person by number":
-    customer_id = int(j4.number_input("Person number", min_value=0, max_value=edited.population - 1, value=0,
-                                      step=1))
-else:
-    customer_id = planner.pick_customer(customers, int(run), kind, int(seed))
-    j4.caption(f"Picked person number **{customer_id}**." if customer_id is not None else "")
-if customer_id is None:
-    st.info(f"Nobody in run {int(run)} of {who_scenario} ended as {kind}.")
-else:
-    journeys = run_journey(text, source, None if who_index == 0 else variants[who_index - 1], int(replications),
-                           int(seed), customer_id)
-    journey = journeys[journeys["replication"] == int(run)]
-    st.markdown(markdown_safe(planner.journey_summary(customers, int(run), customer_id)))
-    st.plotly_chart(journey_figure(journey, f"Person {customer_id}, run {int(run)} of {who_scenario}"),
-                    key="chart:journey")
+# One customer's journey, from the same runs (on request: it reruns the chosen plan with a trace).
+st.header("One customer's journey", anchor=False)
+if st.toggle("Follow one customer week by week", value=False, key="journey-on",
+             help="The same runs as above, followed for one person; it reruns the chosen plan once."):
+    j1, j2, j3, j4 = st.columns(4)
+    who_scenario = j1.selectbox("Scenario", labels, key=f"{text_id}:journey-scenario")
+    who_index = labels.index(who_scenario)
+    run = j2.number_input("Run", min_value=0, max_value=int(replications) - 1, value=0, step=1,
+                          help="Which replication (0 is the first).")
+    kind = j3.selectbox("Who", [*planner.JOURNEY_KINDS, "a person by number"])
+    customers = run_scenario(text, source, None if who_index == 0 else variants[who_index - 1],
+                             int(replications), int(seed), True).customers
+    if kind == "a person by number":
+        customer_id = int(j4.number_input("Person number", min_value=0, max_value=edited.population - 1, value=0,
+                                          step=1))
+    else:
+        customer_id = planner.pick_customer(customers, int(run), kind, int(seed))
+        j4.caption(f"Picked person number **{customer_id}**." if customer_id is not None else "")
+    if customer_id is None:
+        st.info(f"Nobody in run {int(run)} of {who_scenario} ended as {kind}.")
+    else:
+        journeys = run_journey(text, source, None if who_index == 0 else variants[who_index - 1],
+                               int(replications), int(seed), customer_id)
+        journey = journeys[journeys["replication"] == int(run)]
+        st.markdown(markdown_safe(planner.journey_summary(customers, int(run), customer_id)))
+        st.plotly_chart(journey_figure(journey, f"Person {customer_id}, run {int(run)} of {who_scenario}"),
+                        key="chart:journey")
 
 # Downloads.
-st.header("Downloads")
+st.header("Downloads", anchor=False)
 d1, d2, d3, d4, d5 = st.columns(5)
 stem = Path(source).stem
 d1.download_button("Edited scenario (TOML)", text, file_name=f"{stem}-edited.toml", mime="application/toml",

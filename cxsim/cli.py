@@ -71,6 +71,8 @@ def _compare(args: argparse.Namespace) -> int:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
                              workers=args.workers)
     table = comparison.table()
+    if len(scenarios) > 1:
+        print(comparison.verdict() + "\n")
     print(f"{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
     print("\nKPIs at the horizon: mean [5%, 95% of runs]")
     print(display_table(table, "mean").to_string())
@@ -132,8 +134,8 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", "-b", type=float, nargs="+", metavar="B",
                    help="total weekly budget(s) to split between service and ads, e.g. --budget 4500 6000 7500 "
                         "(default: the scenario's own ads + service spend)")
-    p.add_argument("--kpi", choices=("profit", "npv", "customers"), default="profit",
-                   help="what to maximise: profit (default), npv or customers won")
+    p.add_argument("--kpi", choices=("value", "profit", "npv", "customers"), default="value",
+                   help="what to maximise: value = NPV + terminal value (default), profit, npv or customers won")
     p.add_argument("--training-share", type=float, metavar="F",
                    help="part of the service money spent on training, 0-1 (default: as in the scenario)")
     p.add_argument("--grid", type=int, default=11,
@@ -217,6 +219,8 @@ COMMANDS: list[Command] = [
      _add_compare, _compare),
     ("validate", "check scenario files and report every problem", _add_validate, _validate),
     ("schema", "print the reference of every scenario key", _add_schema, _schema),
+    ("advise", "where the next step of weekly spend earns most: each lever's marginal return with its interval",
+     lazy("cxsim.advise", "add_advise_arguments"), lazy("cxsim.advise", "run_advise_command")),
     ("optimize", "find the best split of a weekly budget between service and ads (the frontier)",
      _add_optimize, _optimize),
     ("sweep", "run a batch sweep over parameter ranges (resumable; local processes or Dask), or export it",

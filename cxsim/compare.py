@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cxsim.results import KPIS, Results, paired_difference
@@ -65,6 +66,36 @@ class Comparison:
                 rows.append({"scenario": label, "kpi": kpi, "mean": mean, "lo": lo, "hi": hi,
                              "diff": diff, "diff_lo": diff_lo, "diff_hi": diff_hi})
         return pd.DataFrame(rows)
+
+    def verdict(self, kpi: str = "value", level: float = LEVEL) -> str:
+        """One sentence: which plan beats the first on ``kpi`` most, each difference with its interval."""
+        from cxsim.spend import money
+
+        if len(self.results) < 2:
+            mean = self.results[0].interval(kpi, level)[0]
+            return f"{self.labels[0]}: {kpi} {money(mean, self._currency)} (one plan; nothing to compare)."
+        diffs = [(label, *paired_difference(self.results[0], res, kpi, level))
+                 for label, res in zip(self.labels[1:], self.results[1:], strict=True)]
+        diffs.sort(key=lambda d: -d[1] if np.isfinite(d[1]) else np.inf)
+        c = self._currency
+
+        def phrase(d: tuple[str, float, float, float]) -> str:
+            ci = "" if not np.isfinite(d[2]) else f" ({level:.0%} CI {money(d[2], c, True)} to {money(d[3], c, True)})"
+            return f"{d[0]!r} {money(d[1], c, True)}{ci}"
+
+        best = diffs[0]
+        if np.isfinite(best[2]) and best[2] > 0:
+            head = f"Against {self.labels[0]!r}, {kpi} gains most with {phrase(best)}"
+        elif np.isfinite(best[3]) and best[3] < 0:
+            head = f"Against {self.labels[0]!r}, every plan loses {kpi}; least {phrase(best)}"
+        else:
+            head = f"Against {self.labels[0]!r}, no plan clearly gains {kpi}; best {phrase(best)}"
+        rest = "; ".join(phrase(d) for d in diffs[1:])
+        return head + (f"; {rest}" if rest else "") + "."
+
+    @property
+    def _currency(self) -> str:
+        return self.scenarios[0].config.economics.currency if self.scenarios else ""
 
     def wide(self, kpis: Sequence[str] = tuple(KPIS), level: float = LEVEL) -> pd.DataFrame:
         """The KPI means as a scenario x KPI table."""

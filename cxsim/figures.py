@@ -22,6 +22,7 @@ STAGE_COLOURS = {"unaware": "#d9d9d9", "aware": "#9ecae1", "first_time": "#6baed
 STAGE_NAMES = {"unaware": "unaware", "aware": "aware", "first_time": "customer (bought once)",
                "repeat_customers": "repeat customer", "lapsed": "lapsed"}
 BAND = 0.9
+GAIN, LOSS = "#2e8b57", "#c0392b"  # a change whose interval lies above / below zero
 NOTEBOOK_RENDERER = "plotly_mimetype+notebook"
 
 
@@ -126,9 +127,10 @@ def satisfaction_figure(results: Sequence[Results], labels: Sequence[str]) -> go
     return fig
 
 
-def profit_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
-    """Cumulative profit with bands."""
-    return band_figure(results, labels, "profit", "Cumulative profit", "currency", cumulative=True)
+def profit_figure(results: Sequence[Results], labels: Sequence[str], currency: str = "") -> go.Figure:
+    """Cumulative profit with bands, in the scenario's currency."""
+    return band_figure(results, labels, "profit", "Cumulative profit", f"profit ({currency or 'money'})",
+                       cumulative=True)
 
 
 def customers_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Figure:
@@ -168,14 +170,14 @@ def journey_figure(journey: pd.DataFrame, title: str = "") -> go.Figure:
     return fig
 
 
-def comparison_figures(results: Sequence[Results], labels: Sequence[str]) -> dict[str, go.Figure]:
-    """The standard set of figures for a comparison, by name."""
+def comparison_figures(results: Sequence[Results], labels: Sequence[str], currency: str = "") -> dict[str, go.Figure]:
+    """The standard set of figures for a comparison, by name (money in ``currency``)."""
     return {
         "funnel": funnel_figure(results, labels),
         "customers": customers_figure(results, labels),
         "acquisition": acquisition_figure(results, labels),
         "satisfaction": satisfaction_figure(results, labels),
-        "profit": profit_figure(results, labels),
+        "profit": profit_figure(results, labels, currency),
     }
 
 
@@ -218,7 +220,8 @@ def frontier_figure(frontiers: Sequence, title: str = "") -> go.Figure:
                 hovertemplate=f"today's share: {row['share']:.0%} on service<br>{kpi} %{{y:,.0f}}<extra>{name}</extra>"))
     fig.update_layout(title=title or f"Best split of the weekly budget: {kpi} against the share spent on service",
                       xaxis_title="share of the weekly budget spent on service (%); the rest goes to ads",
-                      yaxis_title={"profit": "profit over the horizon", "npv": "NPV of profit",
+                      yaxis_title={"value": "value (NPV + terminal value)", "profit": "profit over the horizon",
+                                   "npv": "NPV of profit",
                                    "customers": "customers won"}.get(kpi, kpi),
                       template="plotly_white", hovermode="closest",
                       legend_title_text="total budget")
@@ -235,3 +238,79 @@ def segment_figure(summary: pd.DataFrame, column: str = "revenue per customer") 
     fig.update_layout(title=f"{column[0].upper()}{column[1:]} by segment", barmode="group",
                       template="plotly_white", yaxis_title=column, legend_title_text="scenario")
     return fig
+
+
+# --- marginal returns (cxsim.advise) ----------------------------------------------------------------
+
+def marginal_figure(advice) -> go.Figure:
+    """Each lever's marginal return per extra step of weekly spend: mean and confidence interval, best on top.
+
+    Takes a ``cxsim.advise.Advice``.
+    """
+    from cxsim.spend import money, unit
+
+    returns = list(reversed(advice.returns))  # best at the top
+    names = [r.lever for r in returns]
+    mean = np.array([r.changes[advice.kpi][0] for r in returns])
+    lo = np.array([r.changes[advice.kpi][1] for r in returns])
+    hi = np.array([r.changes[advice.kpi][2] for r in returns])
+    colours = [GAIN if (np.isfinite(lo_) and lo_ > 0) else LOSS if (np.isfinite(hi_) and hi_ < 0)
+               else "#999999" for lo_, hi_ in zip(lo, hi, strict=True)]
+    step = money(advice.step, advice.currency)
+    fig = go.Figure(go.Bar(
+        x=mean, y=names, orientation="h", marker_color=colours,
+        error_x={"type": "data", "symmetric": False, "array": np.nan_to_num(hi - mean),
+                 "arrayminus": np.nan_to_num(mean - lo), "color": "#333333"},
+        customdata=np.column_stack([lo, hi]),
+        hovertemplate=(f"%{{y}}: {advice.kpi} %{{x:+,.0f}} per extra {step} a week<br>"
+                       f"{advice.level:.0%} CI %{{customdata[0]:+,.0f}} to %{{customdata[1]:+,.0f}}<extra></extra>")))
+    fig.add_vline(x=0, line_color="#555555", line_width=1)
+    fig.update_layout(
+        title=f"Where the next {step} a week earns most: change in {advice.kpi}, {advice.level:.0%} CI",
+        xaxis_title=f"change in {advice.kpi} per extra {step} a week ({unit(advice.currency)})",
+        template="plotly_white", height=140 + 45 * len(names), margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        showlegend=False)
+    return fig
+
+
+def response_figure(advice) -> go.Figure:
+    """Each lever's response curve around today's plan: change in the KPI against extra weekly spend, with CI bands.
+
+    Takes a ``cxsim.advise.Advice`` (with ``curve_steps`` for more than two points per lever).
+    """
+    from cxsim.spend import money, unit
+
+    fig = go.Figure()
+    for i, (lever, rows) in enumerate(advice.curves.groupby("lever", sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        rows = rows.sort_values("delta")
+        x = rows["delta"].to_numpy()
+        fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
+                                 y=np.concatenate([rows["hi"].to_numpy(), rows["lo"].to_numpy()[::-1]]),
+                                 fill="toself", fillcolor=_rgba(colour, 0.15), line={"width": 0},
+                                 hoverinfo="skip", showlegend=False, legendgroup=lever))
+        fig.add_trace(go.Scatter(
+            x=x, y=rows["mean"], mode="lines+markers", name=lever, legendgroup=lever,
+            line={"color": colour, "width": 2}, customdata=rows[["spend"]].to_numpy(),
+            hovertemplate=(f"{lever}: %{{customdata[0]:,.0f}} a week (%{{x:+,.0f}})<br>{advice.kpi} "
+                           "%{y:+,.0f} against today<extra></extra>")))
+    fig.add_hline(y=0, line_color="#555555", line_width=1)
+    fig.update_layout(
+        title=f"Response curves around today's plan (0): change in {advice.kpi}, {advice.level:.0%} CI bands",
+        xaxis_title=f"change in the lever's weekly spend ({unit(advice.currency)} a week; step "
+                    f"{money(advice.step, advice.currency)})",
+        yaxis_title=f"change in {advice.kpi} ({unit(advice.currency)})",
+        template="plotly_white", hovermode="closest", legend_title_text="lever")
+    return fig
+
+
+def advice_html(advice) -> str:
+    """The verdict, the marginal returns and the response curves as one self-contained HTML page."""
+    import html
+
+    head = marginal_figure(advice).to_html(full_html=False, include_plotlyjs="inline")
+    curves = response_figure(advice).to_html(full_html=False, include_plotlyjs=False)
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cxsim advise: "
+            f"{html.escape(advice.scenario.name)}</title></head><body style='font-family: system-ui, sans-serif; "
+            f"max-width: 1100px; margin: 2rem auto'><p><b>{html.escape(advice.verdict())}</b></p>{head}{curves}"
+            "</body></html>")

@@ -25,6 +25,7 @@ from cxsim.scenario import Scenario
 from cxsim.simulate import simulate
 
 OBJECTIVES = {
+    "value": "NPV + terminal value: the customers active at the horizon valued at their expected future margin",
     "profit": "Profit over the horizon (currency)",
     "npv": "Net present value of weekly profit (currency)",
     "customers": "Customers ever won by the horizon (persons)",
@@ -144,7 +145,7 @@ def _key(share: float) -> float:
     return round(float(share), 6)
 
 
-def frontier(scenario: Scenario, budget: float, kpi: str = "profit", replications: int = 20, seed: int = 0,
+def frontier(scenario: Scenario, budget: float, kpi: str = "value", replications: int = 20, seed: int = 0,
              engine: str = "fast", grid: int = GRID, xatol: float = XATOL,
              training_share: float | None = None,
              progress: Callable[[int], None] | None = None) -> Frontier:
@@ -153,7 +154,8 @@ def frontier(scenario: Scenario, budget: float, kpi: str = "profit", replication
     Args:
         scenario: the scenario whose spends are replaced by the split.
         budget: total weekly budget (ads + service staff + training).
-        kpi: ``profit``, ``npv`` or ``customers``: the mean over replications is maximised.
+        kpi: ``value`` (NPV + terminal value), ``profit``, ``npv`` or ``customers``: the mean over
+            replications is maximised.
         replications: runs per share.
         seed: master seed, the same for every share (common random numbers).
         engine: ``fast`` or ``agents``.
@@ -232,7 +234,7 @@ def check_frontier_args(budget: float, kpi: str, grid: int, training_share: floa
         raise UserError(f"--training-share: expected a fraction from 0 to 1, got {training_share:g}")
 
 
-def frontiers(scenario: Scenario, budgets: Sequence[float], kpi: str = "profit", replications: int = 20,
+def frontiers(scenario: Scenario, budgets: Sequence[float], kpi: str = "value", replications: int = 20,
               seed: int = 0, engine: str = "fast", grid: int = GRID, xatol: float = XATOL,
               training_share: float | None = None,
               progress: Callable[[int], None] | None = None) -> list[Frontier]:

@@ -23,12 +23,14 @@ from cxsim.optimize import Frontier
 from cxsim.response import mean_spend
 from cxsim.results import KPIS
 from cxsim.scenario import Scenario, parse_scenario
+from cxsim.spend import money, plan_spends, short_plan, unit
 
 MAX_POPULATION = 200_000
 MAX_WEEKS = 520
 MAX_REPLICATIONS = 50
 MAX_PERSON_RUNS = 4_000_000   # people x replications x scenarios in one comparison
-DEFAULT_REPLICATIONS = 10     # fewer than the command line's 20, so the page opens in seconds
+DEFAULT_REPLICATIONS = 5      # fewer than the command line's 20: a lever change reruns 7 plans (about 2.5 s)
+NEAR_ZERO_ADS = 50.0          # an ad budget below this a week gets a warning
 FLAGSHIP = "people_vs_ads.toml"
 FRONTIER_GRID = 6             # shares 0%, 20%, ..., 100% before the search refines the best
 
@@ -143,6 +145,195 @@ ASSUMPTIONS: dict[str, tuple[Lever, ...]] = {
 }
 
 
+# The assumptions by how much a 20% move of each changes the flagship's value (NPV + terminal value),
+# most first; measured by scripts/rank_assumptions.py (6 paired replications).
+INFLUENCE: tuple[str, ...] = (
+    "purchase.product_quality",
+    "purchase.gross_margin",
+    "repeat.dropout_a",
+    "economics.discount_rate",
+    "service.need_probability",
+    "repeat.rate_shape",
+    "service.quality",
+    "repeat.rate_scale",
+    "advertising.overpromise",
+    "repeat.dropout_b",
+    "wom.promoter_talk",
+    "wom.detractor_talk",
+    "advertising.half_saturation",
+    "advertising.max_awareness_rate",
+    "satisfaction.disconfirmation_weight",
+    "repeat.dropout_sensitivity",
+    "advertising.adstock_decay",
+    "advertising.max_persuasion",
+    "wom.awareness_effect",
+    "wom.negative_purchase_effect",
+    "repeat.rate_sensitivity",
+    "advertising.hill_slope",
+    "service.training_half_saturation",
+    "service.overload_sensitivity",
+    "service.cost_per_encounter",
+)
+TOP_ASSUMPTIONS = 8  # shown first in the assumptions panel
+
+
+def ranked_assumptions() -> list[Lever]:
+    """Every assumption of ``ASSUMPTIONS``, the most influential first (unranked ones last, in file order)."""
+    levers = [lever for group in ASSUMPTIONS.values() for lever in group]
+    rank = {key: i for i, key in enumerate(INFLUENCE)}
+    return sorted(levers, key=lambda lever: rank.get(lever.key, len(rank)))
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """How a KPI appears as a row of the comparison table.
+
+    Attributes:
+        title: plain-words name (never cut off: the table wraps).
+        higher_is_better: whether a rise is good news.
+        money: whether it is an amount of money (shown with the scenario's currency).
+        decimals: decimals shown.
+    """
+
+    title: str
+    higher_is_better: bool
+    money: bool
+    decimals: int = 0
+
+
+ROWS: dict[str, KpiRow] = {
+    "value": KpiRow("Value: NPV + terminal value", True, True),
+    "npv": KpiRow("NPV of profit within the horizon", True, True),
+    "terminal_value": KpiRow("Terminal value of customers active at the horizon", True, True),
+    "customers": KpiRow("Customers won", True, False),
+    "active": KpiRow("Active customers at the horizon", True, False),
+    "profit": KpiRow("Profit within the horizon", True, True),
+    "nps": KpiRow("NPS", True, False, 1),
+    "cac": KpiRow("Ad cost per new customer (CAC)", False, True, 1),
+    "cac_all": KpiRow("Ads + service cost per new customer", False, True, 1),
+    "clv_net": KpiRow("CLV net of service cost, with terminal value", True, True, 1),
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One KPI of one plan, as text: mean, the range of 90% of runs, the paired difference from the first plan.
+
+    ``verdict`` is ``"better"``, ``"worse"`` (the difference's interval excludes 0) or ``""``.
+    """
+
+    mean: str
+    runs: str
+    delta: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class ComparisonTable:
+    """KPIs as rows, plans as columns: what the planner shows under the verdict."""
+
+    labels: list[str]
+    headers: list[str]          # each plan's actual weekly spends
+    kpis: list[str]
+    titles: list[str]
+    helps: list[str]
+    cells: list[list[Cell]]     # by KPI, then by plan
+
+
+def kpi_help(kpi: str, currency: str) -> str:
+    """A KPI's definition with money named in the scenario's currency."""
+    return KPIS[kpi].replace("(currency)", f"({unit(currency)})")
+
+
+def _fmt(x: float, row: KpiRow, currency: str, signed: bool = False) -> str:
+    if x is None or not np.isfinite(x):
+        return "-"
+    if row.money and row.decimals == 0:
+        return money(x, currency, signed)
+    text = f"{x:+,.{row.decimals}f}" if signed else f"{x:,.{row.decimals}f}"
+    if row.money and currency:
+        sign = text[0] if text[0] in "+-" else ""
+        digits = text[len(sign):]
+        return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
+    return text
+
+
+def comparison_table(comparison: Comparison, level: float = 0.9) -> ComparisonTable:
+    """The comparison as one table: every cell in the same format, every plan headed by its own spends."""
+    currency = comparison.scenarios[0].config.economics.currency
+    table = comparison.table(tuple(ROWS), level).set_index(["kpi", "scenario"])
+    cells = []
+    for kpi, row in ROWS.items():
+        line = []
+        def f(x: float, signed: bool = False, row: KpiRow = row) -> str:
+            return _fmt(x, row, currency, signed)
+
+        for i, label in enumerate(comparison.labels):
+            r = table.loc[(kpi, label)]
+            runs = f"90% of runs {f(r['lo'])} to {f(r['hi'])}" if np.isfinite(r["lo"]) else "no runs"
+            if i == 0:
+                delta, verdict = "the reference", ""
+            elif np.isfinite(r["diff_lo"]):
+                delta = f"Δ {f(r['diff'], True)} ({level:.0%} CI {f(r['diff_lo'], True)} to {f(r['diff_hi'], True)})"
+                up, down = r["diff_lo"] > 0, r["diff_hi"] < 0
+                good = up if row.higher_is_better else down
+                bad = down if row.higher_is_better else up
+                verdict = "better" if good else "worse" if bad else ""
+            else:
+                delta, verdict = f"Δ {f(r['diff'], True)}", ""
+            line.append(Cell(f(r["mean"]), runs, delta, verdict))
+        cells.append(line)
+    return ComparisonTable(list(comparison.labels), [short_plan(s) for s in comparison.scenarios], list(ROWS),
+                           [row.title for row in ROWS.values()], [kpi_help(k, currency) for k in ROWS], cells)
+
+
+TABLE_STYLE = """<style>
+table.cx-compare { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.9rem; }
+table.cx-compare th, table.cx-compare td { border-bottom: 1px solid #e6e6e6; padding: 0.3rem 0.5rem;
+  vertical-align: top; white-space: normal; overflow-wrap: anywhere; overflow: visible; }
+table.cx-compare th.cx-kpi { text-align: left; font-weight: 600; width: 19%; }
+table.cx-compare thead th { text-align: left; background: #f3f6fa; }
+table.cx-compare .cx-spends { display: block; font-weight: 400; font-size: 0.8rem; color: #444; }
+table.cx-compare .cx-mean { font-size: 1.05rem; font-weight: 600; }
+table.cx-compare .cx-small { display: block; font-size: 0.78rem; color: #555; }
+table.cx-compare .better { color: #1a7f37; } table.cx-compare .worse { color: #b42318; }
+</style>"""
+
+
+def comparison_html(table: ComparisonTable) -> str:
+    """The comparison table as HTML (KPI titles wrap rather than being cut off)."""
+    import html
+
+    esc = html.escape
+    head = "".join(f'<th class="cx-plan"><span class="cx-name">{esc(label)}</span>'
+                   f'<span class="cx-spends">{esc(spends)} a week</span></th>'
+                   for label, spends in zip(table.labels, table.headers, strict=True))
+    body = []
+    for title, help_text, line in zip(table.titles, table.helps, table.cells, strict=True):
+        cells = "".join(f'<td><span class="cx-mean">{esc(c.mean)}</span><span class="cx-small">{esc(c.runs)}</span>'
+                        f'<span class="cx-small {c.verdict}">{esc(c.delta)}</span></td>' for c in line)
+        body.append(f'<tr><th class="cx-kpi" title="{esc(help_text)}">{esc(title)}</th>{cells}</tr>')
+    return (TABLE_STYLE + '<table class="cx-compare"><thead><tr><th class="cx-kpi">KPI at the horizon</th>'
+            + head + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>")
+
+
+def plan_warnings(scenario: Scenario) -> list[str]:
+    """Warnings about a plan that is probably not what was meant: no service spend, ads near zero."""
+    notes = []
+    spends = plan_spends(scenario)
+    currency = scenario.config.economics.currency
+    if spends["service staff"] + spends["training"] <= 0:
+        notes.append(f"{scenario.name}: this plan spends nothing on service (service.weekly_spend and "
+                     "service.training_weekly_spend are 0), so customers who need service get none. A calibrated "
+                     "fit leaves them out: merge it into a planning scenario (Calibrate → use in the planner).")
+    if spends["ads"] < NEAR_ZERO_ADS:
+        notes.append(f"{scenario.name}: the ad budget is {money(spends['ads'], currency)} a week, near zero: "
+                     "ads reach almost nobody. Set advertising.weekly_spend to the plan's real budget.")
+    return notes
+
+
+# KPI cards (the notebooks' widgets, cxsim.widgets); the page shows the comparison table above.
+
 @dataclass(frozen=True)
 class CardKpi:
     """How a KPI appears on a card."""
@@ -175,6 +366,25 @@ class Card:
     delta_interval: str | None
     higher_is_better: bool
     help: str
+
+
+def kpi_cards(comparison: Comparison, level: float = 0.9) -> dict[str, list[Card]]:
+    """The KPI cards of every scenario, by label: mean, 90% range of runs, difference from the first."""
+    table = comparison.table(tuple(CARDS), level)
+    cards: dict[str, list[Card]] = {}
+    for _, r in table.iterrows():
+        spec = CARDS[r["kpi"]]
+        f = spec.fmt.format
+        has_delta = not pd.isna(r["diff"])
+        cards.setdefault(r["scenario"], []).append(Card(
+            kpi=r["kpi"], title=spec.title, value=f(r["mean"]) if not pd.isna(r["mean"]) else "-",
+            interval=f"90% of runs: {f(r['lo'])} to {f(r['hi'])}" if not pd.isna(r["lo"]) else "no runs",
+            delta=("+" if r["diff"] >= 0 else "") + f(r["diff"]) if has_delta else None,
+            delta_interval=(f"vs {comparison.labels[0]}: 90% CI {f(r['diff_lo'])} to {f(r['diff_hi'])}"
+                            if has_delta and not pd.isna(r["diff_lo"]) else None),
+            higher_is_better=spec.higher_is_better, help=KPIS[r["kpi"]],
+        ))
+    return cards
 
 
 def error_text(exc: Exception) -> str:
@@ -259,25 +469,6 @@ def variant_changes(scenario: Scenario) -> pd.DataFrame:
 
 # --- results ----------------------------------------------------------------------------
 
-def kpi_cards(comparison: Comparison, level: float = 0.9) -> dict[str, list[Card]]:
-    """The KPI cards of every scenario, by label: mean, 90% range of runs, difference from the first."""
-    table = comparison.table(tuple(CARDS), level)
-    cards: dict[str, list[Card]] = {}
-    for _, r in table.iterrows():
-        spec = CARDS[r["kpi"]]
-        f = spec.fmt.format
-        has_delta = not pd.isna(r["diff"])
-        cards.setdefault(r["scenario"], []).append(Card(
-            kpi=r["kpi"], title=spec.title, value=f(r["mean"]) if not pd.isna(r["mean"]) else "-",
-            interval=f"90% of runs: {f(r['lo'])} to {f(r['hi'])}" if not pd.isna(r["lo"]) else "no runs",
-            delta=("+" if r["diff"] >= 0 else "") + f(r["diff"]) if has_delta else None,
-            delta_interval=(f"vs {comparison.labels[0]}: 90% CI {f(r['diff_lo'])} to {f(r['diff_hi'])}"
-                            if has_delta and not pd.isna(r["diff_lo"]) else None),
-            higher_is_better=spec.higher_is_better, help=KPIS[r["kpi"]],
-        ))
-    return cards
-
-
 def timeseries_table(comparison: Comparison) -> pd.DataFrame:
     """Every scenario's weekly time series in one table, with a ``scenario`` column first."""
     return pd.concat([res.timeseries.assign(scenario=label)[["scenario", *res.timeseries.columns]]
@@ -357,3 +548,37 @@ def journey_summary(customers: pd.DataFrame, replication: int, customer_id: int)
             f"{int(row['first_purchase_step'])}; {purchases} purchase{'s' * (purchases != 1)}, "
             f"{encounters} service encounter{'s' * (encounters != 1)}, revenue {row['revenue']:,.0f}; "
             f"at the horizon {stage}, satisfaction {row['satisfaction']:.1f} of 10.")
+
+
+# --- a calibrated fit, merged into a plan ------------------------------------------------------
+
+def planning_base(folder: str | Path) -> Scenario:
+    """The scenario a calibrated fit is merged into: the flagship plan, with its variants."""
+    return parse_scenario((Path(folder) / FLAGSHIP).read_text(encoding="utf-8"), FLAGSHIP)
+
+
+def adoption_keys(p: float, q: float, m: float, base: Scenario) -> dict[str, float]:
+    """A Bass fit's keys for a planning scenario: market size, and ad and word-of-mouth effects.
+
+    In the fitted data the ads ran at the plan's spend, so p is the weekly awareness
+    hazard ads gave at that spend: ``max_awareness_rate`` is p divided by the Hill
+    saturation of the plan's steady adstock (spend / (1 - decay)), at most 1; q goes to
+    ``wom.awareness_effect`` as in the Bass limit.
+    """
+    from cxsim.response import hill
+
+    ads = base.config.advertising
+    steady = mean_spend(ads.weekly_spend, base.weeks) / (1.0 - ads.adstock_decay)
+    saturation = float(hill(steady, ads.half_saturation, ads.hill_slope)) if steady > 0 else 0.0
+    rate = min(1.0, p / saturation) if saturation > 0 else ads.max_awareness_rate
+    return {"market.population": int(round(min(max(m, 10), MAX_POPULATION))),
+            "advertising.max_awareness_rate": rate, "wom.awareness_effect": q}
+
+
+def merged_plan(base: Scenario, keys: dict[str, Any], name: str) -> str:
+    """The planning scenario with the fitted keys merged in, as scenario-file text (variants kept)."""
+    merged = base.with_overrides({**keys, "scenario.name": name,
+                                  "scenario.description": f"{base.config.scenario.description} Calibrated: "
+                                                          + ", ".join(f"{k} = {v:.4g}" for k, v in keys.items())
+                                                          + "."})
+    return merged.to_toml()

@@ -9,6 +9,7 @@ from cxsim import __version__
 from cxsim.compare import Comparison, display_table
 from cxsim.figures import comparison_figures
 from cxsim.results import KPIS
+from cxsim.spend import describe_plan, unit
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }
@@ -30,21 +31,28 @@ def report_html(comparison: Comparison, title: str = "cxsim comparison") -> str:
         for k in table.index
     )
     first = comparison.results[0]
-    figures = comparison_figures(comparison.results, comparison.labels)
+    figures = comparison_figures(comparison.results, comparison.labels,
+                                 comparison.scenarios[0].config.economics.currency)
     charts = []
     for i, fig in enumerate(figures.values()):
         charts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False))
     scenario_list = "".join(
-        f"<li><b>{html.escape(label)}</b>: {html.escape(s.config.scenario.description or s.source)}</li>"
+        f"<li><b>{html.escape(label)}</b>: {html.escape(describe_plan(s))}</li>"
         for label, s in zip(comparison.labels, comparison.scenarios, strict=True)
     )
-    definitions = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in KPIS.items())
+    about = comparison.scenarios[0].config.scenario.description
+    currency = unit(comparison.scenarios[0].config.economics.currency)
+    definitions = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v.replace('(currency)', f'({currency})'))}</li>"
+                          for k, v in KPIS.items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{STYLE}</style></head>
 <body>
 <h1>{html.escape(title)}</h1>
+<p><b>{html.escape(comparison.verdict())}</b></p>
 <p class="note">{first.replications} replications per scenario, seed {first.seed}, engine {first.engine},
 cxsim {__version__}. Replications share seeds across scenarios (common random numbers).</p>
+<p>{html.escape(about)}</p>
+<h2>The plans, from their own spends</h2>
 <ul>{scenario_list}</ul>
 <h2>KPIs at the horizon</h2>
 <p class="note">Each cell: mean [5th, 95th percentile over replications]. Δ: mean difference from

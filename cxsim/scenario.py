@@ -263,6 +263,17 @@ class Economics(_Section):
 
     discount_rate: float = Field(0.10, ge=0, le=1, description="Annual discount rate for NPV (fraction).")
     fixed_weekly_cost: float = Field(0.0, ge=0, description="Other cost per week, counted in profit (currency).")
+    currency: str = Field(
+        "", max_length=8, pattern=r"^[^\s\d.,+-]*$",
+        description='How money is shown, e.g. "$", "EUR", "£" (a symbol of one character goes before the amount, '
+                    'a code after it; "" = plain numbers). It changes no number.'
+    )
+    terminal_weeks: float = Field(
+        0.0, ge=0, le=5_200, description=(
+            "Weeks after the horizon counted in the terminal value (the value of the customers still active "
+            "at the horizon); 0 = for ever, discounted at discount_rate."
+        ),
+    )
 
 
 # --- customer-experience mechanisms: each off (or neutral) by default ------------------------
@@ -593,6 +604,51 @@ def _cross_checks(cfg: ScenarioConfig) -> list[tuple[str, str, str]]:
     return problems
 
 
+RELATIVE = re.compile(r"^\s*(?:(?P<sign>[+-])\s*(?P<amount>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%?)"
+                      r"|[x×*]\s*(?P<factor>\d+(?:\.\d*)?|\.\d+))\s*$")
+RELATIVE_HELP = 'a number, or a change from the base such as "+1500", "-500", "+10%", "-10%" or "x1.1"'
+
+
+def _relative(base: float, change: str) -> float | None:
+    """``base`` changed by a relative value ("+1500", "-10%", "x1.1"), ``None`` if it is not one."""
+    m = RELATIVE.match(change)
+    if m is None:
+        return None
+    if m["factor"] is not None:
+        return base * float(m["factor"])
+    amount = float(m["amount"]) * (1 if m["sign"] == "+" else -1)
+    return base * (1 + amount / 100) if m["percent"] else base + amount
+
+
+def resolve_relative(base: Scenario, overrides: dict[str, Any], where: str) -> dict[str, Any]:
+    """Overrides with relative values resolved against the base scenario's own values.
+
+    A variant may give a numeric field as a change from the base: ``"+1500"`` adds,
+    ``"-10%"`` takes off a tenth, ``"x1.1"`` multiplies. A weekly schedule changes week
+    by week. So a variant keeps its meaning when the base moves (``"+1500"`` on ads is
+    always 1,500 a week more than the plan it is compared with).
+    """
+    out: dict[str, Any] = {}
+    for key, value in flatten(overrides).items():
+        if isinstance(value, str):
+            try:
+                current = base[key]
+            except (AttributeError, KeyError):
+                current = None
+            numeric = isinstance(current, int | float) and not isinstance(current, bool)
+            schedule = isinstance(current, list) and all(isinstance(v, int | float) for v in current)
+            if numeric or schedule:
+                values = current if schedule else [current]
+                changed = [_relative(float(v), value) for v in values]
+                if changed[0] is None:
+                    raise ScenarioError(where, key, RELATIVE_HELP, repr(value))
+                if isinstance(current, int):
+                    changed = [round(v) for v in changed]
+                value = changed if schedule else changed[0]
+        out[key] = value
+    return out
+
+
 class Scenario:
     """A validated scenario: a base configuration with the variant applied.
 
@@ -642,11 +698,13 @@ class Scenario:
         return out
 
     def with_variant(self, variant: str) -> Scenario:
-        """Return the named variant of the same file."""
+        """Return the named variant of the same file (relative changes resolved against this scenario)."""
         if variant not in self.variants:
             known = ", ".join(repr(v) for v in self.variants) or "none"
             raise ScenarioError(self.source, "variants", f"one of the file's variants ({known})", repr(variant))
-        raw = _apply(self._raw, self.variants[variant], f"{self.source} [variants.{variant!r}]")
+        where = f"{self.source} [variants.{variant!r}]"
+        raw = _apply(self._raw, resolve_relative(self, self.variants[variant], where), where)
+        _validate(raw, where)  # errors name the variant
         return Scenario(raw, self.source, variant, self.variants)
 
     def all_variants(self) -> list[Scenario]:

@@ -41,6 +41,9 @@ def markdown_reference() -> str:
         "Generated from the schema (`cxsim schema`); unknown keys are refused.",
         "A file holds these tables and, optionally, `[variants.\"name\"]` tables of overrides",
         "(nested tables or dotted keys such as `\"advertising.weekly_spend\" = 5000`).",
+        "A variant may give a number as a change from the base, so it keeps its meaning when the base",
+        "moves: `\"+1500\"` adds, `\"-500\"` subtracts, `\"+10%\"` / `\"-10%\"` change by a percentage,",
+        "`\"x1.1\"` multiplies (a weekly schedule changes week by week).",
         "",
     ]
     named = named_tables()

@@ -13,6 +13,7 @@ from cxsim.model import JourneyModel
 from cxsim.results import Results, customers_frame, repeat_share
 from cxsim.scenario import Scenario
 from cxsim.segments import segment_names
+from cxsim.terminal import future_values
 
 ENGINES = ("fast", "agents")
 BATCH_CUSTOMERS = 400_000  # the fast engine runs replications side by side up to this many customers
@@ -57,7 +58,7 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
     seed = resolve_seed(seed)
     n = scenario.population
     per_batch = 1 if engine == "agents" else max(1, min(replications, BATCH_CUSTOMERS // n))
-    series, people, journeys, shares = [], [], [], {}
+    series, people, journeys, shares, futures = [], [], [], {}, {}
     last = first_replication + replications
     for start in range(first_replication, last, per_batch):
         k = min(per_batch, last - start)
@@ -67,10 +68,14 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         series.append(ts)
         pop = model.population()
         shares.update({start + r: repeat_share(pop.replication(r, n)) for r in range(k)})
+        ahead = scenario.config.economics.terminal_weeks or np.inf
+        future = [future_values(pop.replication(r, n), scenario.config, scenario.weeks, ahead) for r in range(k)]
+        futures.update({start + r: float(future[r].sum()) for r in range(k)})
         if keep_customers:
             names = segment_names(scenario.config), list(scenario.config.channels)
             members = scenario.config.loyalty.enrolment > 0
-            people.extend(customers_frame(start + r, pop.replication(r, n), *names, members) for r in range(k))
+            people.extend(customers_frame(start + r, pop.replication(r, n), *names, members)
+                          .assign(future_value=future[r]) for r in range(k))
         if model.journeys:
             journeys.append(pd.DataFrame(model.journeys).assign(replication=lambda d, s=start: d["replication"] + s))
         if progress:
@@ -85,4 +90,6 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         seed=seed,
         engine=engine,
         repeat_shares=pd.Series(shares, dtype=float).rename_axis("replication"),
+        terminal_values=pd.Series(futures, dtype=float).rename_axis("replication"),
+        weeks=scenario.weeks,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -46,8 +47,30 @@ def number_input(at: AppTest, label: str):
     return next(n for n in at.number_input if n.label == label)
 
 
-def metric(at: AppTest, label: str, scenario: int = 0):
-    return [m for m in at.metric if m.label == label][scenario]
+def table_markdown(at: AppTest) -> str | None:
+    """The comparison table's HTML, as the page shows it (``None`` when there is none)."""
+    return next((m.value for m in at.markdown if '<table class="cx-compare"' in m.value), None)
+
+
+def shown(at: AppTest, title: str, plan: int = 0) -> str:
+    """A KPI's mean as the comparison table shows it for one plan."""
+    row = re.search(rf">{re.escape(html.escape(title))}</th>(.*?)</tr>", table_markdown(at)).group(1)
+    return html.unescape(re.findall(r'class="cx-mean">(.*?)</span>', row)[plan])
+
+
+def deltas(at: AppTest, title: str) -> list[str]:
+    row = re.search(rf">{re.escape(html.escape(title))}</th>(.*?)</tr>", table_markdown(at)).group(1)
+    return [html.unescape(d) for d in re.findall(r'class="cx-small ?[a-z]*">(Δ[^<]*|the reference)</span>', row)]
+
+
+def headers(at: AppTest) -> dict[str, str]:
+    """Each plan's column header: name -> its spends."""
+    return {html.unescape(a): html.unescape(b) for a, b in re.findall(
+        r'class="cx-name">(.*?)</span><span class="cx-spends">(.*?) a week</span>', table_markdown(at))}
+
+
+def verdict(at: AppTest) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", next(m.value for m in at.markdown if "cx-verdict" in m.value)))
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +83,46 @@ def opened() -> AppTest:
 def test_opens_on_the_flagship_comparison_computed(opened):
     at = opened
     assert not at.exception and not at.error
-    labels = ["baseline", "more ads", "more people", "balanced"]
-    assert [h.value for h in at.subheader] == labels
-    assert len(at.metric) == len(labels) * len(planner.CARDS)
-    # the cards are cxsim's numbers: the base run with the page's replications and seed
+    # the answer first: the verdict of cxsim advise at today's plan, with the page's runs
+    assert verdict(at).startswith("At today's plan the next $1,000 a week")
+    assert at.markdown[1].value.startswith('<div class="cx-verdict"')  # right after the page's style
+    assert headers(at) == {"baseline": "ads 4,000 · staff 2,000 · training 0",
+                           "more ads": "ads 5,500 · staff 2,000 · training 0",
+                           "more people": "ads 4,000 · staff 2,750 · training 750",
+                           "balanced": "ads 4,750 · staff 2,375 · training 375"}
+    # the table is cxsim's numbers: the base run with the page's replications and seed
     base = load_scenario(SCENARIOS / planner.FLAGSHIP)
-    expected = simulate(base, planner.DEFAULT_REPLICATIONS, 0, keep_customers=False).summary()["customers"].mean()
-    assert metric(at, "Customers won").value == f"{expected:,.0f}"
-    # differences from the base on the variants' cards, none on the base's
-    assert metric(at, "Profit", 0).delta in ("", None)
-    assert metric(at, "Profit", 2).delta
-    assert [b.label for b in at.button] == ["Find the best split"]
+    expected = simulate(base, planner.DEFAULT_REPLICATIONS, 0, keep_customers=False).summary()
+    assert shown(at, "Customers won") == f"{expected['customers'].mean():,.0f}"
+    assert shown(at, "Value: NPV + terminal value") == f"${expected['value'].mean():,.0f}"
+    # differences from the base for the variants, none for the base
+    d = deltas(at, "Profit within the horizon")
+    assert d[0] == "the reference" and all(x.startswith("Δ ") and "90% CI" in x for x in d[1:])
+    assert [b.label for b in at.button if b.label != "Reset the assumptions to the file's values"] == [
+        "Trace the response curves", "Find the best split"]
     labels_dl = [d.label for d in at.get("download_button")]
     assert {"Edited scenario (TOML)", "Results over time (CSV)", "Results over time (Parquet)",
             "KPI table (CSV)", "HTML report"} <= set(labels_dl)
-    assert len(at.get("plotly_chart")) >= 6  # five charts over time and the journey
-    assert any("Customer" in m.value for m in at.markdown)  # the journey's summary
+    assert [c.key for c in at.get("plotly_chart")] == ["chart:marginal", "chart:funnel"]
+
+
+def test_assumptions_are_ranked_and_reset_to_the_files_values():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    labels = [n.label for n in at.number_input]
+    ranked = [lever.label for lever in planner.ranked_assumptions()]
+    assert ranked[0] == next(lv.label for lv in planner.ranked_assumptions() if lv.key == planner.INFLUENCE[0])
+    positions = [labels.index(label) for label in ranked]
+    assert positions == sorted(positions)  # shown most influential first
+    number_input(at, "Product quality (0-1)").set_value(0.6)  # an assumption, moved away from the file
+    at.run()
+    assert number_input(at, "Product quality (0-1)").value == pytest.approx(0.6)
+    next(b for b in at.button if b.label == "Reset the assumptions to the file's values").click()
+    at.run()
+    assert not at.exception
+    in_file = load_scenario(SCENARIOS / planner.FLAGSHIP)["purchase.product_quality"]
+    assert in_file != pytest.approx(0.6)
+    assert number_input(at, "Product quality (0-1)").value == pytest.approx(in_file)
 
 
 def test_assumptions_show_published_ranges(opened):
@@ -91,11 +138,11 @@ def test_editing_a_lever_changes_the_kpis():
     at.multiselect[0].set_value([])
     number_input(at, "Replications per scenario").set_value(4)
     at.run()
-    before = metric(at, "Customers won").value
+    before = shown(at, "Customers won")
     number_input(at, "Ad budget per week").set_value(500.0)
     at.run()
     assert not at.exception and not at.error
-    after = metric(at, "Customers won").value
+    after = shown(at, "Customers won")
     assert float(after.replace(",", "")) < float(before.replace(",", ""))  # 500 a week on ads instead of 4,000
     base = load_scenario(SCENARIOS / planner.FLAGSHIP).with_overrides({"advertising.weekly_spend": 500.0})
     expected = simulate(base, 4, 0, keep_customers=False).summary()["customers"].mean()
@@ -115,7 +162,7 @@ def test_invalid_upload_shows_the_command_line_message(tmp_path, monkeypatch, ca
     at.run()
     assert not at.exception
     assert [unescape(e.value) for e in at.error] == [cli_message]
-    assert not at.metric  # nothing computed from a file that cannot be used
+    assert table_markdown(at) is None  # nothing computed from a file that cannot be used
 
     at.file_uploader[0].set_value(("latin.toml", "name = 'café'".encode("latin-1"), "application/toml"))
     at.run()
@@ -132,17 +179,20 @@ def test_small_upload_frontier_and_journey():
     at.checkbox[0].uncheck()
     at.run()
     assert not at.exception and not at.error
-    assert [h.value for h in at.subheader] == ["small shop", "more staff"]
+    assert list(headers(at)) == ["small shop", "more staff"]
+    assert headers(at)["more staff"] == "ads 1,500 · staff 900 · training 0"
     assert number_input(at, "Total weekly budget").value == pytest.approx(2000)
     assert not any(c.key == "chart:frontier" for c in at.get("plotly_chart"))
     assert not at.exception
-    at.button[0].click()
+    next(b for b in at.button if b.label == "Find the best split").click()
     at.run()
     assert not at.exception and not at.error
     summary = at.dataframe[-1].value
     assert len(summary) == 1 and summary["total budget a week"].iloc[0] == "2,000"
     assert 0 <= float(summary["best share on service"].iloc[0].rstrip("%")) <= 100
     # the frontier stays on the page while other widgets change
+    next(t for t in at.toggle if t.label == "Follow one customer week by week").set_value(True)
+    at.run()
     next(s for s in at.selectbox if s.label == "Who").set_value("a person by number")
     at.run()
     number_input(at, "Person number").set_value(17)
@@ -164,7 +214,7 @@ def test_values_beyond_the_widgets_bounds_do_not_break_the_page():
     assert number_input(at, "Horizon (weeks)").value == planner.MAX_WEEKS
     assert number_input(at, "Ad carry-over (adstock θ)").value == pytest.approx(0.995)
     assert number_input(at, "Saturation slope (Hill s)").value == pytest.approx(0.01)
-    assert len(at.metric) == len(planner.CARDS)
+    assert table_markdown(at) is not None
 
 
 def test_sizes_are_bounded_with_a_clear_message():
@@ -175,7 +225,7 @@ def test_sizes_are_bounded_with_a_clear_message():
     at.run()
     assert not at.exception
     assert len(at.error) == 1 and "the planner allows at most 4,000,000" in unescape(at.error[0].value)
-    assert not at.metric
+    assert table_markdown(at) is None
 
 
 # --- cxsim.planner, without a page ---------------------------------------------------------------
@@ -224,16 +274,29 @@ def small_comparison():
     return compare(base.all_variants(), 4, 3, keep_customers=True)
 
 
-def test_kpi_cards_match_the_comparison_table(small_comparison):
-    cards = planner.kpi_cards(small_comparison)
-    assert list(cards) == ["small shop", "more staff"]
-    table = small_comparison.table().set_index(["scenario", "kpi"])
-    profit = next(c for c in cards["more staff"] if c.kpi == "profit")
-    row = table.loc[("more staff", "profit")]
-    assert profit.value == f"{row['mean']:,.0f}"
-    assert profit.delta == ("+" if row["diff"] >= 0 else "") + f"{row['diff']:,.0f}"
-    assert next(c for c in cards["small shop"] if c.kpi == "profit").delta is None
-    assert not next(c for c in cards["small shop"] if c.kpi == "cac").higher_is_better
+def test_comparison_table_matches_the_comparison(small_comparison):
+    table = planner.comparison_table(small_comparison)
+    assert table.labels == ["small shop", "more staff"]
+    assert table.headers == ["ads 1,500 · staff 500 · training 0", "ads 1,500 · staff 900 · training 0"]
+    long = small_comparison.table().set_index(["scenario", "kpi"])
+    profit = table.cells[table.kpis.index("profit")]
+    row = long.loc[("more staff", "profit")]
+    assert profit[1].mean == f"{row['mean']:,.0f}"
+    assert profit[1].delta.startswith(f"Δ {row['diff']:+,.0f} (90% CI {row['diff_lo']:+,.0f} to ")
+    assert profit[0].delta == "the reference" and profit[0].verdict == ""
+    cac = table.cells[table.kpis.index("cac")][1]
+    worse = long.loc[("more staff", "cac"), "diff_lo"] > 0
+    assert (cac.verdict == "worse") == worse  # a higher CAC is worse news
+    page = planner.comparison_html(table)
+    assert page.count("<tr>") == 1 + len(planner.ROWS) and "Ad cost per new customer (CAC)" in page
+    assert 'title="Acquisition cost: ad spend per new customer (money)"' in page
+
+
+def test_plan_warnings_for_no_service_and_ads_near_zero():
+    bare = parse_scenario("[advertising]\nweekly_spend = 1.0\n[service]\nweekly_spend = 0.0\n", "fit.toml")
+    notes = planner.plan_warnings(bare)
+    assert len(notes) == 2 and "spends nothing on service" in notes[0] and "near zero" in notes[1]
+    assert planner.plan_warnings(load_scenario(SCENARIOS / planner.FLAGSHIP)) == []
 
 
 def test_downloads_round_trip(small_comparison, tmp_path):
@@ -266,3 +329,41 @@ def test_picked_customer_and_journey_are_from_the_same_runs(small_comparison):
     text = planner.journey_summary(customers, 1, cid)
     assert text.startswith(f"Customer {cid} of run 1") and f"{int(row['purchases'])} purchase" in text
 
+
+
+def test_a_plan_without_service_or_ads_gets_a_visible_warning():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    bare = b"[market]\npopulation = 800\nweeks = 12\n[advertising]\nweekly_spend = 1.0\n[service]\nweekly_spend = 0.0\n"
+    at.file_uploader[0].set_value(("fit.toml", bare, "application/toml"))
+    at.run()
+    assert not at.exception and not at.error
+    warnings = [unescape(w.value) for w in at.warning]
+    assert any("spends nothing on service" in w for w in warnings)
+    assert any("ad budget is 1 a week, near zero" in w for w in warnings)
+
+
+def test_a_calibrated_plan_from_the_calibrate_page_opens_first():
+    base = load_scenario(SCENARIOS / planner.FLAGSHIP).with_overrides(
+        {"market.population": 900, "market.weeks": 10, "repeat.rate_shape": 0.5, "scenario.name": "fitted shop"})
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["planning_scenario"] = {"name": "fitted shop (planning).toml", "text": base.to_toml()}
+    at.run()
+    assert not at.exception and not at.error
+    assert next(s for s in at.selectbox if s.label == "Scenario file").value == "calibrated plan (from the Calibrate page)"
+    assert list(headers(at)) == ["fitted shop", "more ads", "more people", "balanced"]
+    assert number_input(at, "Repeat purchase rate: shape (BG/NBD r)").value == pytest.approx(0.5)
+
+
+def test_clv_by_cohort_on_request():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    number_input(at, "People in the market").set_value(1500)
+    number_input(at, "Horizon (weeks)").set_value(30)
+    at.run()
+    next(t for t in at.toggle if t.label == "CLV by cohort (today's plan)").set_value(True)
+    at.run()
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "cohort" in d.value.columns)
+    assert list(table["cohort"][:3]) == ["weeks 0-12", "weeks 13-25", "weeks 26-30"]
+    assert "CLV net of service ($)" in table.columns

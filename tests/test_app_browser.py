@@ -94,8 +94,8 @@ def page(app_url):
 
 
 def wait_until_done(page) -> None:
-    """Wait until the script has finished running and the cards are on the page."""
-    page.wait_for_selector('[data-testid="stMetric"]')
+    """Wait until the script has finished running and the comparison table is on the page."""
+    page.wait_for_selector("table.cx-compare")
     # the status widget ("Running...") is shown while the script runs; wait for it to stay away
     quiet_since = None
     deadline = time.monotonic() + TIMEOUT_MS / 1000
@@ -112,8 +112,15 @@ def wait_until_done(page) -> None:
 
 
 def customers_won(page, scenario: int = 0) -> str:
-    card = page.locator('[data-testid="stMetric"]', has_text="Customers won").nth(scenario)
-    return card.locator('[data-testid="stMetricValue"]').inner_text()
+    row = page.locator("table.cx-compare tbody tr", has_text="Customers won")
+    return row.locator("td .cx-mean").nth(scenario).inner_text()
+
+
+def plan_headers(page) -> dict[str, str]:
+    """Each plan's column header: its name and the spends under it."""
+    heads = page.locator("table.cx-compare thead th.cx-plan")
+    return {heads.nth(i).locator(".cx-name").inner_text(): heads.nth(i).locator(".cx-spends").inner_text()
+            for i in range(heads.count())}
 
 
 def download(page, label: str) -> bytes:
@@ -122,15 +129,43 @@ def download(page, label: str) -> bytes:
     return Path(info.value.path()).read_bytes()
 
 
-def test_cards_and_charts_render(page):
-    assert page.locator('[data-testid="stMetric"]').count() == 4 * 7
-    for label in ("baseline", "more ads", "more people", "balanced"):
-        assert page.get_by_role("heading", name=label).count() >= 1
-    assert customers_won(page).replace(",", "").isdigit()
-    # plotly has drawn its SVG: the visible chart of the first tab and the journey have axes and traces
-    # charts draw after the script finishes: wait for them (bounded) before counting
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=60_000)
-    assert page.locator(".js-plotly-plot").count() >= 6
+def test_first_screen_opens_on_the_verdict(app_url):
+    """At 1440 x 900 the verdict sentence and the marginal-return chart are on the first screen."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=["--no-sandbox", "--headless", "--disable-gpu"])
+        pg = browser.new_page(viewport={"width": 1440, "height": 900})
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.goto(app_url)
+        wait_until_done(pg)
+        verdict = pg.locator(".cx-verdict")
+        assert verdict.inner_text().startswith("At today's plan the next $1,000 a week")
+        box = verdict.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900
+        pg.wait_for_selector(".js-plotly-plot .main-svg")
+        chart = pg.locator(".js-plotly-plot").first.bounding_box()
+        assert chart is not None and chart["y"] < 900  # the marginal-return chart starts on the first screen
+        pg.screenshot(path=str(ARTIFACTS / "app-first-screen.png"))
+        browser.close()
+
+
+def test_no_title_in_the_comparison_table_is_cut_off(page):
+    cut = page.evaluate("""() => [...document.querySelectorAll('table.cx-compare th, table.cx-compare td')]
+        .filter(c => c.scrollWidth > c.clientWidth + 1 || getComputedStyle(c).textOverflow === 'ellipsis')
+        .map(c => c.innerText)""")
+    assert cut == []
+    titles = page.locator("table.cx-compare tbody th.cx-kpi").all_inner_texts()
+    assert "Ad cost per new customer (CAC)" in titles and "Value: NPV + terminal value" in titles
+    assert plan_headers(page) == {
+        "baseline": "ads 4,000 · staff 2,000 · training 0 a week",
+        "more ads": "ads 5,500 · staff 2,000 · training 0 a week",
+        "more people": "ads 4,000 · staff 2,750 · training 750 a week",
+        "balanced": "ads 4,750 · staff 2,375 · training 375 a week",
+    }
+    # plotly has drawn its SVG: axes and traces
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
     page.wait_for_selector(".js-plotly-plot .main-svg .scatterlayer .trace")
     assert page.locator(".js-plotly-plot .main-svg .xtick").count() > 0
     page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
@@ -142,18 +177,24 @@ def test_scenario_download(page):
     assert set(data["variants"]) == {"more ads", "more people", "balanced"}
 
 
-def test_editing_a_lever_changes_a_kpi(page):
+def test_editing_a_lever_changes_a_kpi_and_every_plan_states_its_spends(page):
     before = customers_won(page)
     box = page.get_by_role("spinbutton", name="Ad budget per week", exact=True)
     box.fill("500")
     box.press("Enter")
     page.wait_for_function(
-        """before => { const v = document.querySelector('[data-testid="stMetric"] [data-testid="stMetricValue"]');
+        """before => { const v = document.querySelector('table.cx-compare tbody tr:nth-child(4) td .cx-mean');
                        return v && v.innerText !== before; }""", arg=before)
     wait_until_done(page)
     after = customers_won(page)
     assert int(after.replace(",", "")) < int(before.replace(",", ""))  # 500 a week on ads instead of 4,000
-    # the download buttons are drawn after the cards: give the rerun a bounded time to reach them
+    assert plan_headers(page) == {  # the variants add to the edited base: each header says so
+        "baseline": "ads 500 · staff 2,000 · training 0 a week",
+        "more ads": "ads 2,000 · staff 2,000 · training 0 a week",
+        "more people": "ads 500 · staff 2,750 · training 750 a week",
+        "balanced": "ads 1,250 · staff 2,375 · training 375 a week",
+    }
+    # the download buttons are drawn after the table: give the rerun a bounded time to reach them
     deadline = time.monotonic() + 30
     while True:
         data = tomllib.loads(download(page, "Edited scenario (TOML)").decode())
@@ -164,7 +205,7 @@ def test_editing_a_lever_changes_a_kpi(page):
     csv = download(page, "KPI table (CSV)").decode()
     assert csv.splitlines()[0] == "scenario,kpi,mean,lo,hi,diff,diff_lo,diff_hi"
     report = download(page, "HTML report").decode()
-    assert report.startswith("<!DOCTYPE html>") and "more people" in report
+    assert report.startswith("<!DOCTYPE html>") and "more ads</b>: ads $2,000 a week" in report
 
 
 def test_invalid_upload_shows_the_error(page):
@@ -174,7 +215,7 @@ def test_invalid_upload_shows_the_error(page):
     alert.wait_for()
     text = alert.inner_text()
     assert "error: bad.toml: advertising.weekly_spend" in text
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length === 0")
+    page.wait_for_function("() => document.querySelectorAll('table.cx-compare').length === 0")
     page.screenshot(path=str(ARTIFACTS / "app-invalid-upload.png"))
 
 

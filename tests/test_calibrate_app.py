@@ -69,3 +69,26 @@ def test_bad_upload_shows_the_command_line_message(page):
     page.file_uploader[0].set_value(("shop.csv", log.to_csv(index=False).encode(), "text/csv")).run()
     assert not page.exception
     assert page.error and "shop.csv: column 'date': expected dates" in page.error[0].value.replace("\\", "")
+
+
+@pytest.mark.parametrize("option", [0, 1])
+def test_use_in_the_planner_merges_the_fit_into_a_planning_scenario(page, option):
+    from cxsim import load_scenario, planner
+
+    page.radio[0].set_value(page.radio[0].options[option]).run()
+    assert not page.exception and not page.error
+    next(b for b in page.button if b.label == "Use in the planner").click().run()
+    merged = parse_scenario(page.session_state["planning_scenario"]["text"], "merged.toml")
+    flagship = load_scenario(ROOT / "scenarios" / planner.FLAGSHIP)
+    assert merged["advertising.weekly_spend"] == flagship["advertising.weekly_spend"]  # a plan, not a limit
+    assert merged["service.weekly_spend"] == flagship["service.weekly_spend"]
+    assert set(merged.variants) == set(flagship.variants)
+    assert planner.plan_warnings(merged) == []
+    bare = parse_scenario(scenario_text(page))
+    assert len(planner.plan_warnings(bare)) >= 1  # the bare limit would get a visible warning
+    if option == 0:
+        fit = fit_adoption(adoption_series(0.01, 0.25, population=8_000, weeks=60, seed=1)["new_customers"])
+        assert merged.population == round(fit.weekly.params["m"])
+        assert merged["wom.awareness_effect"] == pytest.approx(fit.weekly.params["q"])
+    else:
+        assert merged["repeat.rate_shape"] == pytest.approx(bare["repeat.rate_shape"])

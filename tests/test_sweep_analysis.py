@@ -235,3 +235,40 @@ kpis = ["npv", "customers"]
     assert len(results) == len(load_design(tmp_path / "out")) * 2 * 2
     assert main(["sensitivity", str(tmp_path / "out"), "--versus", "more ads", "fewer ads"]) == 2
     assert "--versus: expected two of this sweep's variants" in capsys.readouterr().err
+
+
+# --- honest about what a small design cannot say --------------------------------------------------
+
+def test_a_method_that_cannot_run_on_the_design_is_said_once_in_words():
+    from cxsim.sweep.analysis import headline
+
+    spec = spec_for("lhs", "samples = 20", KEYS[:3])
+    results, design, u = fake_results(spec, unit_sample(spec)[:, 1])
+    results["profit"] = 2 * results["npv"]
+    found = sensitivity(results, design, spec, ["npv", "profit"])
+    assert found.table.empty
+    assert len(found.notes) == 1  # one note for every KPI, not one error per KPI
+    note = found.notes[0]
+    assert note.startswith("rbd-fast cannot be computed on this design (20 points for 3 parameters)")
+    assert "too few points" in note and "npv (base), profit (base)" in note and "division" not in note
+    assert headline(found, "base", "npv") == "npv: no indices."
+
+
+def test_indices_wider_than_their_interval_give_no_confident_sentence():
+    from cxsim.sweep.analysis import headline
+
+    spec = spec_for("sobol", "samples = 8", KEYS[:3])
+    noise = np.random.default_rng(0).normal(size=len(unit_sample(spec)))
+    results, design, u = fake_results(spec, noise + 0.1 * unit_sample(spec)[:, 0])
+    found = sensitivity(results, design, spec, ["npv"])
+    assert found.uncertain("base", "npv")
+    sentence = headline(found, "base", "npv")
+    assert sentence.startswith("npv: this design is too small to say what moves it")
+    assert "moves most" not in sentence
+    assert sum("cannot be told apart from 0" in n for n in found.notes) == 1
+    # a design large enough for a clear answer keeps the confident sentence
+    big = spec_for("sobol", "samples = 1024", KEYS[:3])
+    ub = unit_sample(big)
+    clear = sensitivity(*fake_results(big, 5 * ub[:, 1] + 0.1 * ub[:, 0])[:2], big, ["npv"])
+    assert not clear.uncertain("base", "npv")
+    assert headline(clear, "base", "npv").startswith(f"npv moves most with {KEYS[1]}")

@@ -11,6 +11,7 @@ says how much of the KPI's spread across runs is run-to-run luck, not parameters
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -53,6 +54,15 @@ class Sensitivity:
         """The parameters of one KPI, most influential first."""
         rows = self.table[(self.table["variant"] == variant) & (self.table["kpi"] == kpi)]
         return rows.sort_values(RANK_BY[self.method], ascending=False)
+
+    def uncertain(self, variant: str, kpi: str) -> bool:
+        """Whether an index of the top-ranked parameter has a confidence interval wider than the index."""
+        ranked = self.ranking(variant, kpi)
+        if ranked.empty:
+            return False
+        top = ranked.iloc[0]
+        pairs = [(c[:-5], c) for c in COLUMNS[self.method] if c.endswith("_conf")]
+        return any(pd.notna(top[conf]) and top[conf] > abs(top[key]) for key, conf in pairs)
 
 
 def point_means(results: pd.DataFrame, kpi: str, versus: tuple[str, str] | None = None) -> dict[str, pd.Series]:
@@ -134,6 +144,7 @@ def sensitivity(results: pd.DataFrame, design: pd.DataFrame, spec: SweepSpec, kp
                         "unfinished or runs failed); the indices need every point: finish the sweep first")
     x = design.sort_values("point")[[UNIT + n for n in spec.parameters]].to_numpy()
     rows, chance, notes = [], [], []
+    failed: dict[str, list[str]] = {}
     for kpi in kpis:
         for variant, y in point_means(results, kpi, versus).items():
             y = y.reindex(design["point"].sort_values()).to_numpy(dtype=float)
@@ -146,16 +157,36 @@ def sensitivity(results: pd.DataFrame, design: pd.DataFrame, spec: SweepSpec, kp
                 notes.append(f"{where}: left out, it takes the same value at every point")
                 continue
             try:
-                found = indices(method, spec, x, y)
-            except (ValueError, ZeroDivisionError) as exc:
-                notes.append(f"{where}: left out, {method} could not be computed ({exc})")
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    found = indices(method, spec, x, y)
+            except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
+                failed.setdefault(_plain_failure(exc), []).append(where)
                 continue
             for j, name in enumerate(spec.parameters):
                 rows.append({"variant": variant, "kpi": kpi, "parameter": name,
                              **{k: float(v[j]) for k, v in found.items()}})
         chance.extend(_chance(results, kpi))
+    design_size = f"{len(design)} points for {len(spec.parameters)} parameters"
+    for reason, where in failed.items():
+        notes.append(f"{method} cannot be computed on this design ({design_size}): {reason}; no indices for "
+                     f"{', '.join(where)}.")
     table = pd.DataFrame(rows, columns=["variant", "kpi", "parameter", *COLUMNS[method]])
-    return Sensitivity(method, table, pd.DataFrame(chance, columns=["variant", "kpi", "chance"]), notes)
+    result = Sensitivity(method, table, pd.DataFrame(chance, columns=["variant", "kpi", "chance"]), notes)
+    vague = [f"{k} ({v})" for v, k in table[["variant", "kpi"]].drop_duplicates().itertuples(index=False)
+             if result.uncertain(v, k)]
+    if vague:
+        notes.append(f"{', '.join(vague)}: the top parameter has an index whose {CONF_LEVEL:.0%} interval is wider "
+                     f"than the index; with {design_size} the indices cannot be told apart from 0 (negative values "
+                     "are noise). Run more points to rank the parameters.")
+    return result
+
+
+def _plain_failure(exc: Exception) -> str:
+    """Why a method failed, in words (a division by zero means too few points for it)."""
+    if isinstance(exc, ZeroDivisionError | FloatingPointError) or "division by zero" in str(exc):
+        return "too few points for the method (use a design with many more points, e.g. 100 or more)"
+    return str(exc)
 
 
 def _chance(results: pd.DataFrame, kpi: str) -> list[dict]:
@@ -203,6 +234,12 @@ def headline(result: Sensitivity, variant: str, kpi: str, labels: dict[str, str]
     if ranked.empty:
         return f"{kpi}: no indices."
     key = RANK_BY[result.method]
+    if result.uncertain(variant, kpi):
+        r = ranked.iloc[0]
+        shown = "; ".join(f"{c[:-5]} {_fmt(r[c[:-5]], r[c])}" for c in COLUMNS[result.method] if c.endswith("_conf"))
+        return (f"{kpi}: this design is too small to say what moves it; even the top parameter, "
+                f"{labels.get(r['parameter'], r['parameter'])} ({shown}), has an index whose interval is wider "
+                "than the index.")
     top = [f"{labels.get(r['parameter'], r['parameter'])} ({key} {_fmt(r[key])})" for _, r in ranked.head(2).iterrows()]
     text = f"{kpi} moves most with {top[0]}" + (f", then {top[1]}" if len(top) > 1 else "")
     c = result.chance[(result.chance["variant"] == variant) & (result.chance["kpi"] == kpi)]
