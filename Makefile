@@ -34,7 +34,7 @@ viz: setup
 
 test: setup
 	@bash scripts/test-deps.sh
-	$(PY) -m ruff check cxsim app tests benchmarks notebooks
+	$(PY) -m ruff check cxsim app tests benchmarks notebooks scripts
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: setup
