@@ -16,9 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cxsim.errors import UserError
+from cxsim.errors import UserError, bounded
+from cxsim.outputs import STDOUT, check_output, write_table
 
 EXIT_USER_ERROR = 2
+MAX_ERROR_LINES = 20
+TABLES = (".csv", ".parquet")
 
 
 # --- shared helpers ---------------------------------------------------------------
@@ -35,24 +38,31 @@ def parse_set(items: list[str] | None, source: str) -> dict[str, Any]:
             overrides[key] = tomllib.loads(f"v = {value.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             overrides[key] = value.strip()
+        except RecursionError:
+            raise UserError(f"{source}: --set {bounded(key)}: expected a value nested a few levels deep at most, "
+                            "got deeper nesting") from None
     return overrides
 
 
-def write_table(frame, path: str | Path) -> Path:
-    """Write a DataFrame as CSV or Parquet by extension, atomically."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise UserError(f"{path}: expected a file name ending in .csv or .parquet")
-    if not path.parent.exists():
-        raise UserError(f"{path}: the folder {path.parent} does not exist")
-    tmp = path.with_name(path.name + ".part")
-    if suffix == ".csv":
-        frame.to_csv(tmp, index=False)
-    else:
-        frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
-    return path
+def integer(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (inclusive; no upper bound when None)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            span = f"from {low:,} to {high:,}" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {bounded(repr(text), 40)}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+SEED = integer(0, 2**63 - 1)
+REPLICATIONS = integer(1, 100_000)
+WORKERS = integer(1, 4096)
 
 
 def progress_bar(total: int, desc: str):
@@ -65,9 +75,9 @@ def progress_bar(total: int, desc: str):
 
 def add_run_options(parser: argparse.ArgumentParser, replications: int = 20) -> None:
     """Options every command that simulates shares."""
-    parser.add_argument("--replications", "-r", type=int, default=replications,
+    parser.add_argument("--replications", "-r", type=REPLICATIONS, default=replications,
                         help=f"independent runs per scenario (default {replications})")
-    parser.add_argument("--seed", "-s", type=int, default=0, help="master seed (default 0)")
+    parser.add_argument("--seed", "-s", type=SEED, default=0, help="master seed, a whole number >= 0 (default 0)")
     parser.add_argument("--engine", choices=("fast", "agents"), default="fast",
                         help="fast: customers as arrays (default); agents: one Mesa agent per customer")
 
@@ -80,7 +90,8 @@ def _add_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a field, e.g. --set advertising.weekly_spend=5000 (repeatable)")
     add_run_options(p)
-    p.add_argument("--out", "-o", required=True, help="time series output: OUT.csv or OUT.parquet")
+    p.add_argument("--out", "-o", required=True, help="time series output: OUT.csv or OUT.parquet, or - for CSV "
+                                                       "on standard output (the summary then goes to stderr)")
     p.add_argument("--customers", help="also write each customer's final state: FILE.csv or FILE.parquet")
 
 
@@ -90,9 +101,11 @@ def _run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file),
                                                                        where=f"{args.file} (--set)")
-    for path in filter(None, [args.out, args.customers]):
-        if Path(path).suffix.lower() not in (".csv", ".parquet"):
-            raise UserError(f"{path}: expected a file name ending in .csv or .parquet")
+    check_output(args.out, TABLES, "--out", stdout=True)
+    if args.customers:
+        check_output(args.customers, TABLES, "--customers")
+        if args.out != STDOUT and Path(args.customers).resolve() == Path(args.out).resolve():
+            raise UserError(f"{bounded(args.customers)}: --customers: expected a file other than --out")
     with progress_bar(args.replications, scenario.name) as bar:
         res = simulate(scenario, args.replications, args.seed, args.engine,
                        keep_customers=bool(args.customers), progress=bar.update)
@@ -100,9 +113,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.customers:
         write_table(res.customers, args.customers)
     summary = res.summary().drop(columns="replication").agg(["mean", "std"]).T
+    out = sys.stderr if args.out == STDOUT else sys.stdout
     print(f"{scenario.name}: {res.replications} replications, {scenario.weeks} weeks, "
-          f"{scenario.population:,} people -> {args.out}")
-    print(summary.to_string(float_format=lambda x: f"{x:,.2f}"))
+          f"{scenario.population:,} people -> {'standard output' if args.out == STDOUT else args.out}", file=out)
+    print(summary.to_string(float_format=lambda x: f"{x:,.2f}"), file=out)
     return 0
 
 
@@ -113,8 +127,29 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
     add_run_options(p)
     p.add_argument("--report", help="write a self-contained HTML report with charts to this path")
     p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet")
-    p.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--workers", "-w", type=WORKERS, default=os.cpu_count() or 1,
                    help="processes running scenarios side by side (default: one per core)")
+    p.add_argument("--json", action="store_true", help="print the KPI table as JSON instead of text")
+
+
+def print_json(payload: Any) -> None:
+    """Print a JSON document on standard output (numbers that are not finite as null)."""
+    import json
+
+    import numpy as np
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+            return None
+        return value
+
+    print(json.dumps(plain(payload), indent=1))
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -122,10 +157,22 @@ def _compare(args: argparse.Namespace) -> int:
     from cxsim.report import write_report
 
     scenarios = scenarios_from_files(args.files)
+    if args.table:
+        check_output(args.table, TABLES, "--table")
+    if args.report:
+        check_output(args.report, (".html",), "--report")
     with progress_bar(args.replications * len(scenarios), "compare") as bar:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
                              workers=args.workers)
     table = comparison.table()
+    if args.table:
+        write_table(table, args.table)
+    if args.report:
+        write_report(comparison, args.report)
+    if args.json:
+        print_json({"scenarios": comparison.labels, "replications": args.replications, "seed": args.seed,
+                    "engine": args.engine, "kpis": table.to_dict(orient="records")})
+        return 0
     print(f"{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
     print("\nKPIs at the horizon: mean [5%, 95% of runs]")
     print(display_table(table, "mean").to_string())
@@ -133,13 +180,8 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"\nDifference from {comparison.labels[0]!r}: mean [90% confidence interval], paired by seed")
         print(display_table(table, "diff").to_string())
     if args.table:
-        write_table(table, args.table)
         print(f"\nKPI table -> {args.table}")
     if args.report:
-        path = Path(args.report)
-        if not path.parent.exists():
-            raise UserError(f"{path}: the folder {path.parent} does not exist")
-        write_report(comparison, path)
         print(f"\nreport -> {args.report}")
     return 0
 
@@ -194,8 +236,9 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grid", type=int, default=11,
                    help="evenly spaced shares run before the search refines the best (default 11: 0%%, 10%%, ..., 100%%)")
     add_run_options(p)
-    p.add_argument("--out", "-o", help="write every share evaluated as .csv or .parquet")
+    p.add_argument("--out", "-o", help="write every share evaluated as .csv or .parquet (- : CSV on standard output)")
     p.add_argument("--figure", help="write the frontier chart as a self-contained .html file")
+    p.add_argument("--json", action="store_true", help="print every share evaluated as JSON instead of text")
 
 
 def _optimize(args: argparse.Namespace) -> int:
@@ -254,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_text(exc: UserError) -> str:
+    """A user's mistake as printed: ``error: ...``, one line per problem, each bounded, at most 20 lines."""
+    lines = [bounded(line, 600) for line in str(exc).splitlines()] or [type(exc).__name__]
+    if len(lines) > MAX_ERROR_LINES:
+        lines = [*lines[:MAX_ERROR_LINES], f"... and {len(lines) - MAX_ERROR_LINES} more problems"]
+    return "error: " + "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cxsim`` command."""
     parser = build_parser()
@@ -264,7 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_text(exc), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:  # the system refused (disk full, folder gone, no permission): no traceback
+        where = f"{bounded(exc.filename)}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or bounded(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -283,19 +283,17 @@ def describe(frontiers: Sequence[Frontier], level: float = LEVEL) -> str:
 
 def run_command(args) -> int:
     """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
-    from pathlib import Path
-
-    from cxsim.cli import parse_set, progress_bar, write_table
+    from cxsim.cli import parse_set, print_json, progress_bar
     from cxsim.figures import frontier_figure
+    from cxsim.outputs import check_output, write_atomically, write_table
     from cxsim.scenario import load_scenario
 
     scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
     budgets = args.budget or [round(total_budget(scenario), 2)]
-    for path, suffixes in ((args.out, (".csv", ".parquet")), (args.figure, (".html",))):
-        if path and Path(path).suffix.lower() not in suffixes:
-            raise UserError(f"{path}: expected a file name ending in {' or '.join(suffixes)}")
-        if path and not Path(path).parent.exists():
-            raise UserError(f"{path}: the folder {Path(path).parent} does not exist")
+    if args.out:
+        check_output(args.out, (".csv", ".parquet"), "--out", stdout=True)
+    if args.figure:
+        check_output(args.figure, (".html",), "--figure")
     for budget in budgets:
         check_frontier_args(budget, args.kpi, args.grid, args.training_share)
     with progress_bar(max_evaluations(len(budgets), args.grid), "optimize") as bar:
@@ -303,18 +301,22 @@ def run_command(args) -> int:
                            training_share=args.training_share, progress=bar.update)
         bar.total = bar.n
         bar.refresh()
+    if args.out:
+        write_table(frontier_table(result), args.out)
+    if args.figure:
+        figure = frontier_figure(result)
+        write_atomically(args.figure, lambda f: f.write(figure.to_html(include_plotlyjs=True).encode("utf-8")))
+    if getattr(args, "json", False):
+        print_json({"scenario": scenario.name, "kpi": args.kpi, "replications": args.replications,
+                    "seed": args.seed, "frontier": frontier_table(result).to_dict(orient="records")})
+        return 0
     print(f"{scenario.name}: {args.kpi} against the share of the weekly budget spent on service, "
           f"{scenario.weeks} weeks, {args.replications} replications per share, seed {args.seed} "
           f"(the same for every share: common random numbers); "
           f"{result[0].training_share:.0%} of the service money on training.")
     print(describe(result))
-    if args.out:
-        write_table(frontier_table(result), args.out)
+    if args.out and args.out != "-":
         print(f"\nfrontier table -> {args.out}")
     if args.figure:
-        path = Path(args.figure)
-        tmp = path.with_name(path.name + ".part")
-        frontier_figure(result).write_html(tmp, include_plotlyjs=True)
-        tmp.replace(path)
         print(f"frontier figure -> {args.figure}")
     return 0

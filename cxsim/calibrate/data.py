@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxsim.errors import UserError
+from cxsim.errors import UserError, bounded
 
 
 class DataError(UserError):
@@ -21,8 +21,8 @@ class DataError(UserError):
 
     def __init__(self, source: str, field: str, expected: str, got: str = "") -> None:
         self.source, self.field, self.expected, self.got = source, field, expected, got
-        message = f"{source}: {field}: expected {expected}"
-        super().__init__(message + (f", got {got}" if got else ""))
+        message = f"{bounded(source)}: {bounded(field)}: expected {bounded(expected, 320)}"
+        super().__init__(message + (f", got {bounded(got)}" if got else ""))
 
 
 class FitError(UserError):

@@ -1,0 +1,58 @@
+"""Rules every file cxsim reads shares: finite numbers of a sane size, and true/false never taken for a number.
+
+Scenario tables and sweep tables both derive from :class:`StrictModel`, so a
+``nan`` spend, an ``inf`` price or ``weeks = true`` is refused where it is
+written, naming the field, instead of reaching a run.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+MAX_MAGNITUDE = 1e15
+"""Largest size of any number in a scenario or sweep file: money, counts and rates all stay far below it,
+and sums and products of such numbers over a run stay finite."""
+
+
+def _admits_bool(annotation: Any) -> bool:
+    """Whether a field's type accepts true/false (``bool`` itself, or a union or list holding it)."""
+    if annotation is bool:
+        return True
+    if annotation is Any:
+        return True
+    return any(_admits_bool(arg) for arg in typing.get_args(annotation) if arg is not type(None))
+
+
+def _numbers(value: Any) -> list[Any]:
+    """The scalars of a value and of the lists and tables directly inside it."""
+    if isinstance(value, list | tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return list(value.values())
+    return [value]
+
+
+class StrictModel(BaseModel):
+    """A table of a file: unknown keys refused, numbers finite and at most ``MAX_MAGNITUDE`` in size,
+    true/false accepted only where the field is a switch."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            return value  # a nested table checks its own fields
+        scalars = _numbers(value)
+        if field is not None and not _admits_bool(field.annotation) and any(isinstance(v, bool) for v in scalars):
+            raise ValueError("a number, not true or false")
+        for v in scalars:
+            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) > MAX_MAGNITUDE:
+                raise ValueError(f"a number of size at most {MAX_MAGNITUDE:g}")
+        return value
+
