@@ -8,7 +8,6 @@ by cxsim (``cxsim.planner``, ``cxsim.compare``, ``cxsim.optimize``,
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +17,7 @@ from cxsim import __version__, mechanisms, parse_scenario, planner, simulate
 from cxsim.compare import Comparison, unique_labels
 from cxsim.errors import UserError
 from cxsim.figures import comparison_figures, frontier_figure, journey_figure, segment_figure
+from cxsim.markdown import markdown_safe
 from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.report import report_html
 from cxsim.results import Results
@@ -59,11 +59,6 @@ def run_journey(text: str, source: str, variant: str | None, replications: int, 
 
 
 # --- small page helpers ---------------------------------------------------------------------
-
-def markdown_safe(text: str) -> str:
-    """Text shown literally in markdown: special characters escaped, line breaks kept."""
-    return "  \n".join(re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", line) for line in text.splitlines())
-
 
 def show_error(exc: Exception) -> None:
     """A user's mistake, worded as on the command line; the page stops here."""
@@ -179,7 +174,7 @@ comparison = Comparison(unique_labels(scenarios), results, scenarios)
 labels = comparison.labels
 first = comparison.results[0]
 
-st.caption(f"**{edited.config.scenario.name}** ({markdown_safe(source)}): {edited.population:,} people, "
+st.caption(f"**{markdown_safe(edited.config.scenario.name)}** ({markdown_safe(source)}): {edited.population:,} people, "
            f"{edited.weeks} weeks, {int(replications)} replications per scenario (the app's default is "
            f"{planner.DEFAULT_REPLICATIONS} so it opens in seconds; the command line uses 20), seed {int(seed)}, "
            "the same for every scenario (common random numbers). Cards: mean over runs, the range of 90% of "
@@ -196,11 +191,11 @@ if variants:
 cards = planner.kpi_cards(comparison)
 for column, label in zip(st.columns(len(labels)), labels, strict=True):
     with column:
-        st.subheader(label)
+        st.subheader(markdown_safe(label))
         for card in cards[label]:
             st.metric(card.title, card.value, delta=card.delta, border=True,
                       delta_color="normal" if card.higher_is_better else "inverse", help=card.help)
-            st.caption(card.interval + (f"  \n{card.delta_interval}" if card.delta_interval else ""))
+            st.caption(markdown_safe(card.interval + (f"\n{card.delta_interval}" if card.delta_interval else "")))
 
 # Over time, with bands over replications.
 st.header("Over time")
@@ -260,7 +255,8 @@ if st.session_state.get("frontier") == request:
     st.download_button("Frontier table (CSV)", planner.table_bytes(frontier_table(result), "csv"),
                        file_name="frontier.csv", mime="text/csv", on_click="ignore")
 else:
-    st.info(f"Press **Find the best split**: it runs {target} at about {planner.FRONTIER_GRID + 10} splits per "
+    st.info(f"Press **Find the best split**: it runs {markdown_safe(target)} at about {planner.FRONTIER_GRID + 10} "
+            "splits per "
             f"budget ({len(budgets)} budget{'s' * (len(budgets) > 1)}), {int(replications)} replications each.")
 
 # One customer's journey, from the same runs.
@@ -280,7 +276,7 @@ else:
     customer_id = planner.pick_customer(customers, int(run), kind, int(seed))
     j4.caption(f"Picked person number **{customer_id}**." if customer_id is not None else "")
 if customer_id is None:
-    st.info(f"Nobody in run {int(run)} of {who_scenario} ended as {kind}.")
+    st.info(f"Nobody in run {int(run)} of {markdown_safe(who_scenario)} ended as {kind}.")
 else:
     journeys = run_journey(text, source, None if who_index == 0 else variants[who_index - 1], int(replications),
                            int(seed), customer_id)

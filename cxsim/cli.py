@@ -16,11 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cxsim.errors import UserError, bounded
+from cxsim.errors import UserError, bounded, error_text
 from cxsim.outputs import STDOUT, check_output, write_table
 
 EXIT_USER_ERROR = 2
-MAX_ERROR_LINES = 20
 TABLES = (".csv", ".parquet")
 
 
@@ -295,14 +294,6 @@ def build_parser() -> argparse.ArgumentParser:
         add(p)
         p.set_defaults(handler=run)
     return parser
-
-
-def error_text(exc: UserError) -> str:
-    """A user's mistake as printed: ``error: ...``, one line per problem, each bounded, at most 20 lines."""
-    lines = [bounded(line, 600) for line in str(exc).splitlines()] or [type(exc).__name__]
-    if len(lines) > MAX_ERROR_LINES:
-        lines = [*lines[:MAX_ERROR_LINES], f"... and {len(lines) - MAX_ERROR_LINES} more problems"]
-    return "error: " + "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

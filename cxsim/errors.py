@@ -20,6 +20,17 @@ class UserError(Exception):
     """A mistake in the user's input; the command line prints it and exits with code 2."""
 
 
+MAX_ERROR_LINES = 20
+
+
+def error_text(exc: Exception) -> str:
+    """A user's mistake as the command line prints it: ``error: ...``, a bounded line per problem, 20 at most."""
+    lines = [bounded(line, 600) for line in str(exc).splitlines()] or [type(exc).__name__]
+    if len(lines) > MAX_ERROR_LINES:
+        lines = [*lines[:MAX_ERROR_LINES], f"... and {len(lines) - MAX_ERROR_LINES} more problems"]
+    return "error: " + "\n".join(lines)
+
+
 class ScenarioError(UserError):
     """A scenario (or sweep) file that cannot be used as written."""
 

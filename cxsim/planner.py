@@ -18,6 +18,7 @@ import pandas as pd
 
 from cxsim.compare import Comparison
 from cxsim.errors import ScenarioError, UserError
+from cxsim.errors import error_text as cli_error_text
 from cxsim.optimize import Frontier, ad_budget
 from cxsim.results import KPIS
 from cxsim.scenario import Scenario, parse_scenario
@@ -203,7 +204,7 @@ class Card:
 
 def error_text(exc: Exception) -> str:
     """The message the command line prints for a user's mistake."""
-    return f"error: {exc}"
+    return cli_error_text(exc)
 
 
 # --- scenarios --------------------------------------------------------------------------
