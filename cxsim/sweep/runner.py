@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxsim.errors import UserError
 from cxsim.sweep.design import build_design
 from cxsim.sweep.pools import Pool, ProcessPool
 from cxsim.sweep.spec import SweepSpec
@@ -45,6 +46,7 @@ class SweepReport:
         elapsed: wall time of this call (seconds).
         pool: where the runs ran.
         interrupted: stopped before the end (Ctrl-C).
+        notes: what was found and repaired in the folder (a damaged ledger or part whose runs run again).
     """
 
     out: Path
@@ -56,6 +58,7 @@ class SweepReport:
     elapsed: float = 0.0
     pool: str = ""
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ran(self) -> int:
@@ -202,26 +205,39 @@ def run_sweep(spec: SweepSpec, out: str | Path, pool: Pool | Callable[[], Pool] 
     """
     start = time.perf_counter()
     design = build_design(spec) if design is None else design
-    store = Store.open(out, spec, design, sweep_text)
     own_pool = not isinstance(pool, Pool)
+    if own_pool and not Path(out).exists():  # a new sweep: reach the workers before anything is written
+        pool = (pool or ProcessPool)()
+    try:
+        store = Store.open(out, spec, design, sweep_text)
+    except BaseException:
+        if own_pool and isinstance(pool, Pool):
+            pool.close()
+        raise
+    saved = False
     try:
         counts = store.counts()
-        report = SweepReport(Path(out), total=sum(counts.values()), done_before=counts["done"])
+        report = SweepReport(Path(out), total=sum(counts.values()), done_before=counts["done"], notes=store.notes)
         if progress:
             progress(counts["done"], report.total)
         if counts["done"] < report.total:
-            if own_pool:
+            if own_pool and not isinstance(pool, Pool):
                 pool = (pool or ProcessPool)()
             report.pool = pool.description
             try:
                 _Dispatcher(spec, store, pool, report, progress).loop()
             except KeyboardInterrupt:
                 report.interrupted = True
-            finally:
-                if own_pool:
-                    pool.close()
+        saved = True
     finally:
-        store.close()
+        if own_pool and isinstance(pool, Pool):
+            pool.close()
+        if not saved:  # keep what finished if the disk allows; the error on the way out is the one to report
+            try:
+                store.flush()
+            except UserError:
+                pass
+        store.close(flush=saved)
     report.done = status_counts(out)["done"]
     report.failed = failures(out)
     report.elapsed = time.perf_counter() - start
