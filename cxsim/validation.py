@@ -18,13 +18,11 @@ MAX_MAGNITUDE = 1e15
 and sums and products of such numbers over a run stay finite."""
 
 
-def _admits_bool(annotation: Any) -> bool:
-    """Whether a field's type accepts true/false (``bool`` itself, or a union or list holding it)."""
-    if annotation is bool:
+def _admits(annotation: Any, kinds: tuple[type, ...]) -> bool:
+    """Whether a field's type accepts one of ``kinds`` (itself, or inside a union, list or table)."""
+    if annotation is Any or annotation in kinds:
         return True
-    if annotation is Any:
-        return True
-    return any(_admits_bool(arg) for arg in typing.get_args(annotation) if arg is not type(None))
+    return any(_admits(arg, kinds) for arg in typing.get_args(annotation) if arg is not type(None))
 
 
 def _numbers(value: Any) -> list[Any]:
@@ -49,7 +47,8 @@ class StrictModel(BaseModel):
         if field is not None and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
             return value  # a nested table checks its own fields
         scalars = _numbers(value)
-        if field is not None and not _admits_bool(field.annotation) and any(isinstance(v, bool) for v in scalars):
+        numeric = field is not None and _admits(field.annotation, (int, float))
+        if numeric and not _admits(field.annotation, (bool,)) and any(isinstance(v, bool) for v in scalars):
             raise ValueError("a number, not true or false")
         for v in scalars:
             if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) > MAX_MAGNITUDE:

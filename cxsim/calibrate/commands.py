@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cxsim.calibrate.data import DataError, numeric_column, read_csv, require_columns
+from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, require_columns
 from cxsim.cli import integer
+from cxsim.errors import bounded
 from cxsim.outputs import check_output, write_atomically, write_text
 
 ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
@@ -156,5 +157,10 @@ def run_transactions(args: argparse.Namespace) -> int:
 
 
 def run_calibrate_command(args: argparse.Namespace) -> int:
-    """Dispatch ``cxsim calibrate WHAT``."""
-    return run_adoption(args) if args.target == "adoption" else run_transactions(args)
+    """Dispatch ``cxsim calibrate WHAT``; numbers the fit cannot work with end in a message, not a traceback."""
+    import numpy as np
+
+    try:
+        return run_adoption(args) if args.target == "adoption" else run_transactions(args)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        raise FitError(args.data, "the fit", f"the data gave numbers it cannot work with ({bounded(exc)})") from None
