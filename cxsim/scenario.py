@@ -466,6 +466,11 @@ def _sums_to_one(values: list[float]) -> bool:
     return abs(sum(values) - 1.0) <= SHARE_TOLERANCE
 
 
+CROSS_CHECKED = ("market.initial_customer_share", "market.initial_aware_share", "channels.", "omnichannel.",
+                 "segments.")
+"""Keys (or prefixes) that ``_cross_checks`` reads: a change to any other key needs only its field checked."""
+
+
 def _cross_checks(cfg: ScenarioConfig) -> list[tuple[str, str, str]]:
     """Checks across fields: shares that must sum to 1, channel names that must exist."""
     problems: list[tuple[str, str, str]] = []

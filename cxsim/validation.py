@@ -7,6 +7,7 @@ written, naming the field, instead of reaching a run.
 
 from __future__ import annotations
 
+import functools
 import math
 import typing
 from typing import Any
@@ -23,6 +24,19 @@ def _admits(annotation: Any, kinds: tuple[type, ...]) -> bool:
     if annotation is Any or annotation in kinds:
         return True
     return any(_admits(arg, kinds) for arg in typing.get_args(annotation) if arg is not type(None))
+
+
+@functools.cache
+def _bool_is_refused(model: type, name: str) -> bool:
+    """Whether a field takes numbers but not true/false (worked out once per field)."""
+    field = model.model_fields.get(name)
+    return field is not None and _admits(field.annotation, (int, float)) and not _admits(field.annotation, (bool,))
+
+
+@functools.cache
+def _is_table(model: type, name: str) -> bool:
+    field = model.model_fields.get(name)
+    return field is not None and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
 
 
 def _numbers(value: Any) -> list[Any]:
@@ -43,12 +57,11 @@ class StrictModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _plain_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+        name = info.field_name or ""
+        if _is_table(cls, name):
             return value  # a nested table checks its own fields
         scalars = _numbers(value)
-        numeric = field is not None and _admits(field.annotation, (int, float))
-        if numeric and not _admits(field.annotation, (bool,)) and any(isinstance(v, bool) for v in scalars):
+        if _bool_is_refused(cls, name) and any(isinstance(v, bool) for v in scalars):
             raise ValueError("a number, not true or false")
         for v in scalars:
             if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) > MAX_MAGNITUDE:
