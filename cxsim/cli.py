@@ -21,6 +21,7 @@ from cxsim.outputs import STDOUT, check_output, write_table
 
 EXIT_USER_ERROR = 2
 TABLES = (".csv", ".parquet")
+EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app"}
 
 
 # --- shared helpers ---------------------------------------------------------------
@@ -307,6 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except UserError as exc:
         print(error_text(exc), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"error: this needs the optional package {exc.name.split('.')[0]}: pip install 'cxsim[{extra}]'",
+              file=sys.stderr)
         return EXIT_USER_ERROR
     except OSError as exc:  # the system refused (disk full, folder gone, no permission): no traceback
         where = f"{bounded(exc.filename)}: " if exc.filename else ""

@@ -351,3 +351,29 @@ def test_docs_warn_that_dask_runs_code_from_anyone_who_reaches_the_scheduler():
     text = (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8").lower()
     assert "trusted" in text and "tls" in text and "--host" in text
 
+
+
+def test_a_missing_extra_is_named_with_the_command_that_installs_it(tmp_path, capsys, monkeypatch):
+    import sys
+
+    sweep = tmp_path / "sw.toml"
+    sweep.write_text(f'[sweep]\nscenario = "{PEOPLE_VS_ADS}"\nreplications = 1\n[design]\nkind = "lhs"\nsamples = 4\n'
+                     '[parameters."purchase.price"]\nrange = [50, 60]\n', encoding="utf-8")
+    for name in [m for m in sys.modules if m == "SALib" or m.startswith("SALib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "SALib", None)  # as if `pip install cxsim` without the sweep extra
+    refused(call_cli(capsys, "sweep", str(sweep), "--out", str(tmp_path / "out")), "pip install 'cxsim[sweep]'")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_library_imports_without_the_extras():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfor name in ('streamlit', 'dask', 'distributed', 'SALib', 'sklearn'):\n"
+            "    sys.modules[name] = None\n"
+            "import cxsim, cxsim.cli, cxsim.compare, cxsim.optimize, cxsim.calibrate, cxsim.sweep\n"
+            "sc = cxsim.parse_scenario('[market]\\npopulation = 100\\nweeks = 4\\n')\n"
+            "print(cxsim.simulate(sc, 1).summary()['customers'].iloc[0] >= 0)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr
