@@ -11,6 +11,7 @@ splits can be compared paired by seed.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -310,13 +311,14 @@ def run_command(args) -> int:
         print_json({"scenario": scenario.name, "kpi": args.kpi, "replications": args.replications,
                     "seed": args.seed, "frontier": frontier_table(result).to_dict(orient="records")})
         return 0
+    echo = sys.stderr if args.out == "-" else sys.stdout  # the table has standard output to itself
     print(f"{scenario.name}: {args.kpi} against the share of the weekly budget spent on service, "
           f"{scenario.weeks} weeks, {args.replications} replications per share, seed {args.seed} "
           f"(the same for every share: common random numbers); "
-          f"{result[0].training_share:.0%} of the service money on training.")
-    print(describe(result))
+          f"{result[0].training_share:.0%} of the service money on training.", file=echo)
+    print(describe(result), file=echo)
     if args.out and args.out != "-":
         print(f"\nfrontier table -> {args.out}")
     if args.figure:
-        print(f"frontier figure -> {args.figure}")
+        print(f"frontier figure -> {args.figure}", file=echo)
     return 0

@@ -237,19 +237,20 @@ def run_sensitivity_command(args: argparse.Namespace) -> int:
                     "page": str(html_path)})
         return 0
     labels = {n: p.label for n, p in spec.parameters.items() if p.label}
-    print(f"{spec.name}: {len(results)} runs, {len(design)} points, method {result.method}")
+    echo = sys.stderr if args.table == "-" else sys.stdout  # the table has standard output to itself
+    print(f"{spec.name}: {len(results)} runs, {len(design)} points, method {result.method}", file=echo)
     for variant in dict.fromkeys(result.table["variant"]):
-        print(f"\n== {variant} ==")
+        print(f"\n== {variant} ==", file=echo)
         for kpi in dict.fromkeys(result.table["kpi"]):
-            print(f"  {headline(result, variant, kpi, labels)}")
-        print(display(result, variant, labels).to_string())
+            print(f"  {headline(result, variant, kpi, labels)}", file=echo)
+        print(display(result, variant, labels).to_string(), file=echo)
     for note in result.notes:
-        print(f"note: {note}")
+        print(f"note: {note}", file=echo)
     if found is not None:
-        print(f"\n== where {found.b} beats {found.a} ({found.kpi}) ==")
+        print(f"\n== where {found.b} beats {found.a} ({found.kpi}) ==", file=echo)
         for sentence in found.sentences:
-            print(f"- {sentence}")
-    print(f"\npage -> {html_path}")
+            print(f"- {sentence}", file=echo)
+    print(f"\npage -> {html_path}", file=echo)
     if args.table and args.table != "-":
-        print(f"indices -> {args.table}")
+        print(f"indices -> {args.table}", file=echo)
     return 0
