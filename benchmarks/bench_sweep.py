@@ -64,18 +64,19 @@ range = [2000, 8000]
 """
 
 
-def timed_sweep(pool: Pool, text: str, workdir: Path) -> tuple[float, float]:
-    """Seconds for a whole sweep into a new folder, and the seconds its runs took inside the workers."""
+def timed_sweep(pool: Pool, text: str, workdir: Path) -> tuple[float, float, float]:
+    """Seconds for a whole sweep into a new folder, the seconds its runs took inside the workers, and the
+    processor seconds the sweep's own process used (all its threads: the part that a busy machine cannot blur)."""
     out = Path(tempfile.mkdtemp(dir=workdir))
     spec = parse_sweep(text, str(workdir / "bench.toml"))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     report = run_sweep(spec, out / "results", pool)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert report.done == report.total and not len(report.failed), report
     with sqlite3.connect(out / "results" / "ledger.sqlite") as conn:
         in_workers = conn.execute("SELECT SUM(elapsed) FROM runs").fetchone()[0]
     shutil.rmtree(out)
-    return elapsed, in_workers
+    return elapsed, in_workers, cpu
 
 
 def direct_seconds(points: int, replications: int, seed: int) -> float:
@@ -140,6 +141,7 @@ def main() -> None:
     names = [f"{n} worker{'s' * (n > 1)}" for n in workers] + [f"Dask, {n} workers" for n in args.dask_workers]
     times: dict[str, list[float]] = {name: [] for name in (["direct"] if not args.no_direct else []) + names}
     machinery: list[float] = []  # 1 worker: wall time not spent running simulations, per run
+    own_cpu: dict[str, list[float]] = {name: [] for name in names}  # the sweep process's processor time, per run
     load_before = os.getloadavg()[0]
     try:
         pools: dict[str, Pool] = {f"{n} worker{'s' * (n > 1)}": ProcessPool(n) for n in workers}
@@ -152,8 +154,9 @@ def main() -> None:
             if not args.no_direct:
                 times["direct"].append(direct_seconds(args.points, args.replications, seed))
             for name, pool in pools.items():
-                wall, in_workers = timed_sweep(pool, sweep_text(args.points, args.replications, seed), workdir)
+                wall, in_workers, cpu = timed_sweep(pool, sweep_text(args.points, args.replications, seed), workdir)
                 times[name].append(wall)
+                own_cpu[name].append(cpu / runs)
                 if name == "1 worker":
                     machinery.append((wall - in_workers) / runs)
             print(f"repeat {i + 1}/{args.repeats}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()),
@@ -182,6 +185,9 @@ def main() -> None:
                      f"{(statistics.median(one) / runs / direct - 1) * 100:+.1f}%")
     lines.append(f"- the sweep's own cost per run (1 worker: wall time minus the time the runs took inside the "
                  f"worker, over the runs): {_spread([m * 1000 for m in machinery], '{:.3f}')} ms")
+    lines.append("- processor time of the sweep's own process per run (design, ledger, sending and collecting; "
+                 "the Dask scheduler runs in it too): " + ", ".join(
+                     f"{name} {_spread([c * 1000 for c in values], '{:.3f}')} ms" for name, values in own_cpu.items()))
     lines.append(f"- load average of the machine (1 min) before and after: {load_before:.1f}, {os.getloadavg()[0]:.1f}")
     text = "\n".join(lines)
     print(text)

@@ -377,3 +377,14 @@ def test_the_library_imports_without_the_extras():
             "print(cxsim.simulate(sc, 1).summary()['customers'].iloc[0] >= 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr
+
+
+def test_a_planted_lock_link_is_refused_and_its_target_kept(tmp_path, capsys):
+    sweep = tmp_path / "sw.toml"
+    sweep.write_text(SWEEP, encoding="utf-8")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".lock").symlink_to(victim)
+    refused(call_cli(capsys, "sweep", str(sweep), "--out", str(tmp_path / "out")), ".lock")
+    assert victim.read_text(encoding="utf-8") == "keep me"

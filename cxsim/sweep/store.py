@@ -28,6 +28,7 @@ import pandas as pd
 
 from cxsim import __version__
 from cxsim.errors import UserError, bounded
+from cxsim.outputs import write_atomically, write_text
 from cxsim.scenario import flatten
 from cxsim.sweep.design import UNIT
 from cxsim.sweep.spec import SweepSpec
@@ -129,9 +130,7 @@ class Store:
                 _create(conn, spec, design)
                 (out / PARTS).mkdir(exist_ok=True)
                 if sweep_text is not None:
-                    tmp = out / (SWEEP_COPY + ".tmp")
-                    tmp.write_text(sweep_text, encoding="utf-8")
-                    tmp.replace(out / SWEEP_COPY)
+                    write_text(out / SWEEP_COPY, sweep_text)
             elif meta["fingerprint"] != spec.fingerprint():
                 diff = _differences(json.loads(meta["spec"]), json.loads(spec.to_json()))
                 raise UserError(
@@ -155,7 +154,7 @@ class Store:
         used = {r[0] for r in self.conn.execute("SELECT DISTINCT part FROM runs WHERE part IS NOT NULL")}
         last = 0
         for path in folder.iterdir():
-            if path.name.endswith(".tmp") or (path.suffix == ".parquet" and path.name not in used):
+            if path.name.endswith((".tmp", ".part")) or (path.suffix == ".parquet" and path.name not in used):
                 path.unlink()
                 continue
             number = re.fullmatch(r"part-(\d+)\.parquet", path.name)
@@ -224,7 +223,7 @@ class Store:
             return
         try:
             self._write_batch()
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, UserError) as exc:
             raise UserError(f"{self.out}: could not save finished runs ({_reason(exc)}); the runs saved before are "
                             "kept: free disk space and run the same command to resume") from None
         self._done.clear()
@@ -327,7 +326,10 @@ def _part_damage(path: Path) -> str:
 def _lock(out: Path) -> int:
     """Take the folder's lock (released by the system even when the process is killed)."""
     path = out / LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)  # never through a planted link
+    except OSError as exc:
+        raise UserError(f"{path}: cannot open the folder's lock file ({exc.strerror})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -341,11 +343,7 @@ def _lock(out: Path) -> int:
 
 
 def _write_part(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name("." + path.name + ".tmp")
-    frame.to_parquet(tmp, index=False)
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    write_atomically(path, lambda f: frame.to_parquet(f, index=False))
 
 
 def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> None:
