@@ -13,8 +13,10 @@ baseline (10,000 people) over 52 weeks; a run is one replication with every KPI.
 - Dask, N workers: the same on a ``LocalCluster`` of N single-thread worker processes.
 
 Each figure is the median of ``--repeats`` timings (``time.perf_counter``), with the spread
-(lowest and highest) beside it; configurations are interleaved within a repeat, so drifts of the
-machine's load touch them alike. Scaling is a rate over the 1-worker rate of the same repeat.
+(lowest and highest) beside it; the local pools are interleaved within a repeat, so drifts of the
+machine's load touch them alike, and timed before any Dask cluster starts (its scheduler would run
+in this process). The processor time of the sweep's own process (``time.process_time``, all its
+threads) per run is given too: unlike wall time, other jobs on the machine barely move it. Scaling is a rate over the 1-worker rate of the same repeat.
 The sweep's own cost per run is the 1-worker sweep's wall time minus the time its runs took
 inside the worker (as the ledger records it), over the runs. Prints a Markdown table and writes
 it to ``benchmarks/results-sweep.md`` (or ``--out``).
@@ -144,25 +146,32 @@ def main() -> None:
     own_cpu: dict[str, list[float]] = {name: [] for name in names}  # the sweep process's processor time, per run
     load_before = os.getloadavg()[0]
     try:
-        pools: dict[str, Pool] = {f"{n} worker{'s' * (n > 1)}": ProcessPool(n) for n in workers}
-        pools.update({f"Dask, {n} workers": DaskPool("local", n) for n in args.dask_workers})
-        for name, pool in pools.items():
-            timed_sweep(pool, warm_text(pool.slots), workdir)  # start the workers, import, compile
-            print(f"warmed {name}", file=sys.stderr, flush=True)
-        for i in range(args.repeats):
-            seed = i  # a new seed each repeat: new run ids, nothing reused
-            if not args.no_direct:
-                times["direct"].append(direct_seconds(args.points, args.replications, seed))
+        local = {f"{n} worker{'s' * (n > 1)}": (lambda n=n: ProcessPool(n)) for n in workers}
+        dask = {f"Dask, {n} workers": (lambda n=n: DaskPool("local", n)) for n in args.dask_workers}
+        # Local pools first, then Dask: a LocalCluster's scheduler lives in this process and would add its
+        # own processor time to the local pools' figures.
+        for phase, makers in (("local", local), ("Dask", dask)):
+            if not makers:
+                continue
+            pools: dict[str, Pool] = {name: make() for name, make in makers.items()}
             for name, pool in pools.items():
-                wall, in_workers, cpu = timed_sweep(pool, sweep_text(args.points, args.replications, seed), workdir)
-                times[name].append(wall)
-                own_cpu[name].append(cpu / runs)
-                if name == "1 worker":
-                    machinery.append((wall - in_workers) / runs)
-            print(f"repeat {i + 1}/{args.repeats}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()),
-                  file=sys.stderr, flush=True)
-        for pool in pools.values():
-            pool.close()
+                timed_sweep(pool, warm_text(pool.slots), workdir)  # start the workers, import, compile
+                print(f"warmed {name}", file=sys.stderr, flush=True)
+            for i in range(args.repeats):
+                seed = i  # a new seed each repeat: new run ids, nothing reused
+                if phase == "local" and not args.no_direct:
+                    times["direct"].append(direct_seconds(args.points, args.replications, seed))
+                for name, pool in pools.items():
+                    wall, in_workers, cpu = timed_sweep(pool, sweep_text(args.points, args.replications, seed),
+                                                        workdir)
+                    times[name].append(wall)
+                    own_cpu[name].append(cpu / runs)
+                    if name == "1 worker":
+                        machinery.append((wall - in_workers) / runs)
+                print(f"{phase} repeat {i + 1}/{args.repeats}: "
+                      + ", ".join(f"{k} {times[k][-1]:.2f}s" for k in pools), file=sys.stderr, flush=True)
+            for pool in pools.values():
+                pool.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -186,7 +195,7 @@ def main() -> None:
     lines.append(f"- the sweep's own cost per run (1 worker: wall time minus the time the runs took inside the "
                  f"worker, over the runs): {_spread([m * 1000 for m in machinery], '{:.3f}')} ms")
     lines.append("- processor time of the sweep's own process per run (design, ledger, sending and collecting; "
-                 "the Dask scheduler runs in it too): " + ", ".join(
+                 "with Dask, its scheduler and client too): " + ", ".join(
                      f"{name} {_spread([c * 1000 for c in values], '{:.3f}')} ms" for name, values in own_cpu.items()))
     lines.append(f"- load average of the machine (1 min) before and after: {load_before:.1f}, {os.getloadavg()[0]:.1f}")
     text = "\n".join(lines)
