@@ -29,6 +29,7 @@ app: setup
 
 test: setup
 	@bash scripts/test-deps.sh
+	$(PY) -m ruff check cxsim app tests benchmarks notebooks
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: setup

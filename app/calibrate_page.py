@@ -14,7 +14,7 @@ from cxsim import parse_scenario, simulate
 from cxsim.calibrate import fit_adoption, fit_transactions
 from cxsim.calibrate.adoption import PERIODS
 from cxsim.calibrate.data import numeric_column, parse_dates, read_csv, require_columns
-from cxsim.calibrate.figures import simulated_check_figure
+from cxsim.calibrate.figures import fit_figure, simulated_check_figure
 from cxsim.calibrate.synthetic import adoption_series, transaction_log
 from cxsim.errors import UserError, bounded
 from cxsim.markdown import markdown_safe
@@ -145,7 +145,7 @@ else:
         st.write(f"**Spend per purchase**: {fit.spend.mean:,.2f} ± {fit.spend.std_error:,.2f} → purchase.price")
 for warning in getattr(fit, "warnings", []):
     st.warning(markdown_safe(warning))
-st.plotly_chart(fit.figure(), width="stretch")
+st.plotly_chart(fit_figure(fit), width="stretch")
 st.dataframe(fit.table(), hide_index=True, width="stretch")
 
 st.subheader("Scenario")

@@ -121,8 +121,8 @@ side.header("Levers")
 side.caption("They edit the base scenario; each variant then applies its own changes on top.")
 values = {lever.key: lever_input(side, lever, planner.lever_value(base, lever.key), f"{text_id}:{lever.key}")
           for lever in planner.LEVERS}
-if isinstance(base.config.advertising.weekly_spend, list):
-    side.caption("This file schedules ad spend week by week; the ad budget shows its mean, "
+if any(isinstance(base[lever.key], list) for lever in planner.LEVERS):
+    side.caption("This file schedules some spend week by week; its lever shows the mean, "
                  "and a new value replaces the schedule with a constant weekly spend.")
 with side.expander("Assumptions (behaviour) and their published ranges"):
     st.caption("How people respond to ads, service and each other. The ? beside each says what it means; "

@@ -16,10 +16,11 @@ Each figure is the median of ``--repeats`` timings (``time.perf_counter``), with
 (lowest and highest) beside it; the local pools are interleaved within a repeat, so drifts of the
 machine's load touch them alike, and timed before any Dask cluster starts (its scheduler would run
 in this process). The processor time of the sweep's own process (``time.process_time``, all its
-threads) per run is given too: unlike wall time, other jobs on the machine barely move it. Scaling is a rate over the 1-worker rate of the same repeat.
-The sweep's own cost per run is the 1-worker sweep's wall time minus the time its runs took
-inside the worker (as the ledger records it), over the runs. Prints a Markdown table and writes
-it to ``benchmarks/results-sweep.md`` (or ``--out``).
+threads) per run is given too: unlike wall time, other jobs on the machine barely move it.
+Scaling is a rate over the 1-worker rate of the same repeat. The sweep's own cost per run is
+the 1-worker sweep's wall time minus the time its runs took inside the worker (as the ledger
+records it), over the runs. Prints a Markdown table and writes it to
+``benchmarks/results-sweep.md`` (or ``--out``).
 """
 
 from __future__ import annotations

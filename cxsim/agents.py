@@ -1,27 +1,31 @@
 """The readable engine: one ``Customer`` agent per person, stepped by Mesa.
 
-Read ``Customer.step`` top to bottom: it is the customer journey. All the
-probabilities come from :mod:`cxsim.behaviour`, which the fast engine uses too.
+Read ``Customer.step`` top to bottom: it is the customer journey. Every
+probability and every random number comes from :mod:`cxsim.rules`, the same
+compiled functions the fast engine calls in its loop, so the two engines agree
+customer by customer for the same seed.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
 
-from cxsim import behaviour as b
-from cxsim.behaviour import Source, Stage, Voice
+from cxsim import rules
+from cxsim.behaviour import Source, Stage, Voice, is_bad_experience, voice
 from cxsim.metrics import WeekTally
-from cxsim.model import JourneyModel, Population, channel_codes
+from cxsim.model import JourneyModel, Population
 from cxsim.network import ContactVoices
 
 
 class Customer(mesa.Agent):
     """One person in the market, from stranger to loyal customer (or lapsed)."""
 
-    def __init__(self, model: CustomerModel, index: int, pop: Population) -> None:
+    def __init__(self, model: AgentsModel, index: int, pop: Population) -> None:
         super().__init__(model)
-        self.index = index
+        self.index = index                          # my number in the market (my dice are keyed by it)
         self.stage = Stage(int(pop.stage[index]))
         self.source = Source(int(pop.source[index]))
         self.rate = float(pop.rate[index])          # weekly purchase rate while active
@@ -35,10 +39,9 @@ class Customer(mesa.Agent):
         self.revenue = 0.0
         self.voice = int(pop.voice[index])          # what I tell my contacts this week
         self.segment = int(pop.segment[index])
-        self.traits = model.segment_traits[self.segment]  # my segment's behaviour
+        self.traits = model.trait_rows[self.segment]  # my segment's behaviour (see rules: BASE_RATE, ...)
         self.channel = int(pop.channel[index])      # the service channel I prefer
         self.member = bool(pop.member[index])       # in the loyalty programme
-        self.contacts: list[Customer] = []
 
     # -- the journey, one week -------------------------------------------------
     def step(self) -> None:
@@ -53,77 +56,65 @@ class Customer(mesa.Agent):
         else:
             self.consider_coming_back(good, bad)
 
+    def _dice(self) -> tuple[np.ndarray, np.ndarray, np.uint64, int, int]:
+        """What every rule needs to know about this week and me: constants, conditions, my key, week, number."""
+        m = self.model
+        return m.constants, m.week_rows[0], m.keys[0], m.steps, self.index
+
     def notice_the_brand(self, good: float) -> None:
         """Ads and positive WOM may make me aware; some buy at once."""
-        week, cfg, me = self.model.week, self.model.cfg, self.traits
-        rng = self.model.rng
-        reach, wom = week.ad_reach * me.ad_response, cfg.wom.awareness_effect * me.wom_response
-        if rng.random() >= b.awareness_probability(reach, good, wom):
+        c, w, key, week, me = self._dice()
+        aware, ads, buys, expected = rules.becomes_aware(c, w, self.traits, key, week, me, good)
+        if not aware:
             return
         self.stage = Stage.AWARE
-        credit_ads = rng.random() < b.credit_to_ads_probability(reach, good, wom)
-        self.source = Source.ADS if credit_ads else Source.WOM
-        self.expectation = b.expectation_from_ads(me.expectation_prior, week.ad_expectation_lift)
-        if rng.random() < cfg.purchase.buy_on_awareness:
+        self.source = Source.ADS if ads else Source.WOM
+        self.expectation = expected
+        if buys:
             self.buy_first_time()
 
     def consider_buying(self, good: float, bad: float) -> None:
         """Aware: I may forget the brand, or ads and WOM may make me buy."""
-        week, cfg, me = self.model.week, self.model.cfg, self.traits
-        rng = self.model.rng
-        if rng.random() < cfg.purchase.awareness_decay:
+        c, w, key, week, me = self._dice()
+        if rules.forgets(c, key, week, me):
             self.stage, self.source = Stage.UNAWARE, Source.NONE
-            return
-        p = b.purchase_probability(me.base_rate, week.ad_persuasion * me.ad_response, good, bad,
-                                   cfg.wom.purchase_effect * me.wom_response,
-                                   cfg.wom.negative_purchase_effect * me.wom_response)
-        if rng.random() < p:
+        elif rules.buys_first_time(c, w, self.traits, key, week, me, good, bad):
             self.buy_first_time()
 
     def buy_first_time(self) -> None:
         """My first purchase: I become a customer, credited to what made me aware; I may join the loyalty programme."""
+        c, _, key, week, me = self._dice()
         self.stage = Stage.CUSTOMER
-        self.first_purchase_step = self.model.steps
+        self.first_purchase_step = week
         self.model.tally.add(new_customers=1, new_from_ads=self.source == Source.ADS,
                              new_from_wom=self.source == Source.WOM)
-        enrolment = self.model.cfg.loyalty.enrolment
-        if enrolment > 0:
-            self.member = self.model.rng.random() < enrolment
+        if c[rules.ENROLMENT] > 0:
+            self.member = rules.joins_programme(c, key, week, me)
         self.buy(1)
 
     def buy_again_or_leave(self, bad: float) -> None:
-        """Active: bad WOM may push me away; else I buy at my rate and may drop out after."""
-        cfg, rng, me = self.model.cfg, self.model.rng, self.traits
-        if rng.random() < b.churn_probability(bad, cfg.wom.negative_churn_effect * me.wom_response):
+        """Active: bad WOM may push me away; else I buy at my rate and may drop out after a purchase."""
+        c, _, key, week, me = self._dice()
+        if rules.pushed_away(c, self.traits, key, week, me, bad):
             self.stage = Stage.LAPSED
             self.model.tally.add(churned=1)
             return
-        rep, loy = cfg.repeat, cfg.loyalty
-        rate = b.repeat_rate(self.rate, self.satisfaction, rep.neutral_satisfaction, me.rate_sensitivity)
-        dropout = b.dropout_probability(self.dropout, self.satisfaction, rep.neutral_satisfaction,
-                                        me.dropout_sensitivity)
-        if loy.rate_growth > 0:  # loyal customers buy more often
-            rate = rate * b.tenure_lift(float(self.tenure), loy.rate_growth, loy.tenure_half_weeks)
-        if loy.enrolment > 0:
-            rate = b.member_rate(rate, float(self.member), loy.member_rate_uplift)
-            dropout = b.member_dropout(dropout, float(self.member), loy.member_dropout_reduction)
-        bought, dropped = b.repeat_week(rng, rate, dropout)
+        bought, dropped = rules.repeat_week(c, self.traits, key, week, me, self.rate, self.dropout,
+                                            self.satisfaction, float(self.tenure), self.member,
+                                            self.repeat_purchases)
         if bought:
             self.stage = Stage.REPEAT
-            self.repeat_purchases += int(bought)
+            self.repeat_purchases += bought
             self.model.tally.add(repeat_purchases=bought)
-            self.buy(int(bought))
+            self.buy(bought)
         if dropped:
             self.stage = Stage.LAPSED
             self.model.tally.add(churned=1)
 
     def consider_coming_back(self, good: float, bad: float) -> None:
         """Lapsed: ads and WOM may win me back."""
-        week, cfg, me = self.model.week, self.model.cfg, self.traits
-        p = b.purchase_probability(cfg.repeat.winback_rate, week.ad_persuasion * me.ad_response, good, bad,
-                                   cfg.wom.purchase_effect * me.wom_response,
-                                   cfg.wom.negative_purchase_effect * me.wom_response)
-        if self.model.rng.random() < p:
+        c, w, key, week, me = self._dice()
+        if rules.comes_back(c, w, self.traits, key, week, me, good, bad):
             self.stage = Stage.REPEAT
             self.repeat_purchases += 1
             self.model.tally.add(winbacks=1, repeat_purchases=1)
@@ -134,108 +125,99 @@ class Customer(mesa.Agent):
         """Weeks since my first purchase."""
         return self.model.steps - self.first_purchase_step
 
-    def basket(self) -> float:
-        """What I spend per purchase, relative to the price: more the longer I stay and the happier I am."""
-        loy = self.model.cfg.loyalty
-        if loy.basket_growth == 0 and loy.basket_satisfaction == 0:
-            return self.traits.basket
-        return b.basket_size(self.traits.basket, float(self.tenure), self.satisfaction,
-                             self.model.cfg.repeat.neutral_satisfaction, loy.basket_growth, loy.tenure_half_weeks,
-                             loy.basket_satisfaction)
-
     def buy(self, n: int) -> None:
         """Pay, maybe need service, and judge the experience against what I expected."""
-        cfg, rng = self.model.cfg, self.model.rng
-        spend = n * cfg.purchase.price * self.basket()
+        c, w, key, week, me = self._dice()
+        model = self.model
+        spend = n * c[rules.PRICE] * rules.basket(c, self.traits, float(self.tenure), self.satisfaction)
+        before = self.purchases
         self.purchases += n
         self.revenue += spend
-        encounters = int(b.service_encounters(rng, n, self.traits.need_probability))
-        self.service_encounters += encounters
-        product, service = cfg.purchase.product_quality, self.get_service(encounters)
-        silos = cfg.silos
-        if silos.spread > 0:  # each department delivers its own way
-            product = b.delivered_quality(rng, product, silos.spread)
-            service = b.delivered_quality(rng, service, silos.spread)
-        quality = b.experienced_quality(product, service, cfg.service.weight, encounters)
-        penalty = (b.inconsistency_penalty(product, service, encounters, silos.inconsistency_weight)
-                   if silos.inconsistency_weight > 0 else 0.0)
-        sat = cfg.satisfaction
-        score = b.experience_score(rng, quality, self.expectation, sat.disconfirmation_weight, sat.noise_sd,
-                                   penalty)
-        self.model.tally.add(purchases=n, service_encounters=encounters, revenue=spend,
-                             member_revenue=spend * self.member, bad_experiences=b.is_bad_experience(score))
-        self.satisfaction = float(b.updated_satisfaction(self.satisfaction, score, sat.memory))
-        self.expectation = float(b.updated_expectation(self.expectation, quality, sat.expectation_adaptation))
-        self.model.voice_changes(self, b.voice(self.satisfaction, True))
-
-    def get_service(self, encounters: int) -> float:
-        """Quality of the service I get: in my channel or the one I am pushed into; a problem may continue elsewhere."""
-        model = self.model
-        week, omni = model.week, model.cfg.omnichannel
-        if week.channels is None or not encounters:
-            return week.service_quality
-        served = self.channel
-        if model.forced_channel is not None:
-            pushed = omni.forced_share >= 1 or model.rng.random() < omni.forced_share
-            served = int(b.served_channel(self.channel, model.forced_channel, pushed))
-        quality = b.routed_quality(float(week.channels.quality[0, served]), served, self.channel,
-                                   omni.forced_penalty)
-        model.tally.channel_encounters[0, served] += encounters
-        if model.escalation_channel is not None:
-            escalated = model.rng.random() < omni.escalation_share
-            quality = b.escalated_quality(quality, float(week.channels.quality[0, model.escalation_channel]),
-                                          escalated, omni.weakest_link)
+        needed = rules.service_encounters(self.traits, key, me, before, n)
+        self.service_encounters += needed
+        service, served, escalated = rules.service_received(c, w, model.channel_quality[0], key, week, me,
+                                                            self.channel, needed)
+        if served >= 0:
+            model.tally.channel_encounters[0, served] += needed
             if escalated:
-                model.tally.channel_encounters[0, model.escalation_channel] += encounters
-        return quality
+                model.tally.channel_encounters[0, int(c[rules.ESCALATION_CHANNEL])] += needed
+        score, self.satisfaction, self.expectation = rules.experience(c, key, before, me, service, needed,
+                                                                      self.expectation, self.satisfaction)
+        model.tally.add(purchases=n, service_encounters=needed, revenue=spend, member_revenue=spend * self.member,
+                        bad_experiences=is_bad_experience(score))
+        model.voice_changes(self, voice(self.satisfaction, True))
 
 
-class CustomerModel(JourneyModel):
-    """The agents engine: a Mesa model of ``Customer`` agents (one replication per model)."""
+def _latest(name: str):
+    """A DataCollector reporter: the last counted week's value of a metric column."""
+    return lambda model: model._weeks[-1][name][0].item()
 
-    def __init__(self, *args, replications: int = 1, **kwargs) -> None:
+
+class AgentsModel(JourneyModel):
+    """The agents engine: a Mesa model of ``Customer`` agents (one replication per model).
+
+    Build it from a scenario, or from keyword arguments named after scenario
+    keys (``advertising_weekly_spend=5000`` sets ``advertising.weekly_spend``),
+    as ``mesa.batch_run`` does; ``rng`` is the seed.
+    """
+
+    def __init__(self, scenario: Any = None, seed: int | None = 0, trace=(), replications: int = 1,
+                 first_replication: int = 0, *, rng: int | None = None, **scenario_keys: Any) -> None:
         if replications != 1:
             raise ValueError("the agents engine runs one replication per model")
-        super().__init__(*args, **kwargs)
+        from cxsim.scenario import Scenario, keyword_overrides
+        if scenario is None or isinstance(scenario, dict):
+            scenario = Scenario(scenario or {}, "<keywords>")
+        if scenario_keys:
+            scenario = scenario.with_overrides(keyword_overrides(scenario_keys))
+        super().__init__(scenario, seed if rng is None else rng, trace, 1, first_replication)
+
+    def _record(self, tally: WeekTally) -> None:
+        """Count the week, and hand its figures to Mesa's DataCollector (for Mesa's plots and ``batch_run``)."""
+        super()._record(tally)
+        if not hasattr(self, "datacollector"):
+            week = self._weeks[-1]
+            self.datacollector = mesa.DataCollector(
+                model_reporters={name: _latest(name) for name in week if name != "step"})
+        self.datacollector.collect(self)
 
     def setup(self, population: Population) -> None:
-        """Create one Customer per person and link contacts from the network."""
-        self.customers = [Customer(self, i, population) for i in range(self.cfg.market.population)]
-        if self.adjacency is not None:
-            ptr, idx = self.adjacency.indptr, self.adjacency.indices
-            for i, customer in enumerate(self.customers):
-                customer.contacts = [self.customers[j] for j in idx[ptr[i]:ptr[i + 1]]]
+        """Create one Customer per person; Mesa's AgentSet holds them in the order of their numbers."""
+        for i in range(self.cfg.market.population):
+            Customer(self, i, population)
         self.tally = WeekTally.zeros(1, len(self.cfg.channels))
         self.contacts = ContactVoices(self.adjacency, population.voice, len(Voice))
-        self.forced_channel, self.escalation_channel = channel_codes(self.cfg)
-        self._state: WeekState | None = None
 
     def voice_changes(self, customer: Customer, said: int) -> None:
-        """A customer will speak with a new voice from next week; their contacts will hear it."""
+        """A customer will speak with a new voice from next week; their contacts will hear it then."""
         if said != customer.voice:
-            self.contacts.update(np.array([customer.index]), np.array([customer.voice]), np.array([said]))
+            self._new_voices.append((customer.index, customer.voice, said))
             customer.voice = said
 
     def word_of_mouth_heard_by(self, customer: Customer) -> tuple[float, float]:
         """Positive and negative WOM per contact that a customer hears this week."""
-        i = customer.index
         if self.adjacency is None:
             return self._heard_positive, self._heard_negative
+        i = customer.index
         return float(self._heard_positive[i]), float(self._heard_negative[i])
 
     def advance_customers(self, tally: WeekTally) -> None:
         """Every customer acts on what contacts said at the start of the week (a synchronous update)."""
         self.tally = tally
         self._heard_positive, self._heard_negative = self.contacts.heard(self.talk)
+        self._new_voices: list[tuple[int, int, int]] = []
         self.agents.shuffle_do("step")
+        if self._new_voices:
+            who, old, new = (np.array(x) for x in zip(*self._new_voices))
+            self.contacts.update(who, old, new)
         self._state = None
 
     def _column(self, name: str, dtype: type) -> np.ndarray:
-        return np.fromiter((getattr(c, name) for c in self.customers), dtype=dtype, count=len(self.customers))
+        return np.fromiter((getattr(c, name) for c in self.agents), dtype=dtype, count=len(self.agents))
 
-    def week_state(self) -> WeekState:
-        """The state the weekly metrics and WOM need, gathered once per week."""
-        if self._state is None:
+    def week_state(self):
+        """The state the weekly metrics need, gathered once per week."""
+        if getattr(self, "_state", None) is None:
             col = self._column
             self._state = self.counted_state(col("stage", np.int8), col("satisfaction", float), col("voice", np.int8),
                                              col("member", bool))
@@ -244,7 +226,6 @@ class CustomerModel(JourneyModel):
     def population(self) -> Population:
         """The agents' state gathered into arrays."""
         col = self._column
-
         return Population(
             stage=col("stage", np.int8), source=col("source", np.int8), rate=col("rate", float),
             dropout=col("dropout", float), satisfaction=col("satisfaction", float),

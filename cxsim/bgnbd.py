@@ -69,7 +69,7 @@ def expected_repeat_purchases(t: ArrayLike, r: float, alpha: float, a: float, b:
         flat_t = np.broadcast_to(t_arr, value.shape)
         for i in zip(*np.nonzero(bad.reshape(value.shape))):
             ti = float(flat_t[i])
-            value[i] = _beta_average(lambda p: _purchases_while_alive(p, ti, r, alpha), a, b)
+            value[i] = _beta_average(lambda p, ti=ti: _purchases_while_alive(p, ti, r, alpha), a, b)
         value = value.reshape(t_arr.shape)
     value = np.where(t_arr > 0, value, 0.0)
     return float(value) if value.ndim == 0 else value
@@ -120,5 +120,5 @@ def conditional_expected_purchases(t: float, x: ArrayLike, t_x: ArrayLike, T: Ar
         for i in zip(*np.nonzero(bad)):
             xi, Ti = float(x[i]), float(T[i])
             value[i] = alive[i] * _beta_average(
-                lambda p: _purchases_while_alive(p, t, r + xi, alpha + Ti), a, b + xi)
+                lambda p, xi=xi, Ti=Ti: _purchases_while_alive(p, t, r + xi, alpha + Ti), a, b + xi)
     return np.where(t > 0, value, 0.0)

@@ -11,75 +11,24 @@ import argparse
 import importlib
 import os
 import sys
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from cxsim.command_line import (
+    EXIT_USER_ERROR,
+    STDOUT,
+    TABLES,
+    WORKERS,
+    add_run_options,
+    check_output,
+    parse_set,
+    print_json,
+    progress_bar,
+    write_table,
+)
 from cxsim.errors import UserError, bounded, error_text
-from cxsim.outputs import STDOUT, check_output, write_table
 
-EXIT_USER_ERROR = 2
-TABLES = (".csv", ".parquet")
 EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app"}
-
-
-# --- shared helpers ---------------------------------------------------------------
-
-def parse_set(items: list[str] | None, source: str) -> dict[str, Any]:
-    """``KEY=VALUE`` strings as overrides; VALUE is read as TOML (number, string, list, bool)."""
-    overrides: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UserError(f"{source}: --set: expected KEY=VALUE (e.g. advertising.weekly_spend=5000), got {item!r}")
-        try:
-            overrides[key] = tomllib.loads(f"v = {value.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            overrides[key] = value.strip()
-        except RecursionError:
-            raise UserError(f"{source}: --set {bounded(key)}: expected a value nested a few levels deep at most, "
-                            "got deeper nesting") from None
-    return overrides
-
-
-def integer(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high`` (inclusive; no upper bound when None)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < low or (high is not None and value > high):
-            span = f"from {low:,} to {high:,}" if high is not None else f">= {low}"
-            raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {bounded(repr(text), 40)}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
-
-
-SEED = integer(0, 2**63 - 1)
-REPLICATIONS = integer(1, 100_000)
-WORKERS = integer(1, 4096)
-
-
-def progress_bar(total: int, desc: str):
-    """A progress bar on stderr (silent when stderr is not a terminal)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=not sys.stderr.isatty(),
-                dynamic_ncols=True)
-
-
-def add_run_options(parser: argparse.ArgumentParser, replications: int = 20) -> None:
-    """Options every command that simulates shares."""
-    parser.add_argument("--replications", "-r", type=REPLICATIONS, default=replications,
-                        help=f"independent runs per scenario (default {replications})")
-    parser.add_argument("--seed", "-s", type=SEED, default=0, help="master seed, a whole number >= 0 (default 0)")
-    parser.add_argument("--engine", choices=("fast", "agents"), default="fast",
-                        help="fast: customers as arrays (default); agents: one Mesa agent per customer")
 
 
 # --- run --------------------------------------------------------------------------
@@ -130,26 +79,6 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", "-w", type=WORKERS, default=os.cpu_count() or 1,
                    help="processes running scenarios side by side (default: one per core)")
     p.add_argument("--json", action="store_true", help="print the KPI table as JSON instead of text")
-
-
-def print_json(payload: Any) -> None:
-    """Print a JSON document on standard output (numbers that are not finite as null)."""
-    import json
-
-    import numpy as np
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
-            return None
-        return value
-
-    print(json.dumps(plain(payload), indent=1))
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -242,9 +171,45 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
 
 
 def _optimize(args: argparse.Namespace) -> int:
-    from cxsim.optimize import run_command
+    """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
+    from cxsim.figures import frontier_figure
+    from cxsim.optimize import check_frontier_args, describe, frontier_table, frontiers, max_evaluations, total_budget
+    from cxsim.outputs import write_atomically
+    from cxsim.scenario import load_scenario
 
-    return run_command(args)
+    scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
+    budgets = args.budget or [round(total_budget(scenario), 2)]
+    if args.out:
+        check_output(args.out, (".csv", ".parquet"), "--out", stdout=True)
+    if args.figure:
+        check_output(args.figure, (".html",), "--figure")
+    for budget in budgets:
+        check_frontier_args(budget, args.kpi, args.grid, args.training_share)
+    with progress_bar(max_evaluations(len(budgets), args.grid), "optimize") as bar:
+        result = frontiers(scenario, budgets, args.kpi, args.replications, args.seed, args.engine, args.grid,
+                           training_share=args.training_share, progress=bar.update)
+        bar.total = bar.n
+        bar.refresh()
+    if args.out:
+        write_table(frontier_table(result), args.out)
+    if args.figure:
+        figure = frontier_figure(result)
+        write_atomically(args.figure, lambda f: f.write(figure.to_html(include_plotlyjs=True).encode("utf-8")))
+    if getattr(args, "json", False):
+        print_json({"scenario": scenario.name, "kpi": args.kpi, "replications": args.replications,
+                    "seed": args.seed, "frontier": frontier_table(result).to_dict(orient="records")})
+        return 0
+    echo = sys.stderr if args.out == "-" else sys.stdout  # the table has standard output to itself
+    print(f"{scenario.name}: {args.kpi} against the share of the weekly budget spent on service, "
+          f"{scenario.weeks} weeks, {args.replications} replications per share, seed {args.seed} "
+          f"(the same for every share: common random numbers); "
+          f"{result[0].training_share:.0%} of the service money on training.", file=echo)
+    print(describe(result), file=echo)
+    if args.out and args.out != "-":
+        print(f"\nfrontier table -> {args.out}", file=echo)
+    if args.figure:
+        print(f"frontier figure -> {args.figure}", file=echo)
+    return 0
 
 
 # --- commands whose code lives in their own package --------------------------------

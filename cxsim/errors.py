@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-
 MAX_SHOWN = 160  # characters of a value echoed in a message
 
 

@@ -8,7 +8,6 @@ import numba
 import numpy as np
 
 from cxsim.behaviour import Stage, Voice, talk_table
-from cxsim.response import WeekConditions
 from cxsim.scenario import ScenarioConfig
 
 COLUMNS = [
@@ -21,15 +20,9 @@ COLUMNS = [
     "bad_experiences", "feedback_lift", "feedback_cost", "engagement", "staff_turnover", "people_spend",
     "turnover_cost", "members", "loyalty_cost",
 ]
-CHANNEL_METRICS = ("encounters", "load", "wait_hours", "quality")  # one column each per channel: load_phone, ...
 
 COUNTED = ("new_customers", "new_from_ads", "new_from_wom", "winbacks", "churned", "purchases", "repeat_purchases",
            "service_encounters", "bad_experiences")
-
-
-def channel_columns(cfg: ScenarioConfig) -> list[str]:
-    """The per-channel columns of a scenario's time series (none without channels)."""
-    return [f"{metric}_{name}" for name in cfg.channels for metric in CHANNEL_METRICS]
 
 
 @dataclass
@@ -80,7 +73,7 @@ def wom_table(cfg: ScenarioConfig) -> np.ndarray:
     return talk_table(w.promoter_talk, w.passive_talk, w.detractor_talk)
 
 
-def _per_group(values: np.ndarray, n_groups: int) -> np.ndarray:
+def per_group(values: np.ndarray, n_groups: int) -> np.ndarray:
     """Sums by replication: replications are consecutive, equal blocks of customers."""
     return values.reshape(n_groups, -1).sum(axis=1, dtype=float)
 
@@ -101,11 +94,16 @@ def _stage_voice_counts(stage, voice, n_groups, n_stages, n_voices):  # pragma: 
     return counts
 
 
-def week_columns(step: int, state: WeekState, tally: WeekTally, conditions: WeekConditions | None,
-                 cfg: ScenarioConfig, n_groups: int = 1) -> dict[str, np.ndarray]:
-    """One week of the time series from the state and the week's events: each column, one value per replication.
+def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict[str, np.ndarray | float],
+                 costs: np.ndarray | float, fixed_cost: float, cfg: ScenarioConfig,
+                 n_groups: int = 1) -> dict[str, np.ndarray]:
+    """One week of the time series from the state, the week's events and the modules: each column, one value
+    per replication.
 
     Args:
+        by_modules: the modules' own columns (``ad_spend`` and ``service_spend`` among them).
+        costs: the modules' other costs this week, counted in profit.
+        fixed_cost: the week's fixed cost (0 for the state before the first week).
         n_groups: the number of replications sharing the arrays, as consecutive equal blocks.
     """
     both = _stage_voice_counts(state.stage, state.voice, n_groups, len(Stage), len(Voice))
@@ -114,37 +112,14 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, conditions: Week
     promoters, detractors = voices[:, Voice.PROMOTER], voices[:, Voice.DETRACTOR]
     # those who never bought keep their initial satisfaction: take them out of the total
     if not state.initial_varies:
-        sat_sum = _per_group(state.satisfaction, n_groups) - voices[:, Voice.SILENT] * cfg.satisfaction.initial
+        sat_sum = per_group(state.satisfaction, n_groups) - voices[:, Voice.SILENT] * cfg.satisfaction.initial
     else:
-        sat_sum = _per_group(np.where(state.voice != Voice.SILENT, state.satisfaction, 0.0), n_groups)
+        sat_sum = per_group(np.where(state.voice != Voice.SILENT, state.satisfaction, 0.0), n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         sat_mean = np.where(n_ever > 0, sat_sum / n_ever, np.nan)
         nps = np.where(n_ever > 0, 100.0 * (promoters - detractors) / n_ever, np.nan)
     wom_pos, wom_neg = (voices @ wom_table(cfg)).T
-    if conditions is None:  # the state before the first week
-        ad = service = fixed = people = 0.0
-        load = quality = lift = turnover_cost = 0.0
-        emp = cfg.employees
-        engagement = emp.initial_engagement if emp.enabled else np.nan
-        turnover = emp.annual_turnover / 52.0 if emp.enabled else np.nan
-    else:
-        ad = conditions.ad_spend
-        service = conditions.staff_spend + conditions.training_spend
-        load, quality = conditions.load, conditions.service_quality
-        fixed = cfg.economics.fixed_weekly_cost
-        people = conditions.people_spend
-        lift, engagement = conditions.feedback_lift, conditions.engagement
-        turnover, turnover_cost = conditions.staff_turnover, conditions.turnover_cost
-    feedback_cost = cfg.feedback.share * cfg.feedback.cost_per_complaint * tally.bad_experiences
-    loy = cfg.loyalty
-    if state.member is not None:
-        active = (state.stage == Stage.CUSTOMER) | (state.stage == Stage.REPEAT)
-        members = _per_group(state.member & active, n_groups).astype(np.int64)
-    else:
-        members = np.zeros(n_groups, dtype=np.int64)
-    loyalty_cost = members * loy.cost_per_member_week + loy.reward_share * tally.member_revenue
     gross = tally.revenue * cfg.purchase.gross_margin
-    costs = feedback_cost + turnover_cost + loyalty_cost
     columns = {
         "step": np.full(n_groups, step, dtype=np.int64),
         "unaware": counts[:, Stage.UNAWARE],
@@ -155,13 +130,9 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, conditions: Week
         "lapsed": counts[:, Stage.LAPSED],
         "ever_customers": n_ever,
         **{name: getattr(tally, name) for name in COUNTED if name != "bad_experiences"},
-        "service_load": load,
-        "service_quality": quality,
         "revenue": tally.revenue,
         "gross_margin": gross,
-        "ad_spend": ad,
-        "service_spend": service,
-        "profit": gross - ad - service - people - costs - fixed,
+        "profit": gross - by_modules["ad_spend"] - by_modules["service_spend"] - costs - fixed_cost,
         "satisfaction_mean": sat_mean,
         "promoters": promoters,
         "detractors": detractors,
@@ -169,17 +140,10 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, conditions: Week
         "wom_positive": wom_pos,
         "wom_negative": wom_neg,
         "bad_experiences": tally.bad_experiences,
-        "feedback_lift": lift,
-        "feedback_cost": feedback_cost,
-        "engagement": engagement,
-        "staff_turnover": turnover,
-        "people_spend": people,
-        "turnover_cost": turnover_cost,
-        "members": members,
-        "loyalty_cost": loyalty_cost,
-        **_channel_values(cfg, tally, conditions, n_groups),
+        **by_modules,
     }
-    return {name: _column(value, n_groups) for name, value in columns.items()}
+    ordered = ["step", *COLUMNS, *(name for name in columns if name not in COLUMNS and name != "step")]
+    return {name: _column(columns[name], n_groups) for name in ordered}
 
 
 def _column(value: float | np.ndarray, n_groups: int) -> np.ndarray:
@@ -189,16 +153,3 @@ def _column(value: float | np.ndarray, n_groups: int) -> np.ndarray:
     value = np.asarray(value)
     dtype = np.int64 if value.dtype.kind in "iu" else np.float64
     return np.array(np.broadcast_to(value, (n_groups,)), dtype=dtype)
-
-
-def _channel_values(cfg: ScenarioConfig, tally: WeekTally, conditions: WeekConditions | None,
-                    n_groups: int) -> dict[str, np.ndarray]:
-    """Each channel's encounters, load, wait and quality this week, one value per replication."""
-    out: dict[str, np.ndarray] = {}
-    ch = None if conditions is None else conditions.channels
-    for k, name in enumerate(cfg.channels):
-        out[f"encounters_{name}"] = tally.channel_encounters[:, k].astype(float)
-        for metric in CHANNEL_METRICS[1:]:
-            out[f"{metric}_{name}"] = (np.zeros(n_groups) if ch is None
-                                       else np.broadcast_to(getattr(ch, metric)[:, k], (n_groups,)))
-    return out

@@ -9,12 +9,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from cxsim.behaviour import Source, Stage, voice
+from cxsim import rules
+from cxsim.behaviour import Source, Stage, voices
+from cxsim.draws import ORDER_STREAM, PEOPLE_STREAM, market_rng, replication_keys, resolve_seed
 from cxsim.errors import UserError
-from cxsim.metrics import WeekState, WeekTally, week_columns, wom_table
-from cxsim.network import estimated_bytes, shared_network
-from cxsim.response import Organisation, WeekConditions, initial_organisation, next_organisation, week_conditions
 from cxsim.memory import check_fits
+from cxsim.metrics import WeekState, WeekTally, week_columns, wom_table
+from cxsim.modules import MODULES, Module, Week
+from cxsim.network import estimated_bytes, market_network
 from cxsim.scenario import Scenario, ScenarioConfig
 from cxsim.segments import TraitTable, assign_channels, assign_segments, segment_traits
 
@@ -51,58 +53,53 @@ class Population:
         return Population(**{f.name: getattr(self, f.name)[r * n:(r + 1) * n] for f in fields(self)})
 
 
-def initial_population(cfg: ScenarioConfig, rng: np.random.Generator, replications: int = 1) -> Population:
-    """Draw the market at week 0: individual BG/NBD traits, initial customers and aware people.
-
-    With several replications, their customers follow one another in the arrays.
-    """
+def _people_of_one_market(cfg: ScenarioConfig, traits: TraitTable, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One market's people at week 0, drawn from its own stream: who is a customer or aware, traits, channels."""
     n = cfg.market.population
-    total = n * replications
-    stage = np.full(total, Stage.UNAWARE, dtype=np.int8)
-    source = np.full(total, Source.NONE, dtype=np.int8)
+    stage = np.full(n, Stage.UNAWARE, dtype=np.int8)
+    source = np.full(n, Source.NONE, dtype=np.int8)
     n_customers = int(round(cfg.market.initial_customer_share * n))
     n_aware = min(n - n_customers, int(round(cfg.market.initial_aware_share * n)))
-    for r in range(replications):
-        order = r * n + rng.permutation(n)
-        customers = order[:n_customers]
-        stage[customers] = Stage.CUSTOMER
-        source[customers] = Source.INITIAL
-        stage[order[n_customers:n_customers + n_aware]] = Stage.AWARE
-    first = np.where(source == Source.INITIAL, 0, -1).astype(np.int32)
-    segment = assign_segments(cfg, rng, replications)
-    traits = TraitTable(segment_traits(cfg))
-    trait = lambda name: traits.of(name, segment)  # noqa: E731  (a float without segments)
-    pop = Population(
-        stage=stage,
-        source=source,
-        rate=rng.gamma(trait("rate_shape"), 1.0 / trait("rate_scale"), total),
-        dropout=rng.beta(trait("dropout_a"), trait("dropout_b"), total),
-        satisfaction=np.full(total, trait("initial_satisfaction")) if traits.single
-        else trait("initial_satisfaction").copy(),
-        expectation=np.full(total, trait("expectation_prior")) if traits.single
-        else trait("expectation_prior").copy(),
-        first_purchase_step=first,
-        purchases=np.zeros(total, dtype=np.int32),
-        repeat_purchases=np.zeros(total, dtype=np.int32),
-        service_encounters=np.zeros(total, dtype=np.int32),
-        revenue=np.zeros(total),
-        voice=np.zeros(total, dtype=np.int8),
-        segment=segment,
-        channel=assign_channels(cfg, rng, segment),
-        member=np.zeros(total, dtype=bool),
-    )
+    order = rng.permutation(n)
+    stage[order[:n_customers]] = Stage.CUSTOMER
+    source[order[:n_customers]] = Source.INITIAL
+    stage[order[n_customers:n_customers + n_aware]] = Stage.AWARE
+    segment = assign_segments(cfg, rng)
+    trait = lambda name: np.broadcast_to(traits.of(name, segment), (n,))  # noqa: E731
+    people = {
+        "stage": stage, "source": source, "segment": segment,
+        "rate": rng.gamma(trait("rate_shape"), 1.0 / trait("rate_scale"), n),
+        "dropout": rng.beta(trait("dropout_a"), trait("dropout_b"), n),
+        "channel": assign_channels(cfg, rng, segment),
+        "member": np.zeros(n, dtype=bool),
+    }
     if cfg.loyalty.enrolment > 0:  # initial customers join the programme like new ones
-        pop.member = (source == Source.INITIAL) & (rng.random(total) < cfg.loyalty.enrolment)
-    pop.voice = voice(pop.satisfaction, pop.ever)
-    return pop
+        people["member"] = (source == Source.INITIAL) & (rng.random(n) < cfg.loyalty.enrolment)
+    return people
 
 
-def channel_codes(cfg: ScenarioConfig) -> tuple[int | None, int | None]:
-    """Codes of the channel contacts are pushed into and of the escalation channel (``None``: not used)."""
-    names, omni = list(cfg.channels), cfg.omnichannel
-    forced = names.index(omni.forced_channel) if omni.forced_channel and omni.forced_share > 0 else None
-    escalation = names.index(omni.escalation_channel) if omni.escalation_share > 0 else None
-    return forced, escalation
+def initial_population(cfg: ScenarioConfig, seed: int, first_replication: int = 0,
+                       replications: int = 1) -> Population:
+    """Draw the markets at week 0: individual BG/NBD traits, initial customers and aware people.
+
+    Each replication's market comes from its own stream (``draws.market_rng``),
+    so replication ``r`` is the same market whichever engine, batch or process
+    runs it. With several replications, their customers follow one another in the arrays.
+    """
+    traits = TraitTable(segment_traits(cfg))
+    markets = [_people_of_one_market(cfg, traits, market_rng(seed, first_replication + r, PEOPLE_STREAM))
+               for r in range(replications)]
+    joined = {name: np.concatenate([m[name] for m in markets]) for name in markets[0]}
+    total = joined["stage"].size
+    first = np.where(joined["source"] == Source.INITIAL, 0, -1).astype(np.int32)
+    satisfaction = np.array(np.broadcast_to(traits.of("initial_satisfaction", joined["segment"]), (total,)), float)
+    expectation = np.array(np.broadcast_to(traits.of("expectation_prior", joined["segment"]), (total,)), float)
+    return Population(
+        **joined, satisfaction=satisfaction, expectation=expectation, first_purchase_step=first,
+        purchases=np.zeros(total, dtype=np.int32), repeat_purchases=np.zeros(total, dtype=np.int32),
+        service_encounters=np.zeros(total, dtype=np.int32), revenue=np.zeros(total),
+        voice=voices(satisfaction, first >= 0),
+    )
 
 
 class JourneyModel(mesa.Model):
@@ -110,37 +107,47 @@ class JourneyModel(mesa.Model):
 
     Args:
         scenario: the validated scenario.
-        rng: the random generator (or seed) of this run.
+        seed: the seed of this run (``None``: a fresh one). Replication ``r`` draws its
+            market from its own streams and every decision of its people from
+            keys of (seed, r), so results do not depend on the engine or on how
+            replications are batched.
         trace: customer ids whose week-by-week journey is recorded (in every replication).
         replications: independent markets simulated side by side in one model
             (each with its own network and customers); the agents engine takes 1.
+        first_replication: the number of the first of them.
     """
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator | int | None = None,
-                 trace: Sequence[int] = (), replications: int = 1) -> None:
-        super().__init__(rng=np.random.default_rng(rng))
-        self.scenario = scenario
+    def __init__(self, scenario: Scenario, seed: int | None = 0, trace: Sequence[int] = (),
+                 replications: int = 1, first_replication: int = 0) -> None:
+        seed = resolve_seed(seed)
+        # Mesa's own generator only orders the agents' turns, which changes no result
+        super().__init__(rng=market_rng(seed, first_replication, ORDER_STREAM))
+        self.plan = scenario  # (not ``self.scenario``: Mesa's setter would tie the scenario to this model)
         self.cfg: ScenarioConfig = scenario.config
-        self.replications = replications
+        self.seed, self.replications, self.first_replication = seed, replications, first_replication
         n = self.cfg.market.population
         check_fits(replications * estimated_bytes(n, self.cfg.network),
                    f"{replications} x {n:,} customers on a {self.cfg.network.kind} network")
-        self.adjacency = shared_network(self.cfg.network, n, self.rng, replications)
+        self.adjacency = market_network(self.cfg.network, n, seed, first_replication, replications)
+        self.keys = replication_keys(seed, first_replication, replications)
         self.talk = wom_table(self.cfg)
         self.replication_of = np.repeat(np.arange(replications, dtype=np.int32), n)
         self.segment_traits = segment_traits(self.cfg)
         self.traits = TraitTable(self.segment_traits)
-        self.week: WeekConditions | None = None
-        self._adstock = 0.0
-        self._last_demand: float | np.ndarray = 0.0 if replications == 1 else np.zeros(replications)
-        self._last_channel_demand = np.zeros((replications, len(self.cfg.channels)))
-        self.organisation: Organisation = initial_organisation(self.cfg, replications)
+        self.modules: list[Module] = [module(self.cfg, replications) for module in MODULES]
+        self.constants = rules.constants(self.cfg)
+        for module in self.modules:
+            module.customer_effects(self.constants)
+        self.trait_rows = rules.trait_table(self.segment_traits)
+        self.week: Week | None = None
+        self.week_rows: np.ndarray | None = None        # this week's conditions as the rules read them
+        self.channel_quality: np.ndarray | None = None  # (replications, channels)
         self.trace = np.asarray(list(trace), dtype=np.int64)
         if self.trace.size and (self.trace.min() < 0 or self.trace.max() >= n):
             raise UserError(f"trace: customer ids must lie in 0..{n - 1}")
         self._weeks: list[dict[str, np.ndarray]] = []  # each week's columns, one value per replication
         self.journeys: list[dict[str, float]] = []
-        self.setup(initial_population(self.cfg, self.rng, replications))
+        self.setup(initial_population(self.cfg, seed, first_replication, replications))
         self._record(WeekTally.zeros(replications, len(self.cfg.channels)))
 
     # -- what an engine provides ----------------------------------------------
@@ -169,20 +176,27 @@ class JourneyModel(mesa.Model):
 
     # -- the week ---------------------------------------------------------------
     def step(self) -> None:
-        """One week: set the market's conditions, let customers act, count, and let the organisation learn."""
-        self.week = week_conditions(self.cfg, self.steps - 1, self._adstock, self._last_demand, self.organisation,
-                                    self._last_channel_demand)
-        self._adstock = self.week.adstock
+        """One week: the modules set the market's conditions, customers act, the modules learn, and it is counted."""
+        week = self.week = Week(number=self.steps - 1, quality_chain=self._quality_chain)
+        for module in self.modules:
+            module.before_customers(week)
+        week.quality = self._quality_chain(week.quality)
+        for module in self.modules:
+            module.settle(week)
+        self.week_rows, self.channel_quality = rules.week_rows(week, self.replications)
         tally = WeekTally.zeros(self.replications, len(self.cfg.channels))
         self.advance_customers(tally)
-        demand = tally.service_encounters
-        self._last_demand = float(demand[0]) if self.replications == 1 else demand.astype(float)
-        self._last_channel_demand = tally.channel_encounters.astype(float)
-        self.organisation = next_organisation(self.cfg, self.organisation, self.week, tally.bad_experiences,
-                                              tally.purchases)
+        for module in self.modules:
+            module.after_customers(week, tally)
         self._record(tally)
         if self.steps >= self.cfg.market.weeks:
             self.running = False
+
+    def _quality_chain(self, quality: np.ndarray) -> np.ndarray:
+        """The quality staff deliver at normal load, moved by every module in order (feedback, staff, pressure)."""
+        for module in self.modules:
+            quality = module.adjust_quality(quality)
+        return quality
 
     def run(self) -> JourneyModel:
         """Step to the horizon."""
@@ -196,7 +210,13 @@ class JourneyModel(mesa.Model):
 
     def _record(self, tally: WeekTally) -> None:
         s = self.week_state()
-        self._weeks.append(week_columns(self.steps, s, tally, self.week, self.cfg, self.replications))
+        by_modules: dict[str, np.ndarray | float] = {}
+        costs: np.ndarray | float = 0.0
+        for module in self.modules:
+            by_modules.update(module.columns(self.week, tally, s))
+            costs = costs + module.cost(self.week, tally, s)
+        fixed = 0.0 if self.week is None else self.cfg.economics.fixed_weekly_cost
+        self._weeks.append(week_columns(self.steps, s, tally, by_modules, costs, fixed, self.cfg, self.replications))
         if not self.trace.size:
             return
         pop, n = self.population(), self.cfg.market.population

@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numba
 import numpy as np
 import scipy.sparse as sp
 
+from cxsim.draws import NETWORK_STREAM, market_rng
 from cxsim.scenario import Network
 
 
@@ -23,11 +26,11 @@ def _neighbour_lists(src, dst, n):  # pragma: no cover
     row (a counting sort) and a third drops repeats.
     """
     markets, m = src.shape
-    degrees = np.zeros(markets * n, np.int64)
-    neighbours = np.empty(markets * 2 * m, np.int64)
+    degrees = np.zeros(markets * n, np.int32)
+    neighbours = np.empty(markets * 2 * m, np.int32)  # (ids fit: memory.check_fits keeps markets far smaller)
     start = np.zeros(n + 1, np.int64)
     fill = np.empty(n, np.int64)
-    last_row = np.empty(n, np.int64)  # the row in which each person was last seen as a contact
+    last_row = np.empty(n, np.int32)  # the row in which each person was last seen as a contact
     kept = 0
     for r in range(markets):
         start[:] = 0
@@ -64,7 +67,7 @@ def _csr(degrees: np.ndarray, neighbours: np.ndarray, n: int) -> sp.csr_array:
     """A 0/1 adjacency from degrees and concatenated neighbour ids."""
     indptr = np.zeros(n + 1, dtype=np.int64 if neighbours.size >= 2**31 else np.int32)
     np.cumsum(degrees, out=indptr[1:])
-    indices = neighbours.astype(indptr.dtype)
+    indices = neighbours.astype(indptr.dtype, copy=False)
     return sp.csr_array((np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n, n))
 
 
@@ -120,37 +123,42 @@ def network_edges(spec: Network, n: int, rng: np.random.Generator) -> Edges:
     raise ValueError(f"no edge list for network kind {spec.kind!r}")
 
 
-def build_network(spec: Network, n: int, rng: np.random.Generator, replications: int = 1) -> sp.csr_array | None:
+def build_network(spec: Network, n: int, rng: np.random.Generator | Sequence[np.random.Generator],
+                  replications: int = 1) -> sp.csr_array | None:
     """The adjacency for a network spec, or ``None`` for the complete graph (mean-field).
 
     With several replications, each gets its own network and their people follow
     one another (a block-diagonal adjacency).
+
+    Args:
+        rng: one generator for all markets, or one generator per market.
     """
     if spec.kind == "complete":
         return None
-    parts = [network_edges(spec, n, rng) for _ in range(replications)]  # each market draws as many edges
+    rngs = [rng] * replications if isinstance(rng, np.random.Generator) else list(rng)
+    parts = [network_edges(spec, n, g) for g in rngs]  # each market draws as many edges
     return _symmetric_csr(np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts]), n)
 
 
-_last_built: tuple[tuple, sp.csr_array | None, dict] | None = None
+_last_built: tuple[tuple, sp.csr_array | None] | None = None
 
 
-def shared_network(spec: Network, n: int, rng: np.random.Generator, replications: int = 1) -> sp.csr_array | None:
-    """``build_network``, reusing the last network when it would be drawn again.
+def market_network(spec: Network, n: int, seed: int, first_replication: int = 0,
+                   replications: int = 1) -> sp.csr_array | None:
+    """The networks of replications ``first_replication`` onward, each drawn from its own market stream.
 
-    Scenarios run with one seed draw the same network, so a comparison (or a
-    search over budget splits) builds it once per process. The generator is
-    left exactly where a fresh build would leave it, so results do not change.
-    The adjacency is shared: treat it as read-only.
+    Scenarios run with one seed draw the same networks, so the last one built is
+    reused: a comparison (or a search over budget splits) builds it once per
+    process. The adjacency is shared: treat it as read-only.
     """
     global _last_built
-    key = (spec.model_dump_json(), n, replications, repr(rng.bit_generator.state))
+    key = (spec.model_dump_json(), n, seed, first_replication, replications)
     if _last_built is not None and _last_built[0] == key:
-        rng.bit_generator.state = _last_built[2]
         return _last_built[1]
     _last_built = None  # let the old network go before building the next
-    adjacency = build_network(spec, n, rng, replications)
-    _last_built = (key, adjacency, rng.bit_generator.state)
+    rngs = [market_rng(seed, first_replication + r, NETWORK_STREAM) for r in range(replications)]
+    adjacency = build_network(spec, n, rngs, replications)
+    _last_built = (key, adjacency)
     return adjacency
 
 
@@ -171,19 +179,32 @@ def _move_contacts(indptr, indices, who, old, new, counts):  # pragma: no cover
             counts[i, new[m]] += 1
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def heard_from_counts(c0, c1, c2, c3, table):  # pragma: no cover
+    """Positive and negative WOM per contact from the numbers of contacts speaking with each voice."""
+    degree = c0 + c1 + c2 + c3
+    if degree == 0:
+        return 0.0, 0.0
+    per_contact = 1.0 / degree
+    return ((c0 * table[0, 0] + c1 * table[1, 0] + c2 * table[2, 0] + c3 * table[3, 0]) * per_contact,
+            (c0 * table[0, 1] + c1 * table[1, 1] + c2 * table[2, 1] + c3 * table[3, 1]) * per_contact)
+
+
 @numba.njit(cache=True, nogil=True)
 def _mean_heard(counts, table, who, out_positive, out_negative):  # pragma: no cover
-    for m in range(who.size):  # written out for the four voices: silent, passive, promoter, detractor
+    for m in range(who.size):  # the four voices: silent, promoter, passive, detractor
         i = who[m]
-        c0, c1, c2, c3 = counts[i, 0], counts[i, 1], counts[i, 2], counts[i, 3]
-        degree = c0 + c1 + c2 + c3
-        if degree:
-            per_contact = 1.0 / degree
-            out_positive[m] = (c0 * table[0, 0] + c1 * table[1, 0] + c2 * table[2, 0] + c3 * table[3, 0]) * per_contact
-            out_negative[m] = (c0 * table[0, 1] + c1 * table[1, 1] + c2 * table[2, 1] + c3 * table[3, 1]) * per_contact
-        else:
-            out_positive[m] = 0.0
-            out_negative[m] = 0.0
+        out_positive[m], out_negative[m] = heard_from_counts(counts[i, 0], counts[i, 1], counts[i, 2],
+                                                             counts[i, 3], table)
+
+
+@numba.njit(cache=True, nogil=True)
+def market_heard(counts, table):  # pragma: no cover
+    """On the complete graph: the WOM everyone in each market hears, (markets, 2)."""
+    out = np.empty((counts.shape[0], 2))
+    for g in range(counts.shape[0]):
+        out[g, 0], out[g, 1] = heard_from_counts(counts[g, 0], counts[g, 1], counts[g, 2], counts[g, 3], table)
+    return out
 
 
 class ContactVoices:
@@ -229,6 +250,10 @@ class ContactVoices:
         else:
             _move_contacts(self.adjacency.indptr, self.adjacency.indices, who, old, new, self.counts)
 
+    def market_heard(self, table: np.ndarray) -> np.ndarray:
+        """On the complete graph: what everyone in each market hears, (markets, 2: positive, negative)."""
+        return market_heard(self.counts, table)
+
     def heard(self, table: np.ndarray, who: np.ndarray | None = None) -> tuple[np.ndarray | float, np.ndarray | float]:
         """Positive and negative WOM heard per contact this week, by everyone or by the people ``who``.
 
@@ -242,7 +267,7 @@ class ContactVoices:
         if who is None:
             who = np.arange(self.n_groups * self.group_size)
         if self.adjacency is None:
-            mean = self.counts @ table / self.group_size
+            mean = market_heard(self.counts, table)
             if self.n_groups == 1:
                 return float(mean[0, 0]), float(mean[0, 1])
             group = who // self.group_size

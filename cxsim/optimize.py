@@ -11,7 +11,6 @@ splits can be compared paired by seed.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,8 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from cxsim.budget import split_overrides
 from cxsim.errors import UserError
-from cxsim.response import spend_at
+from cxsim.response import mean_spend
 from cxsim.scenario import Scenario
 from cxsim.simulate import simulate
 
@@ -38,14 +38,13 @@ SEARCH_EVALUATIONS = 12  # at most this many runs in the refining search
 
 def ad_budget(scenario: Scenario) -> float:
     """Mean weekly ad spend over the horizon (a schedule is averaged)."""
-    schedule = scenario.config.advertising.weekly_spend
-    return float(np.mean([spend_at(schedule, w) for w in range(scenario.weeks)]))
+    return mean_spend(scenario.config.advertising.weekly_spend, scenario.weeks)
 
 
 def service_budget(scenario: Scenario) -> float:
-    """Weekly spend on service: staff and training."""
+    """Weekly spend on service: staff and training (schedules averaged over the horizon)."""
     svc = scenario.config.service
-    return float(svc.weekly_spend + svc.training_weekly_spend)
+    return mean_spend(svc.weekly_spend, scenario.weeks) + mean_spend(svc.training_weekly_spend, scenario.weeks)
 
 
 def total_budget(scenario: Scenario) -> float:
@@ -62,7 +61,7 @@ def current_share(scenario: Scenario) -> float | None:
 def default_training_share(scenario: Scenario) -> float:
     """Part of the service money the scenario puts into training (0 with no service money)."""
     total = service_budget(scenario)
-    return scenario.config.service.training_weekly_spend / total if total > 0 else 0.0
+    return mean_spend(scenario.config.service.training_weekly_spend, scenario.weeks) / total if total > 0 else 0.0
 
 
 def split_scenario(scenario: Scenario, budget: float, share: float, training_share: float = 0.0) -> Scenario:
@@ -71,12 +70,9 @@ def split_scenario(scenario: Scenario, budget: float, share: float, training_sha
     The service money goes to staff and training in the ratio ``training_share``.
     An ad spend schedule is replaced by a constant weekly spend.
     """
-    service = share * budget
-    return scenario.with_overrides({
-        "advertising.weekly_spend": (1.0 - share) * budget,
-        "service.weekly_spend": service * (1.0 - training_share),
-        "service.training_weekly_spend": service * training_share,
-    })
+    return scenario.with_overrides(split_overrides(
+        budget, share, {"service.weekly_spend": 1.0 - training_share, "service.training_weekly_spend": training_share},
+        {"advertising.weekly_spend": 1.0}))
 
 
 def _mean_ci(values: np.ndarray, level: float) -> tuple[float, float]:
@@ -280,45 +276,3 @@ def describe(frontiers: Sequence[Frontier], level: float = LEVEL) -> str:
         text = table.to_string(index=False, float_format=lambda x: f"{x:,.0f}")
         lines.extend("  " + line for line in text.splitlines())
     return "\n".join(lines)
-
-
-def run_command(args) -> int:
-    """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
-    from cxsim.cli import parse_set, print_json, progress_bar
-    from cxsim.figures import frontier_figure
-    from cxsim.outputs import check_output, write_atomically, write_table
-    from cxsim.scenario import load_scenario
-
-    scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
-    budgets = args.budget or [round(total_budget(scenario), 2)]
-    if args.out:
-        check_output(args.out, (".csv", ".parquet"), "--out", stdout=True)
-    if args.figure:
-        check_output(args.figure, (".html",), "--figure")
-    for budget in budgets:
-        check_frontier_args(budget, args.kpi, args.grid, args.training_share)
-    with progress_bar(max_evaluations(len(budgets), args.grid), "optimize") as bar:
-        result = frontiers(scenario, budgets, args.kpi, args.replications, args.seed, args.engine, args.grid,
-                           training_share=args.training_share, progress=bar.update)
-        bar.total = bar.n
-        bar.refresh()
-    if args.out:
-        write_table(frontier_table(result), args.out)
-    if args.figure:
-        figure = frontier_figure(result)
-        write_atomically(args.figure, lambda f: f.write(figure.to_html(include_plotlyjs=True).encode("utf-8")))
-    if getattr(args, "json", False):
-        print_json({"scenario": scenario.name, "kpi": args.kpi, "replications": args.replications,
-                    "seed": args.seed, "frontier": frontier_table(result).to_dict(orient="records")})
-        return 0
-    echo = sys.stderr if args.out == "-" else sys.stdout  # the table has standard output to itself
-    print(f"{scenario.name}: {args.kpi} against the share of the weekly budget spent on service, "
-          f"{scenario.weeks} weeks, {args.replications} replications per share, seed {args.seed} "
-          f"(the same for every share: common random numbers); "
-          f"{result[0].training_share:.0%} of the service money on training.", file=echo)
-    print(describe(result), file=echo)
-    if args.out and args.out != "-":
-        print(f"\nfrontier table -> {args.out}")
-    if args.figure:
-        print(f"frontier figure -> {args.figure}", file=echo)
-    return 0

@@ -19,7 +19,9 @@ import pandas as pd
 from cxsim.compare import Comparison
 from cxsim.errors import ScenarioError, UserError
 from cxsim.errors import error_text as cli_error_text
-from cxsim.optimize import Frontier, ad_budget
+from cxsim.levers import Lever
+from cxsim.optimize import Frontier
+from cxsim.response import mean_spend
 from cxsim.results import KPIS
 from cxsim.scenario import Scenario, parse_scenario
 
@@ -30,32 +32,6 @@ MAX_PERSON_RUNS = 4_000_000   # people x replications x scenarios in one compari
 DEFAULT_REPLICATIONS = 10     # fewer than the command line's 20, so the page opens in seconds
 FLAGSHIP = "people_vs_ads.toml"
 FRONTIER_GRID = 6             # shares 0%, 20%, ..., 100% before the search refines the best
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One scenario field as the page shows it.
-
-    Attributes:
-        key: dotted scenario key.
-        label: plain-words name.
-        help: what it means, in the strategist's terms.
-        integer: whole numbers only.
-        min_value, max_value: the widget's bounds (``None``: unbounded).
-        step: the widget's step.
-        fmt: printf-style format of the widget.
-        published: published range and source, for behaviour assumptions.
-    """
-
-    key: str
-    label: str
-    help: str
-    integer: bool = False
-    min_value: float | None = 0.0
-    max_value: float | None = None
-    step: float = 1.0
-    fmt: str = "%.0f"
-    published: str = ""
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -240,10 +216,9 @@ def within_bounds(scenario: Scenario) -> tuple[Scenario, list[str]]:
 
 
 def lever_value(scenario: Scenario, key: str) -> float:
-    """A lever's value in a scenario (a weekly ad schedule shows as its mean)."""
-    if key == "advertising.weekly_spend":
-        return ad_budget(scenario)
-    return scenario[key]
+    """A lever's value in a scenario (a weekly spend schedule shows as its mean)."""
+    value = scenario[key]
+    return mean_spend(value, scenario.weeks) if isinstance(value, list) else value
 
 
 def apply_levers(scenario: Scenario, values: dict[str, Any]) -> Scenario:

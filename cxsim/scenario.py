@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from pathlib import Path
 import typing
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
@@ -59,6 +59,18 @@ class Network(_Section):
     )
 
 
+SCHEDULE = "A number, or a schedule: a list by week, the last value held after the list ends."
+
+
+def _check_spend(value: float | list[float]) -> float | list[float]:
+    """A weekly spend: a number >= 0, or a non-empty schedule of them."""
+    if isinstance(value, list) and not value:
+        raise ValueError("a spend schedule needs at least one week")
+    if not isinstance(value, list) and value < 0:
+        raise ValueError("spend must be >= 0")
+    return value
+
+
 class Advertising(_Section):
     """Money into ads, and how ads reach, persuade and raise expectations."""
 
@@ -86,14 +98,7 @@ class Advertising(_Section):
         0.0, ge=0, le=1, description="Rise in expected quality (0-1 scale) that ads at full saturation create: overpromising."
     )
 
-    @field_validator("weekly_spend")
-    @classmethod
-    def _non_negative_spend(cls, value: float | list[float]) -> float | list[float]:
-        if isinstance(value, list) and not value:
-            raise ValueError("a spend schedule needs at least one week")
-        if not isinstance(value, list) and value < 0:
-            raise ValueError("spend must be >= 0")
-        return value
+    _spend = field_validator("weekly_spend")(classmethod(lambda cls, value: _check_spend(value)))
 
 
 class Purchase(_Section):
@@ -116,13 +121,15 @@ class Purchase(_Section):
 class Service(_Section):
     """Money into people: staff capacity and training."""
 
-    weekly_spend: float = Field(2_000.0, ge=0, description="Staff spend per week (currency); buys capacity.")
+    weekly_spend: float | list[NonNegative] = Field(
+        2_000.0, description=f"Staff spend per week (currency); buys capacity. {SCHEDULE}")
     cost_per_encounter: float = Field(12.0, gt=0, description="Staff cost of one service encounter (currency); capacity = spend / cost.")
     need_probability: float = Field(
         0.4, ge=0, le=1, description="Probability that a purchase needs a service encounter."
     )
     quality: float = Field(0.7, ge=0, le=1, description="Service quality at normal load, from skill and training (0-1 scale).")
-    training_weekly_spend: float = Field(0.0, ge=0, description="Training spend per week (currency); lifts quality toward 1.")
+    training_weekly_spend: float | list[NonNegative] = Field(
+        0.0, description=f"Training spend per week (currency); lifts quality toward 1. {SCHEDULE}")
     training_half_saturation: float = Field(
         2_000.0, gt=0, description="Training spend per week that closes half the gap between quality and 1 (currency)."
     )
@@ -132,6 +139,9 @@ class Service(_Section):
     weight: float = Field(
         0.5, ge=0, le=1, description="Weight of the service encounter in the experience of a purchase that needed one."
     )
+
+    _spend = field_validator("weekly_spend", "training_weekly_spend")(
+        classmethod(lambda cls, value: _check_spend(value)))
 
 
 class Satisfaction(_Section):
@@ -300,8 +310,8 @@ class Employees(_Section):
     """The service-profit chain: people investment -> engagement and turnover (lagged) -> service quality."""
 
     enabled: bool = Field(False, description="Model the staff: engagement, turnover and new hires' learning curve.")
-    weekly_spend: float = Field(
-        0.0, ge=0, description="People investment per week beyond wages: pay, recognition, engagement, staff loyalty (currency). Training spend counts too."
+    weekly_spend: float | list[NonNegative] = Field(
+        0.0, description=f"People investment per week beyond wages: pay, recognition, engagement, staff loyalty (currency). Training spend counts too. {SCHEDULE}"
     )
     initial_engagement: float = Field(0.35, ge=0, le=1, description="Share of staff engaged at week 0 (fraction).")
     half_saturation: float = Field(
@@ -325,6 +335,8 @@ class Employees(_Section):
     quality_effect: float = Field(
         0.3, ge=0, le=2, description="Service quality (0-1 scale) gained per unit of engagement above its initial level."
     )
+
+    _spend = field_validator("weekly_spend")(classmethod(lambda cls, value: _check_spend(value)))
 
 
 class Loyalty(_Section):
@@ -431,6 +443,23 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[dotted] = value
     return flat
+
+
+def keyword_overrides(keywords: dict[str, Any]) -> dict[str, Any]:
+    """Scenario keys from Python keyword names: ``advertising_weekly_spend`` -> ``advertising.weekly_spend``.
+
+    The section is the longest scenario table whose name starts the keyword; a
+    keyword that names no table is refused.
+    """
+    sections = sorted(ScenarioConfig.model_fields, key=len, reverse=True)
+    out: dict[str, Any] = {}
+    for name, value in keywords.items():
+        section = next((s for s in sections if name.startswith(s + "_")), None)
+        if section is None:
+            raise ScenarioError("<keywords>", name, f"a scenario key such as advertising_weekly_spend "
+                                f"(a table: {', '.join(ScenarioConfig.model_fields)})", repr(value)[:60])
+        out[f"{section}.{name[len(section) + 1:]}"] = value
+    return out
 
 
 def _apply(tree: dict[str, Any], overrides: dict[str, Any], where: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from cxsim.draws import resolve_seed
 from cxsim.errors import UserError
 from cxsim.model import JourneyModel
 from cxsim.results import Results, customers_frame, repeat_share
@@ -23,18 +24,9 @@ def engine_class(engine: str) -> type[JourneyModel]:
         from cxsim.fast import FastModel
         return FastModel
     if engine == "agents":
-        from cxsim.agents import CustomerModel
-        return CustomerModel
+        from cxsim.agents import AgentsModel
+        return AgentsModel
     raise UserError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
-
-
-def replication_rng(seed: int | None, replication: int) -> np.random.Generator:
-    """The generator of one replication: child ``replication`` of the seed's SeedSequence.
-
-    The same seed gives every replication the same stream whatever the scenario,
-    so scenarios compared with one seed share common random numbers.
-    """
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
 
 
 def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, engine: str = "fast",
@@ -46,10 +38,10 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
     Args:
         scenario: the validated scenario.
         replications: number of independent runs.
-        seed: master seed. The agents engine runs replication ``r`` on child ``r`` of its
-            SeedSequence; the fast engine runs replications side by side in batches,
-            each batch on the child of its first replication. Results depend only on
-            (scenario, replications, seed, engine, first_replication).
+        seed: master seed (``None``: a fresh one). Replication ``r`` draws its market from
+            streams of (seed, r) and every decision of its people from keys of (seed, r),
+            so results depend only on (scenario, seed, replication numbers): both engines
+            give the same customers, whatever the batching or the process.
         engine: ``"fast"`` (arrays) or ``"agents"`` (one Mesa agent per customer).
         trace: customer ids whose week-by-week journey to record.
         keep_customers: keep the per-customer final state (one row per customer).
@@ -62,13 +54,14 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
     if replications < 1:
         raise UserError(f"replications: expected an integer >= 1, got {replications}")
     model_class = engine_class(engine)
+    seed = resolve_seed(seed)
     n = scenario.population
     per_batch = 1 if engine == "agents" else max(1, min(replications, BATCH_CUSTOMERS // n))
     series, people, journeys, shares = [], [], [], {}
     last = first_replication + replications
     for start in range(first_replication, last, per_batch):
         k = min(per_batch, last - start)
-        model = model_class(scenario, rng=replication_rng(seed, start), trace=trace, replications=k).run()
+        model = model_class(scenario, seed, trace, replications=k, first_replication=start).run()
         ts = model.timeseries()
         ts.insert(0, "replication", np.tile(np.arange(start, start + k), len(ts) // k))
         series.append(ts)
@@ -79,7 +72,7 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
             members = scenario.config.loyalty.enrolment > 0
             people.extend(customers_frame(start + r, pop.replication(r, n), *names, members) for r in range(k))
         if model.journeys:
-            journeys.append(pd.DataFrame(model.journeys).assign(replication=lambda d: d["replication"] + start))
+            journeys.append(pd.DataFrame(model.journeys).assign(replication=lambda d, s=start: d["replication"] + s))
         if progress:
             progress(k)
     ts = pd.concat(series, ignore_index=True).sort_values(["replication", "step"], ignore_index=True)

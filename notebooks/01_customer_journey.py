@@ -53,10 +53,9 @@ from IPython.display import Code
 warnings.filterwarnings("ignore", message="IProgress not found")  # Mesa's progress bar wants ipywidgets
 
 from cxsim import behaviour, load_scenario, simulate  # noqa: E402
-from cxsim.agents import Customer, CustomerModel  # noqa: E402
+from cxsim.agents import AgentsModel, Customer  # noqa: E402
 from cxsim.behaviour import Source  # noqa: E402
 from cxsim.figures import funnel_figure, journey_figure, satisfaction_figure  # noqa: E402
-from cxsim.simulate import replication_rng  # noqa: E402
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 SEED = 42
@@ -100,15 +99,17 @@ print(f"staff capacity: {scenario['service.weekly_spend'] / scenario['service.co
 #
 # ## 2. Build the model and meet the customers
 #
-# `CustomerModel` is a Mesa model with one `Customer` agent per person. `rng`
-# seeds its random generator (same seed, same market, same story), and `trace`
-# lists customer ids whose journey is recorded week by week.
+# `AgentsModel` is a Mesa model with one `Customer` agent per person. `rng`
+# is the seed (same seed, same market, same story: every decision a person
+# makes takes its random number from the seed, the week, the decision and the
+# person's number), and `trace` lists customer ids whose journey is recorded
+# week by week.
 
 # %%
 TRACE = list(range(40))
-model = CustomerModel(scenario, rng=SEED, trace=TRACE)
+model = AgentsModel(scenario, rng=SEED, trace=TRACE)
 
-print(len(model.customers), "customers;", Counter(c.stage.name.lower() for c in model.customers))
+print(len(model.agents), "customers;", Counter(c.stage.name.lower() for c in model.agents))
 
 # %% [markdown]
 # At week 0, 1% of the market are customers already and everyone else is
@@ -122,7 +123,7 @@ print(len(model.customers), "customers;", Counter(c.stage.name.lower() for c in 
 pd.DataFrame([
     {"id": c.index, "stage": c.stage.name.lower(), "rate": c.rate, "dropout": c.dropout,
      "satisfaction": c.satisfaction, "expectation": c.expectation}
-    for c in model.customers[:8]
+    for c in model.agents[:8]
 ]).round(3)
 
 # %% [markdown]
@@ -137,8 +138,8 @@ pd.DataFrame([
 model.step()
 week = model.week
 print(f"week {model.steps}: ad reach {week.ad_reach:.3f} (weekly chance an unaware person notices the brand), "
-      f"persuasion {week.ad_persuasion:.3f}, service quality {week.service_quality:.2f}, "
-      f"staff load {week.load:.2f}")
+      f"persuasion {week.ad_persuasion:.3f}, service quality {week.service_quality[0]:.2f}, "
+      f"staff load {week.load[0]:.2f}")
 model.timeseries()[["step", "unaware", "aware", "first_time", "repeat_customers", "lapsed",
                     "new_customers", "purchases"]]
 
@@ -240,7 +241,7 @@ journey_figure(journeys[journeys["customer_id"] == chosen], title=f"The journey 
 # Compare with the agent itself:
 
 # %%
-person = model.customers[chosen]
+person = model.agents[chosen]
 print(f"customer {chosen}: stage {person.stage.name.lower()}, won by {person.source.name.lower()}, "
       f"{person.purchases} purchases, {person.service_encounters} service encounters, "
       f"satisfaction {person.satisfaction:.1f}, first purchase in week {person.first_purchase_step}")
@@ -248,13 +249,13 @@ print(f"customer {chosen}: stage {person.stage.name.lower()}, won by {person.sou
 # %% [markdown]
 # ## 6. Watch the funnel fill
 #
-# One run is one possible year. `cxsim.simulate` repeats the run with a fresh
-# random stream per replication (replication `r` of seed `s` uses
-# `replication_rng(s, r)`), so the same call always gives the same numbers.
+# One run is one possible year. `cxsim.simulate` repeats the run with other
+# dice per replication (replication `r` of seed `s` draws its market and every
+# decision from keys of `(s, r)`), so the same call always gives the same numbers.
 # First a check that `simulate` is nothing more than the loop we wrote:
 
 # %%
-by_hand = CustomerModel(scenario, rng=replication_rng(SEED, 0)).run()
+by_hand = AgentsModel(scenario, rng=SEED).run()
 one = simulate(scenario, replications=1, seed=SEED, engine="agents")
 same = by_hand.timeseries().equals(one.timeseries.drop(columns="replication"))
 print("simulate(...) reproduces the hand-stepped model:", same)
@@ -296,7 +297,7 @@ summary.round(2)
 #    satisfaction, NPS and the lapsed count. Then run 20 replications with the
 #    fast engine and draw `satisfaction_figure` and `funnel_figure` for both
 #    scenarios.
-# 2. **Who won whom?** Using `model.customers` (the agents of the year you
+# 2. **Who won whom?** Using `model.agents` (the agents of the year you
 #    stepped), count the customers won by ads and by word-of-mouth (their
 #    `source`, excluding the initial customers) and check your counts against
 #    the weekly `new_from_ads` and `new_from_wom` columns of `model.timeseries()`.
@@ -324,7 +325,7 @@ funnel_figure([fast, starved_results], ["baseline staff", "starved staff"])
 
 # %% jupyter={"source_hidden": true}
 # Exercise 2: who won whom.
-won = Counter(c.source for c in model.customers if c.first_purchase_step > 0)
+won = Counter(c.source for c in model.agents if c.first_purchase_step > 0)
 rows = model.timeseries()
 print(f"won by ads: {won[Source.ADS]} agents, {rows['new_from_ads'].sum()} in the rows")
 print(f"won by WOM: {won[Source.WOM]} agents, {rows['new_from_wom'].sum()} in the rows")
@@ -332,18 +333,15 @@ assert won[Source.ADS] == rows["new_from_ads"].sum() and won[Source.WOM] == rows
 # A customer keeps the credit of whatever made them aware (first touch), so the
 # counts match exactly. Stage.CUSTOMER, Stage.REPEAT and Stage.LAPSED people all
 # count: lapsing does not undo the win.
-print("stages of those won:", Counter(c.stage.name.lower() for c in model.customers if c.first_purchase_step > 0))
+print("stages of those won:", Counter(c.stage.name.lower() for c in model.agents if c.first_purchase_step > 0))
 
 # %% jupyter={"source_hidden": true}
 # Exercise 3: overpromising.
-import numpy as np  # noqa: E402
-
 from cxsim.behaviour import nps_class  # noqa: E402
 
-rng = np.random.default_rng(0)  # unused: noise_sd = 0 draws nothing
 w = scenario["satisfaction.disconfirmation_weight"]
 for expected in (0.70, 0.80):
-    score = behaviour.experience_score(rng, 0.78, expected, w, noise_sd=0.0)
+    score = behaviour.experience_score(0.78, expected, w, 0.0, 0.0)  # no mood noise, no penalty
     label = {1: "promoter", 0: "passive", -1: "detractor"}[nps_class(float(score))]
     print(f"expected {expected:.2f}: score {score:.1f} -> {label}")
 # The same product scores 8.6 (a promoter) against a fair expectation and 7.6

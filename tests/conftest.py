@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +54,23 @@ def mean_and_se(values: np.ndarray) -> tuple[float, float]:
 def root() -> Path:
     """The repository root."""
     return ROOT
+
+
+def docking_misfit(a, b, steps=(4, 13, 26)) -> dict[str, float]:
+    """|difference of means| / (4 SE of the difference) for every metric column and step; <= 1: same distribution."""
+    from cxsim.metrics import COLUMNS
+
+    out = {}
+    extra = [c for c in a.timeseries.columns if c in b.timeseries.columns and c not in (*COLUMNS, "replication", "step")]
+    for step in steps:
+        xa = a.timeseries[a.timeseries["step"] == step]
+        xb = b.timeseries[b.timeseries["step"] == step]
+        for col in (*COLUMNS, *extra):
+            va, vb = xa[col].to_numpy(float), xb[col].to_numpy(float)
+            va, vb = va[np.isfinite(va)], vb[np.isfinite(vb)]
+            if va.size < 2 or vb.size < 2:
+                continue
+            diff = abs(va.mean() - vb.mean())
+            se = np.sqrt(va.var(ddof=1) / va.size + vb.var(ddof=1) / vb.size)
+            out[f"{col}@{step}"] = diff / (4 * se + 1e-9 * (1 + abs(va.mean())))
+    return out

@@ -97,7 +97,7 @@ def test_likelihood_integrates_to_the_pmf(params):
     assert np.exp(bgnbd.log_likelihood(0, 0, T, *params)) == pytest.approx(bgnbd.repeat_purchase_pmf(0, T, *params))
     for x in (1, 2, 5):
         # density of the last purchase at t_x times the volume of the earlier x - 1 ordered times
-        def f(tx: float) -> float:
+        def f(tx: float, x: int = x) -> float:
             return float(np.exp(bgnbd.log_likelihood(x, tx, T, *params))) * tx ** (x - 1) / np.prod(range(1, x))
         total, _ = integrate.quad(f, 0, T)
         assert total == pytest.approx(bgnbd.repeat_purchase_pmf(x, T, *params), rel=1e-6)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 import cxsim
 from tests.conftest import mean_and_se
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim import behaviour
 
 N_BASS = 10_000
 BASS_STEPS = 40
@@ -43,14 +42,10 @@ def test_bass_limit_agents_engine(p, q):
     assert bass_misfit(res, p, q, N_BASS) <= 1.0
 
 
-def test_bass_check_detects_a_wrong_hazard(monkeypatch):
-    """The check has power: the hazard 1 - exp(-(p + qF)) instead of p + qF fails it."""
-    def exponential_hazard(ad_reach, heard_positive, wom_effect):
-        return 1.0 - np.exp(-(ad_reach + wom_effect * heard_positive))
-
-    monkeypatch.setattr(behaviour, "awareness_probability", exponential_hazard)
-    p, q = 0.1, 0.8
-    res = cxsim.simulate(cxsim.presets.bass(p, q, N_BASS, BASS_STEPS), replications=10, seed=11,
+def test_bass_check_detects_a_wrong_model():
+    """The check has power: a run whose WOM effect is 15% too strong fails against the recursion."""
+    p, q = 0.03, 0.38
+    res = cxsim.simulate(cxsim.presets.bass(p, q * 1.15, N_BASS, BASS_STEPS), replications=10, seed=11,
                          keep_customers=False)
     assert bass_misfit(res, p, q, N_BASS) > 1.0
 

@@ -13,8 +13,7 @@ import pytest
 import cxsim
 from cxsim.errors import ScenarioError
 from cxsim.segments import segment_sizes, segment_table
-from tests.conftest import SCENARIOS, mean_and_se, run_cli
-from tests.test_docking import docking_misfit
+from tests.conftest import SCENARIOS, docking_misfit, mean_and_se, run_cli
 
 SIZE = {"market.population": 3_000, "market.weeks": 52}
 REPS = 16

@@ -74,16 +74,18 @@ def test_contact_voices_stay_exact_under_updates(kind):
         np.testing.assert_allclose(neg, np.repeat(market_mean[:, 1], n // groups))
 
 
-def test_a_network_drawn_again_is_shared_and_leaves_the_generator_as_a_fresh_build():
-    from cxsim.network import shared_network
+def test_a_network_drawn_again_is_shared_and_each_replication_has_its_own_stream():
+    from cxsim.draws import NETWORK_STREAM, market_rng
+    from cxsim.network import market_network
 
     spec = Network(kind="small_world", mean_degree=6)
-    first_rng, second_rng, fresh_rng = (np.random.default_rng(9) for _ in range(3))
-    first = shared_network(spec, 2000, first_rng, replications=2)
-    second = shared_network(spec, 2000, second_rng, replications=2)
-    fresh = build_network(spec, 2000, fresh_rng, replications=2)
+    first = market_network(spec, 2000, 9, first_replication=0, replications=2)
+    second = market_network(spec, 2000, 9, first_replication=0, replications=2)
     assert second is first  # built once
+    fresh = build_network(spec, 2000, [market_rng(9, r, NETWORK_STREAM) for r in range(2)], replications=2)
     assert (second != fresh).nnz == 0
-    assert second_rng.random() == fresh_rng.random()  # the stream goes on as after a build
-    other = shared_network(spec, 2000, np.random.default_rng(10), replications=2)
+    # replication 1 is the same market whether it is built alone or beside replication 0
+    alone = market_network(spec, 2000, 9, first_replication=1, replications=1)
+    assert (alone != first[2000:, 2000:]).nnz == 0
+    other = market_network(spec, 2000, 10, replications=2)
     assert other is not first and (other != first).nnz > 0  # another seed, another network

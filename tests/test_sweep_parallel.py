@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
 from cxsim.errors import UserError
+from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
 from cxsim.sweep.pools import DaskPool, ProcessPool
 from tests.conftest import SCENARIOS, run_cli
 

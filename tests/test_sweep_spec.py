@@ -246,8 +246,8 @@ replications = 2
 seed = 3
 
 [fixed]
-"market.population" = 400
-"market.weeks" = 12
+"market.population" = 3000
+"market.weeks" = 26
 "channels.phone.quality" = 0.7
 
 [design]

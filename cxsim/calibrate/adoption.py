@@ -271,12 +271,6 @@ class AdoptionFit:
                              "estimate": value, "std_error": est.std_errors[name], "low_95": lo, "high_95": hi})
         return pd.DataFrame(rows)
 
-    def figure(self):
-        """The data against both fitted curves (plotly)."""
-        from cxsim.calibrate.figures import adoption_figure
-
-        return adoption_figure(self)
-
     def scenario(self, name: str = "calibrated adoption", weeks: int | None = None):
         """A Bass-limit scenario whose weekly hazard p + q F reproduces the fit (see ``cxsim.presets.bass``).
 

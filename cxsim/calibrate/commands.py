@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, require_columns
-from cxsim.cli import integer
+from cxsim.command_line import integer
 from cxsim.errors import bounded
 from cxsim.outputs import check_output, write_atomically, write_text
 
@@ -76,7 +76,9 @@ def _weeks_per_period(value: str, source: str) -> float:
 
 def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
     if plot:
-        html = fit.figure().to_html(include_plotlyjs=True, full_html=True)
+        from cxsim.calibrate.figures import fit_figure
+
+        html = fit_figure(fit).to_html(include_plotlyjs=True, full_html=True)
         write_atomically(plot, lambda f: f.write(html.encode("utf-8")))
         print(f"fit chart -> {plot}")
     if out:

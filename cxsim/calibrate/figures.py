@@ -97,3 +97,8 @@ def simulated_check_figure(fit: AdoptionFit | TransactionFit, results, populatio
                           yaxis_title="repeat purchases per customer")
     fig.update_layout(template="plotly_white", xaxis_title="week", hovermode="x unified")
     return fig
+
+
+def fit_figure(fit: AdoptionFit | TransactionFit) -> go.Figure:
+    """The figure of a fit: adoption curves, or repeat-purchase tracking."""
+    return adoption_figure(fit) if isinstance(fit, AdoptionFit) else transactions_figure(fit)

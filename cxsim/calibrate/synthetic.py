@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim import presets
-from cxsim.simulate import engine_class, replication_rng, simulate
+from cxsim.simulate import engine_class, simulate
 
 
 def adoption_series(p: float, q: float, population: int = 10_000, weeks: int = 52, seed: int = 0) -> pd.DataFrame:
@@ -35,7 +35,7 @@ def transaction_log(r: float, alpha: float, a: float, b: float, customers: int =
     """
     scenario = presets.bgnbd(r, alpha, a, b, population=customers, steps=weeks).with_overrides(
         {"purchase.price": price})
-    model = engine_class("fast")(scenario, rng=replication_rng(seed, 0))  # the run simulate() makes
+    model = engine_class("fast")(scenario, seed)  # the run simulate() makes
     before = model.population().purchases.copy()
     who, when = [], []
     for week in range(weeks):

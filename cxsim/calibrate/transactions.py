@@ -22,8 +22,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from cxsim import bgnbd
-from cxsim.calibrate.data import (DataError, FitError, commented_toml, horizon, numeric_column, parse_date, parse_dates,
-                                  require_columns)
+from cxsim.calibrate.data import DataError, FitError, commented_toml, horizon, numeric_column, parse_date, parse_dates, require_columns
 from cxsim.calibrate.numerics import covariance, hessian
 
 MIN_CUSTOMERS = 30
@@ -130,12 +129,6 @@ class TransactionFit:
         return pd.DataFrame([{"parameter": k, "unit": units[k], "estimate": v, "std_error": self.std_errors[k],
                               "low_95": self.intervals[k][0], "high_95": self.intervals[k][1]}
                              for k, v in self.params.items()])
-
-    def figure(self):
-        """Tracking of cumulative repeat purchases and the holdout check (plotly)."""
-        from cxsim.calibrate.figures import transactions_figure
-
-        return transactions_figure(self)
 
     def scenario(self, name: str = "calibrated repeat", weeks: int | None = None, base=None):
         """A scenario with the fitted repeat stage (and price, when amounts were given).

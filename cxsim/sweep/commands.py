@@ -52,7 +52,7 @@ class _Progress:
 
     def __call__(self, finished: int, total: int) -> None:
         if self.bar is None:
-            from cxsim.cli import progress_bar
+            from cxsim.command_line import progress_bar
 
             self.bar = progress_bar(total, self.desc)
             self.bar.n = self.bar.last_print_n = self.bar.initial = self.first = finished
@@ -170,7 +170,7 @@ def _num(x: float | None) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from cxsim.outputs import check_output, write_table
+    from cxsim.command_line import check_output, write_table
     from cxsim.sweep.store import load_results, load_timeseries
 
     if len(args.rest) != 2:
@@ -207,8 +207,7 @@ def add_sensitivity_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_sensitivity_command(args: argparse.Namespace) -> int:
     """``cxsim sensitivity``: indices per KPI, scenario discovery, a table and an HTML page."""
-    from cxsim.cli import print_json
-    from cxsim.outputs import check_output, write_table
+    from cxsim.command_line import check_output, print_json, write_table
     from cxsim.sweep.analysis import display, headline, sensitivity
     from cxsim.sweep.discovery import choose_pair, discover
     from cxsim.sweep.page import write_page

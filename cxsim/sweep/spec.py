@@ -41,11 +41,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cxsim.budget import split_overrides
 from cxsim.errors import ScenarioError
 from cxsim.metrics import COLUMNS
 from cxsim.results import KPIS
-from cxsim.scenario import (Scenario, ScenarioConfig, flatten, load_scenario, named_tables, read_toml,
-                            read_toml_text)
+from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario, named_tables, read_toml, read_toml_text
 from cxsim.validation import StrictModel
 
 BASE = "base"  # the name of the scenario file's base in ``variants``
@@ -119,9 +119,7 @@ class BudgetSplit(_Table):
 
     def overrides(self, share: float) -> dict[str, float]:
         """The scenario overrides of one share."""
-        out = {k: share * self.total * w for k, w in self.share_to.items()}
-        out.update({k: (1.0 - share) * self.total * w for k, w in self.rest_to.items()})
-        return out
+        return split_overrides(self.total, share, self.share_to, self.rest_to)
 
 
 DISTRIBUTIONS = {

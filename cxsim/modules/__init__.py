@@ -1,0 +1,36 @@
+"""The market's mechanisms as modules, run each week in the order of ``MODULES``.
+
+Each module owns one table of the scenario (its parameters, validated in
+:mod:`cxsim.scenario`) and, like a Starsim ``Module``, has a small lifecycle:
+
+- ``__init__``: its state at week 0, one value per replication;
+- ``before_customers(week)``, ``adjust_quality`` and ``settle(week)``: its part of the week's market
+  conditions (ad pressure; capacity, demand and the quality staff deliver; then load and experienced quality);
+- ``customer_effects(constants)``: what it changes in each customer's decisions (the rules' constants);
+- ``after_customers(week, tally)``: what the organisation learns from the week;
+- ``columns(week, tally, state)``: its weekly metric columns, and ``cost`` (counted in profit);
+- ``levers``: the planner's sliders for its assumptions.
+
+A new mechanism is one file here with its table in the scenario schema, its
+entry in ``MODULES``, a docking case (a scenario file in scenarios/) and its tests.
+"""
+
+from __future__ import annotations
+
+from cxsim.modules.advertising import Advertising
+from cxsim.modules.base import Module, Week
+from cxsim.modules.channels import Channels
+from cxsim.modules.employees import Employees
+from cxsim.modules.feedback import Feedback
+from cxsim.modules.loyalty import Loyalty
+from cxsim.modules.pressure import Pressure
+from cxsim.modules.service import Service
+from cxsim.modules.silos import Silos
+
+# The order of the week: ads, then the service pool and what moves its quality
+# (the feedback loop, the staff, handle-time targets, in that order), the pool's
+# load, the channels, then the mechanisms that act only on customers.
+MODULES: tuple[type[Module], ...] = (Advertising, Service, Feedback, Employees, Pressure, Channels, Loyalty, Silos)
+CORE: tuple[type[Module], ...] = (Advertising, Service)  # always part of the model; the rest are mechanisms
+
+__all__ = ["CORE", "MODULES", "Module", "Week"]
