@@ -42,6 +42,7 @@ class Customer(mesa.Agent):
         self.traits = model.trait_rows[self.segment]  # my segment's behaviour (see rules: BASE_RATE, ...)
         self.channel = int(pop.channel[index])      # the service channel I prefer
         self.member = bool(pop.member[index])       # in the loyalty programme
+        self.scale = float(pop.scale[index])        # how I use the 0-10 scale: points I add to my answer
 
     # -- the journey, one week -------------------------------------------------
     def step(self) -> None:
@@ -112,13 +113,15 @@ class Customer(mesa.Agent):
             self.model.tally.add(churned=1)
 
     def consider_coming_back(self, good: float, bad: float) -> None:
-        """Lapsed: ads and WOM may win me back."""
+        """Lapsed: ads and WOM may win me back; if not, I may stop talking about the brand."""
         c, w, key, week, me = self._dice()
         if rules.comes_back(c, w, self.traits, key, week, me, good, bad):
             self.stage = Stage.REPEAT
             self.repeat_purchases += 1
             self.model.tally.add(winbacks=1, repeat_purchases=1)
             self.buy(1)
+        elif self.voice != Voice.QUIET and rules.stops_talking(c, key, week, me):
+            self.model.voice_changes(self, Voice.QUIET)
 
     @property
     def tenure(self) -> int:
@@ -145,7 +148,7 @@ class Customer(mesa.Agent):
                                                                       self.expectation, self.satisfaction)
         model.tally.add(purchases=n, service_encounters=needed, revenue=spend, member_revenue=spend * self.member,
                         bad_experiences=is_bad_experience(score))
-        model.voice_changes(self, voice(self.satisfaction, True))
+        model.voice_changes(self, voice(self.satisfaction + self.scale, True))
 
 
 def _latest(name: str):
@@ -220,7 +223,7 @@ class AgentsModel(JourneyModel):
         if getattr(self, "_state", None) is None:
             col = self._column
             self._state = self.counted_state(col("stage", np.int8), col("satisfaction", float), col("voice", np.int8),
-                                             col("member", bool))
+                                             col("member", bool), col("scale", float))
         return self._state
 
     def population(self) -> Population:
@@ -233,5 +236,5 @@ class AgentsModel(JourneyModel):
             purchases=col("purchases", np.int32), repeat_purchases=col("repeat_purchases", np.int32),
             service_encounters=col("service_encounters", np.int32), revenue=col("revenue", float),
             voice=col("voice", np.int8), segment=col("segment", np.int8), channel=col("channel", np.int8),
-            member=col("member", bool),
+            member=col("member", bool), scale=col("scale", float),
         )

@@ -14,6 +14,8 @@ from enum import IntEnum
 import numba
 import numpy as np
 
+import cxsim.kernel_cache  # noqa: F401  (first: drops cached kernels compiled from older sources)
+
 PROMOTER_CUTOFF = 8.5   # 9-10 on the rounded 0-10 scale
 DETRACTOR_CUTOFF = 6.5  # 0-6 on the rounded 0-10 scale
 
@@ -46,6 +48,7 @@ class Voice(IntEnum):
     PROMOTER = 1
     PASSIVE = 2
     DETRACTOR = 3
+    QUIET = 4       # bought once, lapsed, and no longer talks about the brand
 
 
 @jit
@@ -212,7 +215,10 @@ def nps_class(satisfaction: float) -> int:  # pragma: no cover
 
 @jit
 def voice(satisfaction: float, has_bought: bool) -> int:  # pragma: no cover
-    """A person's voice: silent until they have bought, then set by their NPS class."""
+    """A person's voice: silent until they have bought, then set by their NPS class.
+
+    ``satisfaction`` is the person's answer on the 0-10 scale (their satisfaction plus how they use the scale).
+    """
     if not has_bought:
         return 0  # Voice.SILENT
     return 2 - nps_class(satisfaction)  # promoter 1, passive 2, detractor 3
@@ -220,10 +226,31 @@ def voice(satisfaction: float, has_bought: bool) -> int:  # pragma: no cover
 
 @jit
 def voices(satisfaction: np.ndarray, has_bought: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """Everyone's voice (int8 codes) from their satisfaction and whether they have bought."""
+    """Everyone's voice (int8 codes) from their answer on the 0-10 scale and whether they have bought."""
     out = np.empty(satisfaction.size, np.int8)
     for i in range(satisfaction.size):
         out[i] = voice(satisfaction[i], has_bought[i])
+    return out
+
+
+@jit
+def survey_counts(stage: np.ndarray, answer: np.ndarray, n_groups: int) -> np.ndarray:  # pragma: no cover
+    """A survey of active customers (stages customer and repeat): (respondents, promoters, detractors) per market.
+
+    ``answer`` is each person's satisfaction plus their scale-use offset; classes follow the 0-10 answer
+    rounded as a respondent would (9-10 promoters, 0-6 detractors).
+    """
+    size = stage.size // n_groups
+    out = np.zeros((n_groups, 3), np.int64)
+    for g in range(n_groups):
+        for i in range(g * size, (g + 1) * size):
+            if stage[i] == 2 or stage[i] == 3:  # Stage.CUSTOMER, Stage.REPEAT
+                out[g, 0] += 1
+                cls = nps_class(answer[i])
+                if cls == 1:
+                    out[g, 1] += 1
+                elif cls == -1:
+                    out[g, 2] += 1
     return out
 
 

@@ -27,6 +27,7 @@ from enum import IntEnum
 import numba
 import numpy as np
 
+import cxsim.kernel_cache  # noqa: F401  (first: drops cached kernels compiled from older sources)
 from cxsim.errors import UserError
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -55,6 +56,7 @@ class Decision(IntEnum):
     SCORE_NOISE = 14     # a normal per purchase
     FORCED = 15          # pushed into another channel
     ESCALATED = 16       # the problem continued in a second channel
+    FADE = 17            # a lapsed customer stops talking about the brand
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")

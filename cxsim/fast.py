@@ -18,6 +18,7 @@ from cxsim.network import ContactVoices, heard_from_counts
 
 UNAWARE, AWARE, CUSTOMER, REPEAT, LAPSED = (int(s) for s in Stage)
 NO_SOURCE, FROM_ADS, FROM_WOM = int(Source.NONE), int(Source.ADS), int(Source.WOM)
+QUIET = int(Voice.QUIET)
 (NEW_CUSTOMERS, NEW_FROM_ADS, NEW_FROM_WOM, WINBACKS, CHURNED, PURCHASES, REPEAT_PURCHASES, SERVICE_ENCOUNTERS,
  BAD_EXPERIENCES) = range(len(COUNTED))
 assert COUNTED[BAD_EXPERIENCES] == "bad_experiences" and COUNTED[WINBACKS] == "winbacks"
@@ -30,7 +31,7 @@ def _buy(i, n_bought, r, person, week, key, p, c, w, quality_row, t, counts, mon
     Returns the voice they will speak with from next week.
     """
     (stage, source, rate, dropout, satisfaction, expectation, first, purchases, repeat_purchases, encounters,
-     revenue, voice_now, segment, channel, member) = p
+     revenue, voice_now, segment, channel, member, scale) = p
     tenure = float(week - first[i])
     spend = n_bought * c[rules.PRICE] * rules.basket(c, t, tenure, satisfaction[i])
     before = purchases[i]
@@ -51,7 +52,7 @@ def _buy(i, n_bought, r, person, week, key, p, c, w, quality_row, t, counts, mon
     money[r, 0] += spend
     if member[i]:
         money[r, 1] += spend
-    return voice(satisfaction[i], True)
+    return voice(satisfaction[i] + scale[i], True)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -71,7 +72,7 @@ def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, in
         counts, money, channel_counts: the week's tallies by replication, added to.
     """
     (stage, source, rate, dropout, satisfaction, expectation, first, purchases, repeat_purchases, encounters,
-     revenue, voice_now, segment, channel, member) = p
+     revenue, voice_now, segment, channel, member, scale) = p
     said = voice_now.copy()
     mean_field = indptr.size == 0
     single, one_segment = trait_rows.shape[0] == 1, trait_rows[0]
@@ -84,7 +85,7 @@ def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, in
                 good, bad = heard_in_market[r, 0], heard_in_market[r, 1]
             else:
                 good, bad = heard_from_counts(contact_counts[i, 0], contact_counts[i, 1], contact_counts[i, 2],
-                                              contact_counts[i, 3], talk)
+                                              contact_counts[i, 3], contact_counts[i, 4], talk)
             now = stage[i]
             first_time = False
             if now == UNAWARE:
@@ -122,6 +123,8 @@ def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, in
                 counts[r, WINBACKS] += 1
                 counts[r, REPEAT_PURCHASES] += 1
                 said[i] = _buy(i, 1, r, person, week, key, p, c, w, quality_row, t, counts, money, channel_counts)
+            elif voice_now[i] != QUIET and rules.stops_talking(c, key, week, person):
+                said[i] = QUIET
             if first_time:
                 stage[i] = CUSTOMER
                 first[i] = week
@@ -150,7 +153,7 @@ class FastModel(JourneyModel):
     def week_state(self):
         """The state counted every week: the live arrays."""
         p = self.people
-        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member)
+        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member, p.scale)
 
     def advance_customers(self, tally: WeekTally) -> None:
         """Everyone lives one week on what was said at its start; then voices change for next week."""
@@ -162,7 +165,7 @@ class FastModel(JourneyModel):
         money = np.zeros((self.replications, 2))
         arrays = (p.stage, p.source, p.rate, p.dropout, p.satisfaction, p.expectation, p.first_purchase_step,
                   p.purchases, p.repeat_purchases, p.service_encounters, p.revenue, p.voice, p.segment, p.channel,
-                  p.member)
+                  p.member, p.scale)
         said = advance_week(self.steps, n, self.keys, arrays, self.constants, self.week_rows, self.channel_quality,
                             self.trait_rows, indptr, indices, self.contacts.counts, in_market, self.talk, counts,
                             money, tally.channel_encounters)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from cxsim.behaviour import Stage, Voice, talk_table
+from cxsim.behaviour import Stage, Voice, survey_counts, talk_table
 from cxsim.scenario import ScenarioConfig
 
 COLUMNS = [
@@ -15,7 +15,7 @@ COLUMNS = [
     "new_customers", "new_from_ads", "new_from_wom", "winbacks", "churned",
     "purchases", "repeat_purchases", "service_encounters", "service_load", "service_quality",
     "revenue", "gross_margin", "ad_spend", "service_spend", "profit",
-    "satisfaction_mean", "promoters", "detractors", "nps", "wom_positive", "wom_negative",
+    "satisfaction_mean", "respondents", "promoters", "detractors", "nps", "wom_positive", "wom_negative",
     # customer-experience mechanisms (zero, or nan, when switched off)
     "bad_experiences", "feedback_lift", "feedback_cost", "engagement", "staff_turnover", "people_spend",
     "turnover_cost", "members", "loyalty_cost",
@@ -32,6 +32,7 @@ class WeekState:
     stage: np.ndarray
     satisfaction: np.ndarray
     voice: np.ndarray
+    scale: np.ndarray  # each person's scale-use offset (points added to their 0-10 answer)
     member: np.ndarray | None = None  # loyalty-programme members (with a programme)
     initial_varies: bool = False  # whether people start with different satisfaction (segments)
 
@@ -109,7 +110,8 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict
     both = _stage_voice_counts(state.stage, state.voice, n_groups, len(Stage), len(Voice))
     counts, voices = both.sum(axis=2), both.sum(axis=1)
     n_ever = voices[:, 1:].sum(axis=1)  # everyone who has bought has a voice
-    promoters, detractors = voices[:, Voice.PROMOTER], voices[:, Voice.DETRACTOR]
+    # the survey: active customers answer on the 0-10 scale as they use it
+    respondents, promoters, detractors = survey_counts(state.stage, state.satisfaction + state.scale, n_groups).T
     # those who never bought keep their initial satisfaction: take them out of the total
     if not state.initial_varies:
         sat_sum = per_group(state.satisfaction, n_groups) - voices[:, Voice.SILENT] * cfg.satisfaction.initial
@@ -117,7 +119,7 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict
         sat_sum = per_group(np.where(state.voice != Voice.SILENT, state.satisfaction, 0.0), n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         sat_mean = np.where(n_ever > 0, sat_sum / n_ever, np.nan)
-        nps = np.where(n_ever > 0, 100.0 * (promoters - detractors) / n_ever, np.nan)
+        nps = np.where(respondents > 0, 100.0 * (promoters - detractors) / respondents, np.nan)
     wom_pos, wom_neg = (voices @ wom_table(cfg)).T
     gross = tally.revenue * cfg.purchase.gross_margin
     columns = {
@@ -134,6 +136,7 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict
         "gross_margin": gross,
         "profit": gross - by_modules["ad_spend"] - by_modules["service_spend"] - costs - fixed_cost,
         "satisfaction_mean": sat_mean,
+        "respondents": respondents,
         "promoters": promoters,
         "detractors": detractors,
         "nps": nps,

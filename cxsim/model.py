@@ -42,6 +42,7 @@ class Population:
     segment: np.ndarray             # segment codes (0 without segments)
     channel: np.ndarray             # preferred service channel codes (0 without channels)
     member: np.ndarray              # loyalty-programme member (bool)
+    scale: np.ndarray               # how the person uses the 0-10 scale: points added to their answer
 
     @property
     def ever(self) -> np.ndarray:
@@ -75,6 +76,8 @@ def _people_of_one_market(cfg: ScenarioConfig, traits: TraitTable, rng: np.rando
     }
     if cfg.loyalty.enrolment > 0:  # initial customers join the programme like new ones
         people["member"] = (source == Source.INITIAL) & (rng.random(n) < cfg.loyalty.enrolment)
+    sd = cfg.satisfaction.scale_use_sd
+    people["scale"] = rng.normal(0.0, sd, n) if sd > 0 else np.zeros(n)
     return people
 
 
@@ -98,7 +101,7 @@ def initial_population(cfg: ScenarioConfig, seed: int, first_replication: int = 
         **joined, satisfaction=satisfaction, expectation=expectation, first_purchase_step=first,
         purchases=np.zeros(total, dtype=np.int32), repeat_purchases=np.zeros(total, dtype=np.int32),
         service_encounters=np.zeros(total, dtype=np.int32), revenue=np.zeros(total),
-        voice=voices(satisfaction, first >= 0),
+        voice=voices(satisfaction + joined["scale"], first >= 0),
     )
 
 
@@ -166,12 +169,12 @@ class JourneyModel(mesa.Model):
     def week_state(self) -> WeekState:
         """The state counted every week (engines may gather it more cheaply than the population)."""
         p = self.population()
-        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member)
+        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member, p.scale)
 
     def counted_state(self, stage: np.ndarray, satisfaction: np.ndarray, voice: np.ndarray,
-                      member: np.ndarray) -> WeekState:
+                      member: np.ndarray, scale: np.ndarray) -> WeekState:
         """The weekly state, with loyalty members only when there is a programme."""
-        return WeekState(stage, satisfaction, voice, member=member if self.cfg.loyalty.enrolment > 0 else None,
+        return WeekState(stage, satisfaction, voice, scale, member=member if self.cfg.loyalty.enrolment > 0 else None,
                          initial_varies=self.traits.varies("initial_satisfaction"))
 
     # -- the week ---------------------------------------------------------------

@@ -180,14 +180,17 @@ def _move_contacts(indptr, indices, who, old, new, counts):  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def heard_from_counts(c0, c1, c2, c3, table):  # pragma: no cover
-    """Positive and negative WOM per contact from the numbers of contacts speaking with each voice."""
-    degree = c0 + c1 + c2 + c3
+def heard_from_counts(c0, c1, c2, c3, c4, table):  # pragma: no cover
+    """Positive and negative WOM per contact from the numbers of contacts speaking with each voice
+    (silent, promoter, passive, detractor, quiet)."""
+    degree = c0 + c1 + c2 + c3 + c4
     if degree == 0:
         return 0.0, 0.0
     per_contact = 1.0 / degree
-    return ((c0 * table[0, 0] + c1 * table[1, 0] + c2 * table[2, 0] + c3 * table[3, 0]) * per_contact,
-            (c0 * table[0, 1] + c1 * table[1, 1] + c2 * table[2, 1] + c3 * table[3, 1]) * per_contact)
+    return ((c0 * table[0, 0] + c1 * table[1, 0] + c2 * table[2, 0] + c3 * table[3, 0] + c4 * table[4, 0])
+            * per_contact,
+            (c0 * table[0, 1] + c1 * table[1, 1] + c2 * table[2, 1] + c3 * table[3, 1] + c4 * table[4, 1])
+            * per_contact)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -195,7 +198,7 @@ def _mean_heard(counts, table, who, out_positive, out_negative):  # pragma: no c
     for m in range(who.size):  # the four voices: silent, promoter, passive, detractor
         i = who[m]
         out_positive[m], out_negative[m] = heard_from_counts(counts[i, 0], counts[i, 1], counts[i, 2],
-                                                             counts[i, 3], table)
+                                                             counts[i, 3], counts[i, 4], table)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -203,7 +206,8 @@ def market_heard(counts, table):  # pragma: no cover
     """On the complete graph: the WOM everyone in each market hears, (markets, 2)."""
     out = np.empty((counts.shape[0], 2))
     for g in range(counts.shape[0]):
-        out[g, 0], out[g, 1] = heard_from_counts(counts[g, 0], counts[g, 1], counts[g, 2], counts[g, 3], table)
+        out[g, 0], out[g, 1] = heard_from_counts(counts[g, 0], counts[g, 1], counts[g, 2], counts[g, 3],
+                                                 counts[g, 4], table)
     return out
 
 
@@ -224,8 +228,8 @@ class ContactVoices:
     """
 
     def __init__(self, adjacency: sp.csr_array | None, voice: np.ndarray, n_voices: int, n_groups: int = 1) -> None:
-        if n_voices != 4:
-            raise ValueError(f"ContactVoices counts the four voices, got {n_voices}")
+        if n_voices != 5:
+            raise ValueError(f"ContactVoices counts the five voices, got {n_voices}")
         self.adjacency = adjacency
         self.n_groups = n_groups
         self.group_size = voice.size // n_groups

@@ -17,7 +17,7 @@ KPIS = {
     "revenue": "Revenue over the horizon (currency)",
     "profit": "Profit over the horizon: gross margin - ad - service - fixed (currency)",
     "npv": "Net present value of weekly profit (currency)",
-    "nps": "Net Promoter Score of customers at the horizon (-100..100)",
+    "nps": "Net Promoter Score at the horizon: a survey of active customers (-100..100)",
     "satisfaction": "Mean satisfaction of customers at the horizon (0-10)",
     "cac": "Acquisition cost: ad spend per new customer (currency)",
     "clv": "Customer lifetime value: discounted gross margin per customer won, within the horizon (currency)",

@@ -41,8 +41,8 @@ SILO_SPREAD, INCONSISTENCY_WEIGHT, DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXP
     18, 19, 20, 21, 22, 23)
 FORCED_CHANNEL, FORCED_SHARE, FORCED_PENALTY, ESCALATION_CHANNEL, ESCALATION_SHARE, WEAKEST_LINK = (
     24, 25, 26, 27, 28, 29)
-HAS_CHANNELS = 30
-N_CONSTANTS = 31
+HAS_CHANNELS, WINBACK, LAPSED_FADE = 30, 31, 32
+N_CONSTANTS = 33
 
 # --- a week row: positions ----------------------------------------------------
 AD_REACH, AD_PERSUASION, AD_EXPECTATION_LIFT, SERVICE_QUALITY = 0, 1, 2, 3
@@ -72,13 +72,14 @@ def constants(cfg: ScenarioConfig) -> np.ndarray:
     c = np.zeros(N_CONSTANTS)
     c[[AWARENESS_EFFECT, PURCHASE_EFFECT, NEGATIVE_PURCHASE_EFFECT, NEGATIVE_CHURN_EFFECT]] = (
         wom.awareness_effect, wom.purchase_effect, wom.negative_purchase_effect, wom.negative_churn_effect)
-    c[[BUY_ON_AWARENESS, AWARENESS_DECAY, WINBACK_RATE, NEUTRAL]] = (
-        pur.buy_on_awareness, pur.awareness_decay, rep.winback_rate, rep.neutral_satisfaction)
+    c[[BUY_ON_AWARENESS, AWARENESS_DECAY, NEUTRAL]] = (pur.buy_on_awareness, pur.awareness_decay,
+                                                       rep.neutral_satisfaction)
     c[[PRICE, PRODUCT_QUALITY, SERVICE_WEIGHT]] = (pur.price, pur.product_quality, cfg.service.weight)
     c[[DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXPECTATION_ADAPTATION]] = (
         sat.disconfirmation_weight, sat.noise_sd, sat.memory, sat.expectation_adaptation)
     c[[FORCED_CHANNEL, ESCALATION_CHANNEL]] = -1
     c[TENURE_HALF_WEEKS] = cfg.loyalty.tenure_half_weeks
+    c[LAPSED_FADE] = wom.lapsed_fade
     return c
 
 
@@ -143,11 +144,19 @@ def joins_programme(c, key, week, person):  # pragma: no cover
 
 @jit
 def comes_back(c, w, t, key, week, person, good, bad):  # pragma: no cover
-    """Do ads and WOM win a lapsed customer back this week?"""
+    """Do ads and WOM win a lapsed customer back this week (never, with win-back switched off)?"""
+    if c[WINBACK] == 0:
+        return False
     listen = t[WOM_RESPONSE]
     p = b.purchase_probability(c[WINBACK_RATE], w[AD_PERSUASION] * t[AD_RESPONSE], good, bad,
                                c[PURCHASE_EFFECT] * listen, c[NEGATIVE_PURCHASE_EFFECT] * listen)
     return d.uniform(key, Decision.WINBACK, week, person, 0) < p
+
+
+@jit
+def stops_talking(c, key, week, person):  # pragma: no cover
+    """Does a lapsed customer who still talks about the brand stop this week?"""
+    return d.uniform(key, Decision.FADE, week, person, 0) < c[LAPSED_FADE]
 
 
 # --- staying active -------------------------------------------------------------

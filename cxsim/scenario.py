@@ -159,6 +159,12 @@ class Satisfaction(_Section):
     expectation_adaptation: float = Field(
         0.3, ge=0, le=1, description="Weight of an experience in updating expectations (fraction)."
     )
+    scale_use_sd: float = Field(
+        0.0, ge=0, le=5, description=(
+            "Spread (sd, points) of how people use the 0-10 scale: each person's answer is their satisfaction plus "
+            "a lasting personal offset (response styles; Baumgartner & Steenkamp 2001). 0 = everyone alike."
+        ),
+    )
 
 
 class Repeat(_Section):
@@ -182,6 +188,17 @@ class Repeat(_Section):
     )
 
 
+class Winback(_Section):
+    """Win-back: lapsed customers may come back, moved by ads and word-of-mouth (switchable)."""
+
+    enabled: bool = Field(
+        True, description=(
+            "Lapsed customers can be won back: each week with probability repeat.winback_rate plus ad persuasion "
+            "plus positive WOM minus negative WOM. false: dropout is permanent, as in BG/NBD."
+        ),
+    )
+
+
 class WordOfMouth(_Section):
     """Who talks, how much, and what it does to those who listen."""
 
@@ -201,6 +218,12 @@ class WordOfMouth(_Section):
     )
     negative_churn_effect: float = Field(
         0.05, ge=0, le=5, description="Weekly probability that an active customer leaves, per unit of negative WOM heard per contact."
+    )
+    lapsed_fade: float = Field(
+        0.0, ge=0, le=1, description=(
+            "Weekly probability that a lapsed customer stops talking about the brand (0 = they keep talking until "
+            "they buy again). People talk about recent experience; 0.1 is a mean of 10 weeks (an assumption)."
+        ),
     )
 
 
@@ -412,6 +435,7 @@ class ScenarioConfig(_Section):
     satisfaction: Satisfaction = Field(default_factory=Satisfaction)
     repeat: Repeat = Field(default_factory=Repeat)
     wom: WordOfMouth = Field(default_factory=WordOfMouth)
+    winback: Winback = Field(default_factory=Winback)
     economics: Economics = Field(default_factory=Economics)
     channels: dict[str, Channel] = Field(
         default_factory=dict, description="Service channels by name; none: one service pool."

@@ -82,3 +82,24 @@ def test_bgnbd_limit_agents_engine():
     res = cxsim.simulate(cxsim.presets.bgnbd(r, alpha, a, b, N_BGNBD, t), replications=1, seed=4,
                          engine="agents")
     bgnbd_check(res, t, r, alpha, a, b)
+
+
+def test_a_bgnbd_fit_written_into_a_full_scenario_reproduces_its_expected_purchases():
+    """With satisfaction effects neutral and win-back off, the initial cohort of a full scenario (ads, WOM,
+    service) buys as BG/NBD says: dropout is permanent and nothing but the fit moves repeat buying."""
+    from cxsim.bgnbd import expected_repeat_purchases
+
+    r, alpha, a, b, t = 0.243, 4.414, 0.793, 2.426, 39  # the published CDNOW fit, in weeks
+    sc = cxsim.load_scenario("scenarios/people_vs_ads.toml").with_overrides({
+        "market.population": 20_000, "market.weeks": t, "market.initial_customer_share": 0.4,
+        "repeat.rate_shape": r, "repeat.rate_scale": alpha, "repeat.dropout_a": a, "repeat.dropout_b": b,
+        "repeat.rate_sensitivity": 0.0, "repeat.dropout_sensitivity": 0.0, "wom.negative_churn_effect": 0.0,
+        "winback.enabled": False})
+    res = cxsim.simulate(sc, replications=1, seed=8)
+    cohort = res.customers[res.customers["source"] == "initial"]["repeat_purchases"].to_numpy()
+    se = cohort.std(ddof=1) / np.sqrt(cohort.size)
+    assert abs(cohort.mean() - expected_repeat_purchases(t, r, alpha, a, b)) <= 4 * se
+    # and with win-back on, ads and word-of-mouth bring lapsed customers back: more purchases than BG/NBD
+    back = cxsim.simulate(sc.with_overrides({"winback.enabled": True}), replications=1, seed=8).customers
+    more = back[back["source"] == "initial"]["repeat_purchases"].to_numpy()
+    assert more.mean() - cohort.mean() > 4 * se

@@ -51,16 +51,16 @@ def test_contact_voices_stay_exact_under_updates(kind):
     rng = np.random.default_rng(3)
     n, groups = 3000, 2
     adj = build_network(Network(kind=kind, mean_degree=8), n // groups, rng, replications=groups)
-    voice = rng.integers(0, 4, n).astype(np.int8)
-    contacts = ContactVoices(adj, voice, 4, groups)
+    voice = rng.integers(0, 5, n).astype(np.int8)
+    contacts = ContactVoices(adj, voice, 5, groups)
     for _ in range(5):
         who = rng.choice(n, 300, replace=False)
-        new = rng.integers(0, 4, who.size).astype(np.int8)
+        new = rng.integers(0, 5, who.size).astype(np.int8)
         contacts.update(who, voice[who], new)
         voice[who] = new
-    fresh = ContactVoices(adj, voice, 4, groups)
+    fresh = ContactVoices(adj, voice, 5, groups)
     np.testing.assert_array_equal(contacts.counts, fresh.counts)
-    table = np.array([[0, 0], [1.0, 0], [0.2, 0], [0, 1.5]])
+    table = np.array([[0, 0], [1.0, 0], [0.2, 0], [0, 1.5], [0, 0]])  # silent, promoter, passive, detractor, quiet
     pos, neg = contacts.heard(table)
     talk = table[voice]
     if adj is not None:

@@ -26,11 +26,13 @@ from cxsim.modules.loyalty import Loyalty
 from cxsim.modules.pressure import Pressure
 from cxsim.modules.service import Service
 from cxsim.modules.silos import Silos
+from cxsim.modules.winback import Winback
 
 # The order of the week: ads, then the service pool and what moves its quality
 # (the feedback loop, the staff, handle-time targets, in that order), the pool's
 # load, the channels, then the mechanisms that act only on customers.
-MODULES: tuple[type[Module], ...] = (Advertising, Service, Feedback, Employees, Pressure, Channels, Loyalty, Silos)
-CORE: tuple[type[Module], ...] = (Advertising, Service)  # always part of the model; the rest are mechanisms
+MODULES: tuple[type[Module], ...] = (Advertising, Service, Feedback, Employees, Pressure, Channels, Winback, Loyalty,
+                                     Silos)
+CORE: tuple[type[Module], ...] = (Advertising, Service, Winback)  # always part of the model; the rest are mechanisms
 
 __all__ = ["CORE", "MODULES", "Module", "Week"]
