@@ -22,6 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import cxsim  # noqa: E402
 from cxsim import queueing as q  # noqa: E402
 
 # (label, contacts a week, handle minutes, agents, open hours, target seconds, patience minutes)
@@ -52,6 +53,16 @@ def closed_form(contacts, handle, agents, hours, target, patience) -> dict[str, 
             "occupancy": float(res.occupancy)}
 
 
+def simulated(contacts, handle, agents, hours, target, patience) -> dict[str, float]:
+    """The simulator's weekly outputs on ``cxsim.presets.contact_centre`` (weeks 2-6, both engines)."""
+    sc = cxsim.presets.contact_centre(contacts, handle, agents, hours, target, patience, weeks=6)
+    out = {}
+    for engine in ("fast", "agents"):
+        ts = cxsim.simulate(sc, 1, seed=1, engine=engine, keep_customers=False).timeseries
+        out[engine] = float(ts[ts["step"] == 2]["service_level"].iloc[0])
+    return out
+
+
 def fmt(x: float, digits: int = 3) -> str:
     """A number for the table; 'inf' (unstable) spelled out."""
     return "unstable (inf)" if not np.isfinite(x) else f"{x:.{digits}f}"
@@ -60,17 +71,19 @@ def fmt(x: float, digits: int = 3) -> str:
 def table() -> list[str]:
     """Markdown rows: closed form beside the weekly step, one row per case."""
     lines = ["| case | load (Erl) | method | P(wait) | SL closed | SL week | mean wait closed (min) | "
-             "mean wait week (min) | abandon closed | abandon week | carried | occupancy closed | occupancy week |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "mean wait week (min) | abandon closed | abandon week | carried | occupancy closed | occupancy week | "
+             "SL simulator (fast / agents) |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for label, contacts, handle, agents, hours, target, patience in CASES:
         cf = closed_form(contacts, handle, agents, hours, target, patience)
         wk = q.week_of_service(contacts, 0.0, agents, handle, hours, target, patience_minutes=patience)
         method = "Erlang C" if patience is None else "Erlang A"
+        sim = simulated(contacts, handle, agents, hours, target, patience)
         lines.append(
             f"| {label} | {cf['load']:.2f} | {method} | {fmt(cf['p_wait'])} | {fmt(cf['service_level'])} | "
             f"{fmt(float(wk.service_level))} | {fmt(cf['mean_wait'], 2)} | {fmt(float(wk.mean_wait_minutes), 2)} | "
             f"{fmt(cf['p_abandon'])} | {fmt(float(wk.abandoned) / contacts)} | {float(wk.carried):,.0f} | "
-            f"{fmt(cf['occupancy'])} | {fmt(float(wk.occupancy))} |")
+            f"{fmt(cf['occupancy'])} | {fmt(float(wk.occupancy))} | {fmt(sim['fast'])} / {fmt(sim['agents'])} |")
     return lines
 
 
@@ -99,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results-erlang.md",
                         help="where to write the Markdown")
     args = parser.parse_args(argv)
-    text = "\n".join(["Closed form (steady state) beside one week of the queue step; SL = share of all "
-                      "contacts answered within the target.", "", *table(), "",
+    text = "\n".join(["Closed form (steady state) beside one week of the queue step and the simulator's week 2 "
+                      "on `cxsim.presets.contact_centre` (both engines); SL = share of all contacts answered within "
+                      "the target.", "", *table(), "",
                       f"Machine: {os.cpu_count()} cores; {args.repeats} calls per case.", "", *timing(args.repeats)])
     print(text)
     args.out.write_text(text + "\n")

@@ -265,7 +265,7 @@ def _erlang_a_raw(n: np.ndarray, a: np.ndarray, h: np.ndarray, patience: np.ndar
                   t_minutes: np.ndarray) -> np.ndarray:
     """Erlang A: array (4, ...) of P(wait), P(abandon), service level, mean queue length."""
     n, a, h, patience, t_minutes = np.broadcast_arrays(n, a, h, patience, t_minutes)
-    flat = [np.ascontiguousarray(x, dtype=float).ravel()
+    flat = [np.array(x, dtype=float).ravel()  # copies: numba is handed writeable arrays
             for x in (n, a, h / patience, t_minutes / h, _log_lower(n, a))]
     return _erlang_a_flat(*flat).reshape((4,) + n.shape)
 

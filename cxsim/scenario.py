@@ -106,7 +106,7 @@ class Purchase(_Section):
 
     price: float = Field(60.0, ge=0, description="Price per purchase (currency).")
     gross_margin: float = Field(0.5, ge=0, le=1, description="Gross margin on the price (fraction).")
-    product_quality: float = Field(0.78, ge=0, le=1, description="Quality of the product itself (0-1 scale).")
+    product_quality: float = Field(0.9, ge=0, le=1, description="Quality of the product itself (0-1 scale).")
     base_rate: float = Field(
         0.02, ge=0, le=1, description="Weekly probability that an aware person buys with no ad or WOM push."
     )
@@ -140,6 +140,38 @@ class Service(_Section):
         0.5, ge=0, le=1, description="Weight of the service encounter in the experience of a purchase that needed one."
     )
 
+    model: Literal["queue", "capacity"] = Field(
+        "queue", description=(
+            "How staff meet demand. queue: a contact-centre queue (Erlang C, or Erlang A with patience_minutes): "
+            "waits grow smoothly with utilisation, contacts not answered carry over (docs/queueing.md). "
+            "capacity: spend / cost_per_encounter encounters a week, quality falling only above that."
+        ),
+    )
+    cost_per_agent_hour: float = Field(
+        30.0, gt=0, description="Fully loaded cost of one paid agent-hour (currency; an assumption: wage plus overheads)."
+    )
+    shrinkage: float = Field(
+        0.30, ge=0, lt=1, description="Share of paid agent time not available for contacts: breaks, training, absence (30-35% is typical)."
+    )
+    handle_minutes: float = Field(8.0, gt=0, le=1e4, description="Mean handle time of a contact, talk plus wrap-up (minutes; 6-10 is typical of phone).")
+    open_hours: float = Field(60.0, gt=0, le=168, description="Hours a week the service is staffed (e.g. 12 hours x 5 days).")
+    target_seconds: float = Field(20.0, gt=0, le=1e7, description="Target wait of the service level (seconds; the common phone target is 80% within 20 s).")
+    patience_minutes: float | None = Field(
+        None, gt=0, description="Mean patience of a waiting customer (minutes): contacts abandon (Erlang A). None: they wait (Erlang C)."
+    )
+    arrivals_per_week: float | None = Field(
+        None, ge=0, description="Contacts offered to the queue each week whatever customers do (a contact-centre study, see presets.contact_centre). None: customers' own service needs."
+    )
+    wait_tolerance_minutes: float = Field(
+        5.0, gt=0, le=1e5, description="Wait that costs half of the wait's weight in experienced quality (minutes; an assumption): quality x (1 - 0.5 W / (W + tolerance))."
+    )
+    hiring_weeks: float = Field(
+        6.0, ge=0, le=104, description="Mean delay before a change in staff spend is on the phones (weeks; hiring and onboarding; 0 = at once; an assumption, typical 4-8)."
+    )
+    training_weeks: float = Field(
+        8.0, ge=0, le=104, description="Mean delay before training spend shows in service quality (weeks; skill builds over time; 0 = at once; an assumption)."
+    )
+
     _spend = field_validator("weekly_spend", "training_weekly_spend")(
         classmethod(lambda cls, value: _check_spend(value)))
 
@@ -147,7 +179,7 @@ class Service(_Section):
 class Satisfaction(_Section):
     """Expectation-disconfirmation satisfaction on the 0-10 likelihood-to-recommend scale."""
 
-    initial: float = Field(7.0, ge=0, le=10, description="Satisfaction of initial customers (0-10).")
+    initial: float = Field(8.0, ge=0, le=10, description="Satisfaction of initial customers (0-10).")
     memory: float = Field(
         0.5, ge=0, le=1, description="Weight of a new experience in satisfaction (0 = satisfaction never moves)."
     )
@@ -160,7 +192,7 @@ class Satisfaction(_Section):
         0.3, ge=0, le=1, description="Weight of an experience in updating expectations (fraction)."
     )
     scale_use_sd: float = Field(
-        0.0, ge=0, le=5, description=(
+        1.5, ge=0, le=5, description=(
             "Spread (sd, points) of how people use the 0-10 scale: each person's answer is their satisfaction plus "
             "a lasting personal offset (response styles; Baumgartner & Steenkamp 2001). 0 = everyone alike."
         ),
@@ -203,9 +235,9 @@ class WordOfMouth(_Section):
     """Who talks, how much, and what it does to those who listen."""
 
     promoter_talk: float = Field(1.0, ge=0, le=10, description="Positive WOM a promoter (9-10) sends per week (units).")
-    passive_talk: float = Field(0.1, ge=0, le=10, description="Positive WOM a passive (7-8) sends per week (units).")
+    passive_talk: float = Field(0.3, ge=0, le=10, description="Positive WOM a passive (7-8) sends per week (units; an assumption).")
     detractor_talk: float = Field(
-        1.5, ge=0, le=10, description="Negative WOM a detractor (0-6) sends per week (units); dissatisfied talk more per head."
+        1.1, ge=0, le=10, description="Negative WOM a detractor (0-6) sends per week (units); dissatisfied talk more per head, less than folklore says (Anderson 1998)."
     )
     awareness_effect: float = Field(
         0.3, ge=0, le=5, description="Bass q: added weekly probability of awareness per unit of positive WOM heard per contact."
@@ -214,13 +246,13 @@ class WordOfMouth(_Section):
         0.1, ge=0, le=5, description="Added weekly purchase probability per unit of positive WOM heard per contact."
     )
     negative_purchase_effect: float = Field(
-        0.3, ge=0, le=5, description="Removed weekly purchase probability per unit of negative WOM heard per contact."
+        0.06, ge=0, le=5, description="Removed weekly purchase probability per unit of negative WOM heard per contact (below purchase_effect: positive WOM usually has the larger impact, East, Hammond & Lomax 2008)."
     )
     negative_churn_effect: float = Field(
-        0.05, ge=0, le=5, description="Weekly probability that an active customer leaves, per unit of negative WOM heard per contact."
+        0.02, ge=0, le=5, description="Weekly probability that an active customer leaves, per unit of negative WOM heard per contact."
     )
     lapsed_fade: float = Field(
-        0.0, ge=0, le=1, description=(
+        0.15, ge=0, le=1, description=(
             "Weekly probability that a lapsed customer stops talking about the brand (0 = they keep talking until "
             "they buy again). People talk about recent experience; 0.1 is a mean of 10 weeks (an assumption)."
         ),

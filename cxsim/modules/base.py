@@ -30,6 +30,7 @@ class Week:
     staff_spend: float = 0.0
     training_spend: float = 0.0
     capacity: float = 0.0           # encounters the staff can handle this week
+    handle_minutes: float = 0.0     # mean handle time of a contact this week
     demand: np.ndarray | None = None  # encounters the staff meet: last week's, with any that come back
     quality: np.ndarray | None = None  # quality of a service encounter at normal load (0-1), per replication
     load: np.ndarray | None = None
