@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 MAX_MAGNITUDE = 1e15
 """Largest size of any number in a scenario or sweep file: money, counts and rates all stay far below it,
 and sums and products of such numbers over a run stay finite."""
+MIN_MAGNITUDE = 1e-12
+"""Smallest size of a number other than 0: dividing by it, or raising a ratio with it to a power up to 10,
+stays finite (no rate, share or amount means anything below it)."""
 
 
 def _admits(annotation: Any, kinds: tuple[type, ...]) -> bool:
@@ -49,8 +52,8 @@ def _numbers(value: Any) -> list[Any]:
 
 
 class StrictModel(BaseModel):
-    """A table of a file: unknown keys refused, numbers finite and at most ``MAX_MAGNITUDE`` in size,
-    true/false accepted only where the field is a switch."""
+    """A table of a file: unknown keys refused, numbers finite, 0 or between ``MIN_MAGNITUDE`` and
+    ``MAX_MAGNITUDE`` in size, true/false accepted only where the field is a switch."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -64,7 +67,10 @@ class StrictModel(BaseModel):
         if _bool_is_refused(cls, name) and any(isinstance(v, bool) for v in scalars):
             raise ValueError("a number, not true or false")
         for v in scalars:
-            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) > MAX_MAGNITUDE:
-                raise ValueError(f"a number of size at most {MAX_MAGNITUDE:g}")
+            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
+                if abs(v) > MAX_MAGNITUDE:
+                    raise ValueError(f"a number of size at most {MAX_MAGNITUDE:g}")
+                if 0 < abs(v) < MIN_MAGNITUDE:
+                    raise ValueError(f"0 or a number of size at least {MIN_MAGNITUDE:g}")
         return value
 

@@ -85,10 +85,12 @@ def test_shares_above_one_are_refused_not_clamped(tmp_path, capsys):
 
 
 def test_a_tiny_half_saturation_with_a_steep_slope_gives_full_ad_effect():
-    assert hill(4_000.0, 1e-30, 10.0) == 1.0
-    assert hill(0.0, 1e-30, 10.0) == 0.0
+    assert hill(4_000.0, 1e-300, 10.0) == 1.0  # x^s beyond float range
+    assert hill(0.0, 1e-300, 10.0) == 0.0
     assert hill(8_000.0, 8_000.0, 1.0) == pytest.approx(0.5)
-    base = parse_scenario(SMALL + "[advertising]\nhalf_saturation = 1e-30\nhill_slope = 10\nmax_awareness_rate = 0.5\n"
+    with pytest.raises(ScenarioError, match="at least 1e-12"):  # a file cannot go that far
+        parse_scenario(SMALL + "[advertising]\nhalf_saturation = 1e-30\n")
+    base = parse_scenario(SMALL + "[advertising]\nhalf_saturation = 1e-12\nhill_slope = 10\nmax_awareness_rate = 0.5\n"
                           "[purchase]\nbase_rate = 0.5\n")
     with_ads = simulate(base, 3, seed=1).summary()
     without = simulate(base.with_overrides({"advertising.weekly_spend": 0.0}), 3, seed=1).summary()
