@@ -7,9 +7,9 @@ download the calibrated scenario file. Everything is computed by
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from cxsim import parse_scenario, planner, simulate
@@ -18,7 +18,10 @@ from cxsim.calibrate.adoption import PERIODS
 from cxsim.calibrate.data import numeric_column, parse_dates, read_csv, require_columns
 from cxsim.calibrate.figures import fit_figure, simulated_check_figure
 from cxsim.calibrate.synthetic import adoption_series, transaction_log
-from cxsim.errors import UserError
+from cxsim.errors import UserError, bounded
+from cxsim.markdown import markdown_safe
+
+MAX_WEEKS = 1040  # the longest horizon a scenario runs
 
 ADOPTION = "New customers per period → acquisition (Bass p, q, market size)"
 TRANSACTIONS = "A transaction log → repeat purchase and dropout (BG/NBD)"
@@ -61,7 +64,7 @@ def simulate_text(text: str, replications: int):
 
 def stop_with(exc: UserError) -> None:
     """The user's mistake, worded as on the command line; the page stops here."""
-    st.error(re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", str(exc)), icon="🚫")
+    st.error(markdown_safe(str(exc)), icon="🚫")
     st.stop()
 
 
@@ -83,7 +86,7 @@ try:
     preview = read_csv(name, data)
 except UserError as exc:
     stop_with(exc)
-with st.expander(f"{name}: {len(preview):,} rows", expanded=False):
+with st.expander(f"{markdown_safe(bounded(name, 80))}: {len(preview):,} rows", expanded=False):
     st.dataframe(preview.head(200), width="stretch")
 columns = [str(c) for c in preview.columns]
 
@@ -117,6 +120,8 @@ try:
                                        str(end), date_format)
 except UserError as exc:
     stop_with(exc)
+except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:  # numbers the fit cannot work with
+    stop_with(UserError(f"{name}: the fit did not converge on these numbers ({bounded(exc)})"))
 
 st.subheader("Fit")
 if kind == ADOPTION:
@@ -142,7 +147,7 @@ else:
     if fit.spend is not None:
         st.write(f"**Spend per purchase**: {fit.spend.mean:,.2f} ± {fit.spend.std_error:,.2f} → purchase.price")
 for warning in getattr(fit, "warnings", []):
-    st.warning(warning)
+    st.warning(markdown_safe(warning))
 st.plotly_chart(fit_figure(fit), width="stretch")
 st.dataframe(fit.table(), hide_index=True, width="stretch")
 
@@ -150,7 +155,11 @@ st.subheader("Scenario")
 s1, s2 = st.columns(2)
 default_name = name.rsplit(".", 1)[0]
 scenario_name = s1.text_input("Scenario name", value=default_name)
-weeks = int(s2.number_input("Horizon (weeks)", min_value=1, max_value=1040, value=fit.weeks, step=1))
+weeks = int(s2.number_input("Horizon (weeks)", min_value=1, max_value=MAX_WEEKS, value=min(fit.weeks, MAX_WEEKS),
+                            step=1, help=f"At most {MAX_WEEKS:,} weeks; the data span {fit.weeks:,} weeks."))
+if fit.weeks > MAX_WEEKS:
+    st.caption(f"The data span {fit.weeks:,} weeks, more than the {MAX_WEEKS:,} weeks a scenario runs; "
+               "the horizon above starts at the longest allowed.")
 try:
     text = fit.scenario_file(name=scenario_name or default_name, weeks=weeks)
 except UserError as exc:

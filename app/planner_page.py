@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +30,7 @@ from cxsim.figures import (
     satisfaction_figure,
     segment_figure,
 )
+from cxsim.markdown import markdown_safe
 from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.report import report_html
 from cxsim.results import Results, clv_by_cohort
@@ -94,11 +94,6 @@ def run_journey(text: str, source: str, variant: str | None, replications: int, 
 
 
 # --- small page helpers ---------------------------------------------------------------------
-
-def markdown_safe(text: str) -> str:
-    """Text shown literally in markdown: special characters escaped, line breaks kept."""
-    return "  \n".join(re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", line) for line in text.splitlines())
-
 
 def show_error(exc: Exception) -> None:
     """A user's mistake, worded as on the command line; the page stops here."""
@@ -339,7 +334,8 @@ if st.session_state.get("frontier") == request:
     st.download_button("Frontier table (CSV)", planner.table_bytes(frontier_table(result), "csv"),
                        file_name="frontier.csv", mime="text/csv", on_click="ignore")
 else:
-    st.info(f"Press **Find the best split**: it runs {target} at about {planner.FRONTIER_GRID + 10} splits per "
+    st.info(f"Press **Find the best split**: it runs {markdown_safe(target)} at about {planner.FRONTIER_GRID + 10} "
+            "splits per "
             f"budget ({len(budgets)} budget{'s' * (len(budgets) > 1)}), {int(replications)} replications each.")
 
 # One customer's journey, from the same runs (on request: it reruns the chosen plan with a trace).
@@ -361,7 +357,7 @@ if st.toggle("Follow one customer week by week", value=False, key="journey-on",
         customer_id = planner.pick_customer(customers, int(run), kind, int(seed))
         j4.caption(f"Picked person number **{customer_id}**." if customer_id is not None else "")
     if customer_id is None:
-        st.info(f"Nobody in run {int(run)} of {who_scenario} ended as {kind}.")
+        st.info(f"Nobody in run {int(run)} of {markdown_safe(who_scenario)} ended as {kind}.")
     else:
         journeys = run_journey(text, source, None if who_index == 0 else variants[who_index - 1],
                                int(replications), int(seed), customer_id)

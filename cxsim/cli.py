@@ -14,8 +14,22 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cxsim.command_line import EXIT_USER_ERROR, add_run_options, parse_set, progress_bar, write_table
-from cxsim.errors import UserError
+from cxsim.command_line import (
+    EXIT_USER_ERROR,
+    STDOUT,
+    TABLES,
+    WORKERS,
+    add_run_options,
+    check_output,
+    parse_set,
+    print_json,
+    progress_bar,
+    write_table,
+)
+from cxsim.errors import UserError, bounded, error_text
+
+EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app"}
+
 
 # --- run --------------------------------------------------------------------------
 
@@ -25,7 +39,8 @@ def _add_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a field, e.g. --set advertising.weekly_spend=5000 (repeatable)")
     add_run_options(p)
-    p.add_argument("--out", "-o", required=True, help="time series output: OUT.csv or OUT.parquet")
+    p.add_argument("--out", "-o", required=True, help="time series output: OUT.csv or OUT.parquet, or - for CSV "
+                                                       "on standard output (the summary then goes to stderr)")
     p.add_argument("--customers", help="also write each customer's final state: FILE.csv or FILE.parquet")
 
 
@@ -35,9 +50,11 @@ def _run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file),
                                                                        where=f"{args.file} (--set)")
-    for path in filter(None, [args.out, args.customers]):
-        if Path(path).suffix.lower() not in (".csv", ".parquet"):
-            raise UserError(f"{path}: expected a file name ending in .csv or .parquet")
+    check_output(args.out, TABLES, "--out", stdout=True)
+    if args.customers:
+        check_output(args.customers, TABLES, "--customers")
+        if args.out != STDOUT and Path(args.customers).resolve() == Path(args.out).resolve():
+            raise UserError(f"{bounded(args.customers)}: --customers: expected a file other than --out")
     with progress_bar(args.replications, scenario.name) as bar:
         res = simulate(scenario, args.replications, args.seed, args.engine,
                        keep_customers=bool(args.customers), progress=bar.update)
@@ -45,9 +62,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.customers:
         write_table(res.customers, args.customers)
     summary = res.summary().drop(columns="replication").agg(["mean", "std"]).T
+    out = sys.stderr if args.out == STDOUT else sys.stdout
     print(f"{scenario.name}: {res.replications} replications, {scenario.weeks} weeks, "
-          f"{scenario.population:,} people -> {args.out}")
-    print(summary.to_string(float_format=lambda x: f"{x:,.2f}"))
+          f"{scenario.population:,} people -> {'standard output' if args.out == STDOUT else args.out}", file=out)
+    print(summary.to_string(float_format=lambda x: f"{x:,.2f}"), file=out)
     return 0
 
 
@@ -58,8 +76,9 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
     add_run_options(p)
     p.add_argument("--report", help="write a self-contained HTML report with charts to this path")
     p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet")
-    p.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--workers", "-w", type=WORKERS, default=os.cpu_count() or 1,
                    help="processes running scenarios side by side (default: one per core)")
+    p.add_argument("--json", action="store_true", help="print the KPI table as JSON instead of text")
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -67,10 +86,23 @@ def _compare(args: argparse.Namespace) -> int:
     from cxsim.report import write_report
 
     scenarios = scenarios_from_files(args.files)
+    if args.table:
+        check_output(args.table, TABLES, "--table")
+    if args.report:
+        check_output(args.report, (".html",), "--report")
     with progress_bar(args.replications * len(scenarios), "compare") as bar:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
                              workers=args.workers)
     table = comparison.table()
+    if args.table:
+        write_table(table, args.table)
+    if args.report:
+        write_report(comparison, args.report)
+    if args.json:
+        print_json({"verdict": comparison.verdict() if len(scenarios) > 1 else None, "scenarios": comparison.labels,
+                    "replications": args.replications, "seed": args.seed, "engine": args.engine,
+                    "kpis": table.to_dict(orient="records")})
+        return 0
     if len(scenarios) > 1:
         print(comparison.verdict() + "\n")
     print(f"{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
@@ -80,13 +112,8 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"\nDifference from {comparison.labels[0]!r}: mean [90% confidence interval], paired by seed")
         print(display_table(table, "diff").to_string())
     if args.table:
-        write_table(table, args.table)
         print(f"\nKPI table -> {args.table}")
     if args.report:
-        path = Path(args.report)
-        if not path.parent.exists():
-            raise UserError(f"{path}: the folder {path.parent} does not exist")
-        write_report(comparison, path)
         print(f"\nreport -> {args.report}")
     return 0
 
@@ -141,23 +168,24 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grid", type=int, default=11,
                    help="evenly spaced shares run before the search refines the best (default 11: 0%%, 10%%, ..., 100%%)")
     add_run_options(p)
-    p.add_argument("--out", "-o", help="write every share evaluated as .csv or .parquet")
+    p.add_argument("--out", "-o", help="write every share evaluated as .csv or .parquet (- : CSV on standard output)")
     p.add_argument("--figure", help="write the frontier chart as a self-contained .html file")
+    p.add_argument("--json", action="store_true", help="print every share evaluated as JSON instead of text")
 
 
 def _optimize(args: argparse.Namespace) -> int:
     """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
     from cxsim.figures import frontier_figure
     from cxsim.optimize import check_frontier_args, describe, frontier_table, frontiers, max_evaluations, total_budget
+    from cxsim.outputs import write_atomically
     from cxsim.scenario import load_scenario
 
     scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
     budgets = args.budget or [round(total_budget(scenario), 2)]
-    for path, suffixes in ((args.out, (".csv", ".parquet")), (args.figure, (".html",))):
-        if path and Path(path).suffix.lower() not in suffixes:
-            raise UserError(f"{path}: expected a file name ending in {' or '.join(suffixes)}")
-        if path and not Path(path).parent.exists():
-            raise UserError(f"{path}: the folder {Path(path).parent} does not exist")
+    if args.out:
+        check_output(args.out, (".csv", ".parquet"), "--out", stdout=True)
+    if args.figure:
+        check_output(args.figure, (".html",), "--figure")
     for budget in budgets:
         check_frontier_args(budget, args.kpi, args.grid, args.training_share)
     with progress_bar(max_evaluations(len(budgets), args.grid), "optimize") as bar:
@@ -165,20 +193,25 @@ def _optimize(args: argparse.Namespace) -> int:
                            training_share=args.training_share, progress=bar.update)
         bar.total = bar.n
         bar.refresh()
+    if args.out:
+        write_table(frontier_table(result), args.out)
+    if args.figure:
+        figure = frontier_figure(result)
+        write_atomically(args.figure, lambda f: f.write(figure.to_html(include_plotlyjs=True).encode("utf-8")))
+    if getattr(args, "json", False):
+        print_json({"scenario": scenario.name, "kpi": args.kpi, "replications": args.replications,
+                    "seed": args.seed, "frontier": frontier_table(result).to_dict(orient="records")})
+        return 0
+    echo = sys.stderr if args.out == "-" else sys.stdout  # the table has standard output to itself
     print(f"{scenario.name}: {args.kpi} against the share of the weekly budget spent on service, "
           f"{scenario.weeks} weeks, {args.replications} replications per share, seed {args.seed} "
           f"(the same for every share: common random numbers); "
-          f"{result[0].training_share:.0%} of the service money on training.")
-    print(describe(result))
-    if args.out:
-        write_table(frontier_table(result), args.out)
-        print(f"\nfrontier table -> {args.out}")
+          f"{result[0].training_share:.0%} of the service money on training.", file=echo)
+    print(describe(result), file=echo)
+    if args.out and args.out != "-":
+        print(f"\nfrontier table -> {args.out}", file=echo)
     if args.figure:
-        path = Path(args.figure)
-        tmp = path.with_name(path.name + ".part")
-        frontier_figure(result).write_html(tmp, include_plotlyjs=True)
-        tmp.replace(path)
-        print(f"frontier figure -> {args.figure}")
+        print(f"frontier figure -> {args.figure}", file=echo)
     return 0
 
 
@@ -264,7 +297,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_text(exc), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"error: this needs the optional package {exc.name.split('.')[0]}: pip install 'cxsim[{extra}]'",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:  # the system refused (disk full, folder gone, no permission): no traceback
+        where = f"{bounded(exc.filename)}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or bounded(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

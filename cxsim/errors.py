@@ -4,9 +4,30 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+MAX_SHOWN = 160  # characters of a value echoed in a message
+
+
+def bounded(text: object, limit: int = MAX_SHOWN) -> str:
+    """Text on one line, cut to ``limit`` characters with a note of how much was left out."""
+    text = " ".join(str(text).split("\n"))
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
 
 class UserError(Exception):
     """A mistake in the user's input; the command line prints it and exits with code 2."""
+
+
+MAX_ERROR_LINES = 20
+
+
+def error_text(exc: Exception) -> str:
+    """A user's mistake as the command line prints it: ``error: ...``, a bounded line per problem, 20 at most."""
+    lines = [bounded(line, 600) for line in str(exc).splitlines()] or [type(exc).__name__]
+    if len(lines) > MAX_ERROR_LINES:
+        lines = [*lines[:MAX_ERROR_LINES], f"... and {len(lines) - MAX_ERROR_LINES} more problems"]
+    return "error: " + "\n".join(lines)
 
 
 class ScenarioError(UserError):
@@ -26,9 +47,9 @@ class ScenarioError(UserError):
     def _format(self) -> str:
         lines = []
         for field, expected, got in self.problems:
-            line = f"{self.source}: {field}: expected {expected}"
+            line = f"{bounded(self.source)}: {bounded(field)}: expected {bounded(expected, 2 * MAX_SHOWN)}"
             if got:
-                line += f", got {got}"
+                line += f", got {bounded(got)}"
             lines.append(line)
         return "\n".join(lines)
 

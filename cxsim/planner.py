@@ -18,6 +18,7 @@ import pandas as pd
 
 from cxsim.compare import Comparison
 from cxsim.errors import ScenarioError, UserError
+from cxsim.errors import error_text as cli_error_text
 from cxsim.levers import Lever
 from cxsim.optimize import Frontier
 from cxsim.response import mean_spend
@@ -389,7 +390,7 @@ def kpi_cards(comparison: Comparison, level: float = 0.9) -> dict[str, list[Card
 
 def error_text(exc: Exception) -> str:
     """The message the command line prints for a user's mistake."""
-    return f"error: {exc}"
+    return cli_error_text(exc)
 
 
 # --- scenarios --------------------------------------------------------------------------

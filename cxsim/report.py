@@ -67,8 +67,6 @@ cxsim {__version__}. Replications share seeds across scenarios (common random nu
 
 def write_report(comparison: Comparison, path: str | Path, title: str = "cxsim comparison") -> Path:
     """Write the report, atomically (a half-written file never takes the name)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(report_html(comparison, title), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from cxsim.outputs import write_text
+
+    return write_text(path, report_html(comparison, title))

@@ -35,8 +35,10 @@ def hill(x: ArrayLike, half_saturation: float, slope: float) -> ArrayLike:
     x = np.asarray(x, dtype=float)
     if half_saturation == 0:
         return np.where(x > 0, 1.0, 0.0)[()]
-    ratio = np.power(np.maximum(x, 0.0) / half_saturation, slope)
-    return (ratio / (1.0 + ratio))[()]
+    with np.errstate(over="ignore", invalid="ignore"):
+        ratio = np.power(np.maximum(x, 0.0) / half_saturation, slope)
+        effect = ratio / (1.0 + ratio)
+    return np.where(np.isinf(ratio), 1.0, effect)[()]  # x^s beyond float range (tiny K, steep s): full effect
 
 
 def service_capacity(staff_spend: ArrayLike, cost_per_encounter: float) -> ArrayLike:

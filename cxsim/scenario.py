@@ -18,12 +18,13 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxsim.errors import ScenarioError
+from cxsim.validation import StrictModel
 
 NonNegative = Annotated[float, Field(ge=0)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+class _Section(StrictModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Market(_Section):
@@ -561,9 +562,19 @@ def _sums_to_one(values: list[float]) -> bool:
     return abs(sum(values) - 1.0) <= SHARE_TOLERANCE
 
 
+CROSS_CHECKED = ("market.initial_customer_share", "market.initial_aware_share", "channels.", "omnichannel.",
+                 "segments.")
+"""Keys (or prefixes) that ``_cross_checks`` reads: a change to any other key needs only its field checked."""
+
+
 def _cross_checks(cfg: ScenarioConfig) -> list[tuple[str, str, str]]:
     """Checks across fields: shares that must sum to 1, channel names that must exist."""
     problems: list[tuple[str, str, str]] = []
+    market = cfg.market
+    if market.initial_customer_share + market.initial_aware_share > 1 + SHARE_TOLERANCE:
+        problems.append(("market.initial_aware_share", "initial_customer_share + initial_aware_share <= 1 "
+                         "(shares of one market)", f"{market.initial_customer_share:g} + "
+                         f"{market.initial_aware_share:g} = {market.initial_customer_share + market.initial_aware_share:g}"))
     channels, omni = cfg.channels, cfg.omnichannel
     names = list(channels)
     known = f"one of the channels ({', '.join(map(repr, names))})" if names else "no value ([channels] is empty)"
@@ -689,7 +700,7 @@ class Scenario:
             overrides: values by dotted key, e.g. ``{"advertising.weekly_spend": 5000}``.
             where: how error messages name the overrides' origin (default: the file).
         """
-        where = where or self.source
+        where = where or (variant_source(self.source, self.variant) if self.variant else self.source)
         raw = _apply(self._raw, overrides, where)
         config = _validate(raw, where)
         out = Scenario.__new__(Scenario)
@@ -702,10 +713,12 @@ class Scenario:
         if variant not in self.variants:
             known = ", ".join(repr(v) for v in self.variants) or "none"
             raise ScenarioError(self.source, "variants", f"one of the file's variants ({known})", repr(variant))
-        where = f"{self.source} [variants.{variant!r}]"
+        where = variant_source(self.source, variant)
         raw = _apply(self._raw, resolve_relative(self, self.variants[variant], where), where)
-        _validate(raw, where)  # errors name the variant
-        return Scenario(raw, self.source, variant, self.variants)
+        try:
+            return Scenario(raw, self.source, variant, self.variants)
+        except ScenarioError as exc:  # errors name the variant
+            raise ScenarioError(where, *exc.problems[0], problems=exc.problems) from None
 
     def all_variants(self) -> list[Scenario]:
         """The base followed by every variant, in file order."""
@@ -732,12 +745,43 @@ class Scenario:
         return f"Scenario({self.source!r}, variant={self.variant!r})"
 
 
-def parse_scenario(text: str, source: str = "<text>", variant: str | None = None) -> Scenario:
-    """Parse scenario TOML text (``source`` names it in error messages)."""
+def variant_source(source: str, variant: str) -> str:
+    """How messages name a variant of a file: ``FILE [variants."name"]``."""
+    return f'{source} [variants."{variant}"]'
+
+
+MAX_NESTING = 16  # tables and arrays inside one another; scenario and sweep files need at most 5
+
+
+def _nesting(tree: Any) -> int:
+    """How deep tables and arrays sit inside one another (counted without recursion)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_NESTING:
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return deepest
+
+
+def read_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text, or raise a ScenarioError naming ``source`` (bad syntax, or nesting too deep)."""
     try:
-        raw = tomllib.loads(text)
+        tree = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "(file)", "valid TOML", str(exc)) from None
+    except RecursionError:
+        tree = None
+    if tree is None or _nesting(tree) > MAX_NESTING:
+        raise ScenarioError(source, "(file)", f"tables and arrays nested at most {MAX_NESTING} deep",
+                            "deeper nesting") from None
+    return tree
+
+
+def parse_scenario(text: str, source: str = "<text>", variant: str | None = None) -> Scenario:
+    """Parse scenario TOML text (``source`` names it in error messages)."""
+    raw = read_toml(text, source)
     variants = raw.pop("variants", {})
     if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
         raise ScenarioError(source, "variants", 'tables like [variants."more ads"]', repr(variants))

@@ -140,7 +140,7 @@ def test_cli_optimize_writes_the_table_and_the_figure(tmp_path):
 @pytest.mark.parametrize("args, expected", [
     (["--budget", "-5"], "--budget: expected a total weekly budget > 0"),
     (["--variant", "nope"], "variants: expected one of the file's variants"),
-    (["--out", "frontier.txt"], "frontier.txt: expected a file name ending in .csv or .parquet"),
+    (["--out", "frontier.txt"], "frontier.txt: --out: expected a file name ending in .csv or .parquet"),
     (["--set", "service.weekly_spend=-1"], "service.weekly_spend"),
 ])
 def test_cli_optimize_refuses_bad_input(tmp_path, monkeypatch, capsys, args, expected):

@@ -33,9 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from cxsim.calibrate.data import DataError, FitError, commented_toml
+from cxsim.calibrate.data import DataError, FitError, commented_toml, horizon
 from cxsim.calibrate.numerics import covariance, hessian
 from cxsim.scenario import Market
+from cxsim.validation import MAX_MAGNITUDE
 
 PERIODS = {"week": 1.0, "month": 52.0 / 12.0, "quarter": 13.0, "year": 52.0}
 MIN_PERIODS = 5
@@ -289,8 +290,7 @@ class AdoptionFit:
         if not low <= population <= high:
             raise DataError(self.source, "market size m", f"between {low:,} and {high:,} people for a scenario",
                             f"{m:,.0f} (rescale the counts, e.g. to thousands of customers)")
-        horizon = weeks or max(self.weeks, 1)
-        sc = presets.bass(p, q, population=population, steps=horizon)
+        sc = presets.bass(p, q, population=population, steps=horizon(weeks, self.weeks, self.source))
         description = (f"Bass fit to {self.source} ({self.periods} periods of {self.weeks_per_period:g} week(s)): "
                        f"weekly p = {p:.4g}, q = {q:.4g}, m = {m:,.0f}.")
         return sc.with_overrides({"scenario.name": name, "scenario.description": description})
@@ -314,6 +314,9 @@ def _as_series(values: Sequence[float] | np.ndarray | pd.Series, source: str, fi
     if y.size and not np.all(np.isfinite(y)):
         i = int(np.flatnonzero(~np.isfinite(y))[0])
         raise DataError(source, field_name, "a number in every period", f"a missing value in period {i + 1}")
+    if y.size and np.abs(y).max() > MAX_MAGNITUDE:
+        i = int(np.flatnonzero(np.abs(y) > MAX_MAGNITUDE)[0])
+        raise DataError(source, field_name, f"counts of size at most {MAX_MAGNITUDE:g}", f"{y[i]:g} in period {i + 1}")
     return y
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cxsim.calibrate.data import DataError, numeric_column, read_csv, require_columns
-from cxsim.errors import UserError
+from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, require_columns
+from cxsim.command_line import integer
+from cxsim.errors import bounded
+from cxsim.outputs import check_output, write_atomically, write_text
 
 ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
+MAX_PERIOD_WEEKS = 1040  # a row longer than a scenario's longest horizon cannot be simulated
 TRANSACTIONS_HELP = "fit BG/NBD repeat purchase and dropout (and spend) to a transaction log, with a holdout check"
 
 
@@ -48,24 +51,12 @@ def _add_outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", "-o", help="write the calibrated scenario to this .toml file")
     p.add_argument("--plot", help="write the fit chart to this self-contained .html file")
     p.add_argument("--name", help="name of the written scenario")
-    p.add_argument("--weeks", type=int, help="horizon of the written scenario in weeks (default: the data's span)")
+    p.add_argument("--weeks", type=integer(1, 1040),
+                   help="horizon of the written scenario in weeks, 1-1040 (default: the data's span)")
 
 
 def _check_output(path: str | None, suffix: str, option: str) -> Path | None:
-    if path is None:
-        return None
-    out = Path(path)
-    if out.suffix.lower() != suffix:
-        raise UserError(f"{path}: {option}: expected a file name ending in {suffix}")
-    if not out.parent.exists():
-        raise UserError(f"{path}: {option}: the folder {out.parent} does not exist")
-    return out
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    return None if path is None else check_output(path, (suffix,), option)
 
 
 def _weeks_per_period(value: str, source: str) -> float:
@@ -77,8 +68,9 @@ def _weeks_per_period(value: str, source: str) -> float:
         weeks = float(value)
     except ValueError:
         weeks = float("nan")
-    if not weeks > 0:
-        raise DataError(source, "--period", f"one of {', '.join(PERIODS)} or a number of weeks > 0", repr(value))
+    if not 0 < weeks <= MAX_PERIOD_WEEKS:
+        raise DataError(source, "--period", f"one of {', '.join(PERIODS)} or a number of weeks > 0 and at most "
+                        f"{MAX_PERIOD_WEEKS}", repr(value))
     return weeks
 
 
@@ -86,12 +78,11 @@ def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
     if plot:
         from cxsim.calibrate.figures import fit_figure
 
-        tmp = plot.with_name(plot.name + ".part")
-        fit_figure(fit).write_html(tmp, include_plotlyjs=True, full_html=True)
-        tmp.replace(plot)
+        html = fit_figure(fit).to_html(include_plotlyjs=True, full_html=True)
+        write_atomically(plot, lambda f: f.write(html.encode("utf-8")))
         print(f"fit chart -> {plot}")
     if out:
-        _write_atomically(out, text)
+        write_text(out, text)
         print(f"scenario -> {out}  (run it: cxsim run {out} --out series.csv)")
     else:
         print("(no scenario written: add --out scenario.toml)")
@@ -168,5 +159,10 @@ def run_transactions(args: argparse.Namespace) -> int:
 
 
 def run_calibrate_command(args: argparse.Namespace) -> int:
-    """Dispatch ``cxsim calibrate WHAT``."""
-    return run_adoption(args) if args.target == "adoption" else run_transactions(args)
+    """Dispatch ``cxsim calibrate WHAT``; numbers the fit cannot work with end in a message, not a traceback."""
+    import numpy as np
+
+    try:
+        return run_adoption(args) if args.target == "adoption" else run_transactions(args)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        raise FitError(args.data, "the fit", f"the data gave numbers it cannot work with ({bounded(exc)})") from None

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxsim.errors import UserError
+from cxsim.errors import UserError, bounded
+from cxsim.validation import MAX_MAGNITUDE
 
 
 class DataError(UserError):
@@ -21,8 +22,8 @@ class DataError(UserError):
 
     def __init__(self, source: str, field: str, expected: str, got: str = "") -> None:
         self.source, self.field, self.expected, self.got = source, field, expected, got
-        message = f"{source}: {field}: expected {expected}"
-        super().__init__(message + (f", got {got}" if got else ""))
+        message = f"{bounded(source)}: {bounded(field)}: expected {bounded(expected, 320)}"
+        super().__init__(message + (f", got {bounded(got)}" if got else ""))
 
 
 class FitError(UserError):
@@ -49,6 +50,28 @@ def read_csv(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
     return frame
 
 
+def horizon(weeks: int | None, span: int, source: str) -> int:
+    """Weeks of the written scenario: ``weeks`` when given, else the data's span; both within a scenario's limits.
+
+    Raises:
+        DataError: naming ``--weeks`` (or the span, and ``--period`` that sets it) when out of range.
+    """
+    from cxsim.scenario import Market
+
+    limits = Market.model_fields["weeks"].metadata
+    low = next(c.ge for c in limits if hasattr(c, "ge"))
+    high = next(c.le for c in limits if hasattr(c, "le"))
+    if weeks is not None:
+        if isinstance(weeks, bool) or not low <= weeks <= high:
+            raise DataError(source, "--weeks (horizon of the written scenario)", f"{low} to {high:,} weeks", repr(weeks))
+        return int(weeks)
+    if span > high:
+        raise DataError(source, "--weeks (horizon of the written scenario)", f"a horizon of at most {high:,} weeks: "
+                        f"the data span {span:,} weeks (rows x --period), so give --weeks {high:,} or less",
+                        "none given")
+    return max(int(span), low)
+
+
 def require_columns(frame: pd.DataFrame, columns: list[str | None], source: str) -> None:
     """Check that every named column is in the frame."""
     for column in columns:
@@ -72,6 +95,10 @@ def numeric_column(frame: pd.DataFrame, column: str, source: str, what: str = "a
     bad = ~np.isfinite(values)
     if bad.any():
         raise DataError(source, f"column {column!r}", f"{what} in every row", _first_bad(bad, raw))
+    huge = np.abs(values) > MAX_MAGNITUDE
+    if huge.any():
+        raise DataError(source, f"column {column!r}", f"{what} of size at most {MAX_MAGNITUDE:g} in every row",
+                        _first_bad(huge, raw))
     if non_negative and (values < 0).any():
         raise DataError(source, f"column {column!r}", f"{what} >= 0 in every row", _first_bad(values < 0, raw))
     return values

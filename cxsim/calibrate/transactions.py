@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from cxsim import bgnbd
-from cxsim.calibrate.data import DataError, FitError, commented_toml, numeric_column, parse_date, parse_dates, require_columns
+from cxsim.calibrate.data import DataError, FitError, commented_toml, horizon, numeric_column, parse_date, parse_dates, require_columns
 from cxsim.calibrate.numerics import covariance, hessian
 
 MIN_CUSTOMERS = 30
@@ -150,11 +150,12 @@ class TransactionFit:
                        f"{self.calibration_end.date()}): r = {r:.4g}, alpha = {alpha:.4g} weeks, "
                        f"a = {a:.4g}, b = {b:.4g}.")
         if base is None:
-            sc = presets.bgnbd(r, alpha, a, b, population=max(self.n_customers, 10), steps=weeks or self.weeks)
+            sc = presets.bgnbd(r, alpha, a, b, population=max(self.n_customers, 10),
+                               steps=horizon(weeks, self.weeks, self.source))
         else:
             sc = base
-            if weeks:
-                keys["market.weeks"] = weeks
+            if weeks is not None:
+                keys["market.weeks"] = horizon(weeks, self.weeks, self.source)
         return sc.with_overrides({**keys, "scenario.name": name, "scenario.description": description})
 
     def scenario_file(self, name: str = "calibrated repeat", weeks: int | None = None, base=None) -> str:

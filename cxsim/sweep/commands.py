@@ -7,7 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from cxsim.errors import UserError
+from cxsim.errors import UserError, bounded
+from cxsim.sweep.pools import check_address
 
 EXIT_FAILED_RUNS = 1
 EXIT_INTERRUPTED = 130
@@ -92,13 +93,19 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         raise UserError(f"{args.file}: --out DIR is required: the folder the results stream to")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers: expected an integer >= 1, got {args.workers}")
+    if args.scheduler:
+        check_address(args.scheduler)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UserError(f"{bounded(args.out)}: --out: expected a folder for the sweep's results, found a file")
     from cxsim.sweep.design import build_design
     from cxsim.sweep.runner import run_sweep
     from cxsim.sweep.spec import load_sweep
 
     spec = load_sweep(args.file)
     design = build_design(spec)  # every value checked before anything is written
-    text = Path(args.file).read_text(encoding="utf-8")
+    from cxsim.scenario import read_toml_text
+
+    text = read_toml_text(args.file, "sweep")
     if args.scheduler:
         from cxsim.sweep.pools import DaskPool
 
@@ -133,6 +140,8 @@ def _summary(spec, report) -> None:
               f"{report.pool or 'no workers'} ({report.rate:.2f} runs/s); {report.done_before} were done before")
     else:
         print("  every run was already done")
+    for note in report.notes:
+        print(f"  repaired: {note}")
     if report.retried:
         print(f"  {report.retried} failed attempt{'s' if report.retried > 1 else ''} retried")
     if report.interrupted:
@@ -161,18 +170,18 @@ def _num(x: float | None) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from cxsim.command_line import write_table
+    from cxsim.command_line import check_output, write_table
     from cxsim.sweep.store import load_results, load_timeseries
 
     if len(args.rest) != 2:
         raise UserError("sweep export: expected a results folder and an output file: "
                         "cxsim sweep export DIR OUT.csv|OUT.parquet")
     folder, target = args.rest
-    if Path(target).suffix.lower() not in (".csv", ".parquet"):
-        raise UserError(f"{target}: expected a file name ending in .csv or .parquet")
+    check_output(target, (".csv", ".parquet"), stdout=True)
     frame = load_timeseries(folder) if args.timeseries else load_results(folder)
     write_table(frame, target)
-    print(f"{len(frame):,} rows -> {target}")
+    print(f"{len(frame):,} rows -> {target if target != '-' else 'standard output'}",
+          file=sys.stderr if target == "-" else sys.stdout)
     return 0
 
 
@@ -193,11 +202,12 @@ def add_sensitivity_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", default="npv", metavar="KPI",
                    help="KPI that decides who wins in scenario discovery (default npv)")
     p.add_argument("--depth", type=int, default=2, help="how many conditions a finding may combine (default 2)")
+    p.add_argument("--json", action="store_true", help="print the indices and findings as JSON instead of text")
 
 
 def run_sensitivity_command(args: argparse.Namespace) -> int:
     """``cxsim sensitivity``: indices per KPI, scenario discovery, a table and an HTML page."""
-    from cxsim.command_line import write_table
+    from cxsim.command_line import check_output, print_json, write_table
     from cxsim.sweep.analysis import display, headline, sensitivity
     from cxsim.sweep.discovery import choose_pair, discover
     from cxsim.sweep.page import write_page
@@ -207,33 +217,39 @@ def run_sensitivity_command(args: argparse.Namespace) -> int:
         raise UserError(f"--depth: expected an integer >= 1, got {args.depth}")
     spec = read_spec(args.dir)
     html_path = Path(args.html) if args.html else Path(args.dir) / "sensitivity.html"
-    for path in filter(None, [html_path, args.table and Path(args.table)]):
-        if not path.parent.exists():
-            raise UserError(f"{path}: the folder {path.parent} does not exist")
-    if args.table and Path(args.table).suffix.lower() not in (".csv", ".parquet"):
-        raise UserError(f"{args.table}: expected a file name ending in .csv or .parquet")
+    check_output(html_path, (".html",), "--html")
+    if args.table:
+        check_output(args.table, (".csv", ".parquet"), "--table", stdout=True)
     results, design = load_results(args.dir), load_design(args.dir)
     pair = choose_pair(spec, tuple(args.versus) if args.versus else None) if len(spec.arms) > 1 or args.versus \
         else None
     result = sensitivity(results, design, spec, args.kpi, pair)
-    labels = {n: p.label for n, p in spec.parameters.items() if p.label}
-    print(f"{spec.name}: {len(results)} runs, {len(design)} points, method {result.method}")
-    for variant in dict.fromkeys(result.table["variant"]):
-        print(f"\n== {variant} ==")
-        for kpi in dict.fromkeys(result.table["kpi"]):
-            print(f"  {headline(result, variant, kpi, labels)}")
-        print(display(result, variant, labels).to_string())
-    for note in result.notes:
-        print(f"note: {note}")
-    found = None
-    if pair:
-        found = discover(results, spec, args.target, pair, depth=args.depth)
-        print(f"\n== where {found.b} beats {found.a} ({found.kpi}) ==")
-        for sentence in found.sentences:
-            print(f"- {sentence}")
+    found = discover(results, spec, args.target, pair, depth=args.depth) if pair else None
     write_page(html_path, spec, result, found, len(results))
-    print(f"\npage -> {html_path}")
     if args.table:
         write_table(result.table, args.table)
-        print(f"indices -> {args.table}")
+    if args.json:
+        print_json({"sweep": spec.name, "runs": len(results), "points": len(design), "method": result.method,
+                    "indices": result.table.to_dict(orient="records"), "notes": list(result.notes),
+                    "discovery": None if found is None else {"a": found.a, "b": found.b, "kpi": found.kpi,
+                                                             "findings": list(found.sentences)},
+                    "page": str(html_path)})
+        return 0
+    labels = {n: p.label for n, p in spec.parameters.items() if p.label}
+    echo = sys.stderr if args.table == "-" else sys.stdout  # the table has standard output to itself
+    print(f"{spec.name}: {len(results)} runs, {len(design)} points, method {result.method}", file=echo)
+    for variant in dict.fromkeys(result.table["variant"]):
+        print(f"\n== {variant} ==", file=echo)
+        for kpi in dict.fromkeys(result.table["kpi"]):
+            print(f"  {headline(result, variant, kpi, labels)}", file=echo)
+        print(display(result, variant, labels).to_string(), file=echo)
+    for note in result.notes:
+        print(f"note: {note}", file=echo)
+    if found is not None:
+        print(f"\n== where {found.b} beats {found.a} ({found.kpi}) ==", file=echo)
+        for sentence in found.sentences:
+            print(f"- {sentence}", file=echo)
+    print(f"\npage -> {html_path}", file=echo)
+    if args.table and args.table != "-":
+        print(f"indices -> {args.table}", file=echo)
     return 0

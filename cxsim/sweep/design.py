@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from scipy import stats
 
 from cxsim.errors import ScenarioError
+from cxsim.scenario import CROSS_CHECKED
 from cxsim.sweep.spec import Parameter, SweepSpec, quoted
 
 UNIT = "u:"  # prefix of the unit-coordinate columns
@@ -98,6 +99,7 @@ def build_design(spec: SweepSpec) -> pd.DataFrame:
     Every value is checked against the scenario's schema first, so a value out
     of a field's range is reported now, naming the parameter, not by failed runs.
     """
+    check_size(spec)
     u = unit_sample(spec)
     d = spec.file.design
     levels = d.levels if d.kind == "morris" else None
@@ -132,6 +134,9 @@ def check_values(spec: SweepSpec, frame: pd.DataFrame) -> None:
                                         f"values that {key} accepts ({why[0].lower() + why[1:]})",
                                         repr(v) if name == key else f"{name} = {value!r} gives {key} = {v!r}"
                                         ) from None
+    keys = spec.file.keys_set_by()
+    if not any(key.startswith(CROSS_CHECKED) for key in keys):
+        return  # every key was checked on its own above, and none enters a check across fields
     points = frame[list(spec.parameters)].drop_duplicates()
     for variant, scenario in spec.arms.items():
         for row in points.itertuples(index=False):
@@ -143,6 +148,26 @@ def check_values(spec: SweepSpec, frame: pd.DataFrame) -> None:
                 shown = ", ".join(f"{name} = {v!r}" for name, v in values.items())
                 raise ScenarioError(spec.source, "parameters", f"design points that the {variant} scenario accepts "
                                     f"({field}: expected {expected}, got {got})", shown) from None
+
+
+MAX_POINTS = 200_000   # design points: the design is drawn and checked in memory
+MAX_RUNS = 2_000_000   # runs (points x variants x replications): one ledger row each
+
+
+def check_size(spec: SweepSpec) -> None:
+    """Refuse a design too large to run before drawing it, naming the tables that set its size."""
+    points = size(spec)
+    runs = points * len(spec.arms) * spec.file.sweep.replications
+    d = spec.file.design
+    how = (f"{' x '.join(str(len(_grid_axis(p, d.steps))) for p in spec.parameters.values())} grid values"
+           if d.kind == "grid" else f"kind = {d.kind!r} with samples = {d.n}")
+    if points > MAX_POINTS:
+        raise ScenarioError(spec.source, "design", f"at most {MAX_POINTS:,} design points (fewer steps, samples or "
+                            f"parameters; split the sweep)", f"{points:,} points ({how})")
+    if runs > MAX_RUNS:
+        raise ScenarioError(spec.source, "sweep.replications", f"at most {MAX_RUNS:,} runs in one sweep (points x "
+                            "variants x replications; fewer replications or points, or split the sweep)",
+                            f"{points:,} x {len(spec.arms)} x {spec.file.sweep.replications:,} = {runs:,} runs")
 
 
 def size(spec: SweepSpec) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxsim import __version__
+from cxsim.outputs import write_text
 from cxsim.report import STYLE
 from cxsim.results import KPIS
 from cxsim.sweep.analysis import Sensitivity, display, headline
@@ -73,8 +74,4 @@ def sensitivity_html(spec: SweepSpec, result: Sensitivity, found: Discovery | No
 
 def write_page(path: str | Path, spec: SweepSpec, result: Sensitivity, found: Discovery | None, runs: int) -> Path:
     """Write the page atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(sensitivity_html(spec, result, found, runs), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, sensitivity_html(spec, result, found, runs))

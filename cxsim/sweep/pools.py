@@ -10,10 +10,21 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from cxsim.errors import UserError
+from cxsim.errors import UserError, bounded
 from cxsim.sweep import worker
+
+ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}/?")
+
+
+def check_address(address: str) -> str:
+    """Refuse a ``--scheduler`` value that is neither ``local`` nor an address like ``tcp://host:8786``."""
+    if address != "local" and not ADDRESS.fullmatch(address):
+        raise UserError(f"--scheduler: expected a Dask scheduler's address like tcp://host:8786 (or tls://..., "
+                        f"host:port), or 'local', got {bounded(repr(address), 80)}")
+    return address
 
 
 class Pool:
@@ -89,6 +100,7 @@ class DaskPool(Pool):
     def __init__(self, address: str, workers: int | None = None, timeout: float = 10.0) -> None:
         from distributed import Client, LocalCluster
 
+        check_address(address)
         self._cluster = None
         try:
             if address == "local":
@@ -98,11 +110,11 @@ class DaskPool(Pool):
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(address, timeout=timeout)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             if self._cluster is not None:
                 self._cluster.close()
-            raise UserError(f"--scheduler {address}: could not reach a Dask scheduler there ({exc}); "
-                            "expected an address like tcp://host:8786, or 'local'") from None
+            raise UserError(f"--scheduler {bounded(address, 80)}: could not reach a Dask scheduler there "
+                            f"({bounded(exc)}); expected an address like tcp://host:8786, or 'local'") from None
         threads = sum(self._client.nthreads().values())
         if not threads:
             try:

@@ -1,7 +1,10 @@
 """Run a sweep: submit runs to an executor a window at a time, stream results to the folder.
 
-The parent holds only the runs in flight (a window of about twice the pool's
-size) and the results not yet flushed (at most a second's worth). A run that
+Runs go to the workers in small batches (up to 16 runs, fewer near the end so
+every worker stays busy), each carrying the scenarios its runs use once. The
+parent holds only the batches in flight (twice the pool's size) and the
+results not yet flushed (at most a second's worth), which are committed to the
+ledger in groups. A run that
 raises is tried again up to ``retries`` times, then recorded with its error.
 When a worker process dies (killed, out of memory) every run it shared the
 pool with is suspect: those are run again one at a time, so only a run that
@@ -11,7 +14,6 @@ kills its worker again is charged with it.
 from __future__ import annotations
 
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -21,14 +23,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxsim.errors import UserError
 from cxsim.sweep.design import build_design
 from cxsim.sweep.pools import Pool, ProcessPool
 from cxsim.sweep.spec import SweepSpec
 from cxsim.sweep.store import Store, failures, status_counts
 from cxsim.sweep.tasks import Run, scenario_key
-from cxsim.sweep.worker import Job, run
+from cxsim.sweep.worker import Job, Output, error_text, run, run_batch
 
 WORKER_DIED = "its worker process died (killed, or out of memory?)"
+MAX_BATCH = 16  # runs sent to a worker at once
 
 
 @dataclass
@@ -45,6 +49,7 @@ class SweepReport:
         elapsed: wall time of this call (seconds).
         pool: where the runs ran.
         interrupted: stopped before the end (Ctrl-C).
+        notes: what was found and repaired in the folder (a damaged ledger or part whose runs run again).
     """
 
     out: Path
@@ -56,6 +61,7 @@ class SweepReport:
     elapsed: float = 0.0
     pool: str = ""
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ran(self) -> int:
@@ -68,16 +74,8 @@ class SweepReport:
         return self.ran / self.elapsed if self.elapsed > 0 else float("nan")
 
 
-def _error_text(exc: BaseException) -> str:
-    """An exception as one line, with where it was raised (the last frame)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    message = str(exc).strip().replace("\n", " ") or "(no message)"
-    return f"{type(exc).__name__}: {message}{where}"
-
-
 class _Dispatcher:
-    """The loop: keep the window full, collect what finishes, retry or record."""
+    """The loop: keep the window of batches full, collect what finishes, retry or record."""
 
     def __init__(self, spec: SweepSpec, store: Store, pool: Pool, report: SweepReport,
                  progress: Callable[[int, int], None] | None) -> None:
@@ -87,7 +85,7 @@ class _Dispatcher:
         self.report = report
         self.progress = progress
         self.retries = spec.file.sweep.retries
-        self.window = 2 * pool.slots
+        self.window = 2 * pool.slots  # batches in flight: one running and one waiting per worker
         self.arms = {}
         for arm, scenario in spec.arms.items():
             raw = scenario.config.model_dump(mode="json")
@@ -95,34 +93,54 @@ class _Dispatcher:
         self.todo = store.pending()
         self.again: deque[Run] = deque()      # failed runs to try again
         self.suspects: deque[Run] = deque()   # runs in flight when a worker died: rerun one at a time
-        self.in_flight: dict[Future, Run] = {}
+        self.in_flight: dict[Future, list[Run]] = {}
         self.finished = report.done_before
 
     def _job(self, run_: Run) -> Job:
-        key, raw = self.arms[run_.arm]
+        key, _ = self.arms[run_.arm]
         s = self.spec.file
-        return Job(run_.run_id, key, raw, run_.overrides, run_.seed, run_.first_replication, s.sweep.engine,
+        return Job(run_.run_id, key, None, run_.overrides, run_.seed, run_.first_replication, s.sweep.engine,
                    s.outputs.kpis, s.outputs.metrics)
 
-    def _next(self) -> Run | None:
+    def _batch_size(self) -> int:
+        """Runs per batch: up to MAX_BATCH, fewer towards the end so that every worker stays busy."""
+        flying = sum(len(b) for b in self.in_flight.values())
+        left = self.report.total - self.finished - flying
+        return max(1, min(MAX_BATCH, left // (4 * self.pool.slots)))
+
+    def _next_batch(self) -> list[Run]:
         if self.suspects:
-            return self.suspects.popleft() if not self.in_flight else None
-        if self.again:
-            return self.again.popleft()
-        return next(self.todo, None)
+            return [self.suspects.popleft()] if not self.in_flight else []
+        size, batch = self._batch_size(), []
+        while len(batch) < size:
+            run_ = self.again.popleft() if self.again else next(self.todo, None)
+            if run_ is None:
+                break
+            batch.append(run_)
+        return batch
 
     def _fill(self) -> None:
         while len(self.in_flight) < (1 if self.suspects else self.window):
-            run_ = self._next()
-            if run_ is None:
+            batch = self._next_batch()
+            if not batch:
                 return
+            jobs = [self._job(r) for r in batch]
+            arms = {self.arms[r.arm][0]: self.arms[r.arm][1] for r in batch}
             try:
-                future = self.pool.executor().submit(run, self._job(run_))
+                future = self.pool.executor().submit(run_batch, jobs, arms, run)
             except BrokenProcessPool:
-                self.suspects.appendleft(run_)
+                self.suspects.extendleft(reversed(batch))
                 self._worker_died()
                 return
-            self.in_flight[future] = run_
+            self.in_flight[future] = batch
+
+    def _collect(self, batch: list[Run], outcomes: list[Output | str]) -> None:
+        for run_, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, str):
+                self._failed(run_, outcome, self.again)
+            else:
+                self.store.add(outcome, run_.attempts + 1)
+                self._tick()
 
     def _failed(self, run_: Run, error: str, queue: deque[Run]) -> None:
         run_.attempts += 1
@@ -140,19 +158,19 @@ class _Dispatcher:
 
     def _worker_died(self) -> None:
         """A worker process died: wait for the rest of the window to fail too, then start over."""
-        alone = len(self.in_flight) == 1
+        alone = len(self.in_flight) == 1 and len(next(iter(self.in_flight.values()))) == 1
         wait(self.in_flight)
-        for future, run_ in list(self.in_flight.items()):
+        for future, batch in list(self.in_flight.items()):
             try:
-                output = future.result()
+                outcomes = future.result()
             except BaseException:  # noqa: BLE001 - every run in a broken pool fails the same way
-                if alone:  # it ran by itself: it is the one that kills its worker
-                    self._failed(run_, WORKER_DIED, self.suspects)
-                else:
-                    self.suspects.append(run_)
+                for run_ in batch:
+                    if alone:  # it ran by itself: it is the one that kills its worker
+                        self._failed(run_, WORKER_DIED, self.suspects)
+                    else:
+                        self.suspects.append(run_)
             else:
-                self.store.add(output, run_.attempts + 1)
-                self._tick()
+                self._collect(batch, outcomes)
         self.in_flight.clear()
         self.pool.restart()
 
@@ -164,17 +182,17 @@ class _Dispatcher:
             done, _ = wait(self.in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
             broken = False
             for future in done:
-                run_ = self.in_flight.pop(future)
+                batch = self.in_flight.pop(future)
                 try:
-                    output = future.result()
+                    outcomes = future.result()
                 except BrokenProcessPool:
-                    self.in_flight[future] = run_  # handled with the rest of the window below
+                    self.in_flight[future] = batch  # handled with the rest of the window below
                     broken = True
-                except Exception as exc:  # noqa: BLE001 - any error of a run is recorded, never dropped
-                    self._failed(run_, _error_text(exc), self.again)
+                except Exception as exc:  # noqa: BLE001 - the batch never ran (e.g. lost on a cluster): retry
+                    for run_ in batch:
+                        self._failed(run_, error_text(exc), self.again)
                 else:
-                    self.store.add(output, run_.attempts + 1)
-                    self._tick()
+                    self._collect(batch, outcomes)
             if broken:
                 self._worker_died()
             self.store.maybe_flush()
@@ -202,26 +220,39 @@ def run_sweep(spec: SweepSpec, out: str | Path, pool: Pool | Callable[[], Pool] 
     """
     start = time.perf_counter()
     design = build_design(spec) if design is None else design
-    store = Store.open(out, spec, design, sweep_text)
     own_pool = not isinstance(pool, Pool)
+    if own_pool and not Path(out).exists():  # a new sweep: reach the workers before anything is written
+        pool = (pool or ProcessPool)()
+    try:
+        store = Store.open(out, spec, design, sweep_text)
+    except BaseException:
+        if own_pool and isinstance(pool, Pool):
+            pool.close()
+        raise
+    saved = False
     try:
         counts = store.counts()
-        report = SweepReport(Path(out), total=sum(counts.values()), done_before=counts["done"])
+        report = SweepReport(Path(out), total=sum(counts.values()), done_before=counts["done"], notes=store.notes)
         if progress:
             progress(counts["done"], report.total)
         if counts["done"] < report.total:
-            if own_pool:
+            if own_pool and not isinstance(pool, Pool):
                 pool = (pool or ProcessPool)()
             report.pool = pool.description
             try:
                 _Dispatcher(spec, store, pool, report, progress).loop()
             except KeyboardInterrupt:
                 report.interrupted = True
-            finally:
-                if own_pool:
-                    pool.close()
+        saved = True
     finally:
-        store.close()
+        if own_pool and isinstance(pool, Pool):
+            pool.close()
+        if not saved:  # keep what finished if the disk allows; the error on the way out is the one to report
+            try:
+                store.flush()
+            except UserError:
+                pass
+        store.close(flush=saved)
     report.done = status_counts(out)["done"]
     report.failed = failures(out)
     report.elapsed = time.perf_counter() - start

@@ -36,7 +36,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,14 +45,15 @@ from cxsim.budget import split_overrides
 from cxsim.errors import ScenarioError
 from cxsim.metrics import COLUMNS
 from cxsim.results import KPIS
-from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario, named_tables, read_toml_text
+from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario, named_tables, read_toml, read_toml_text
+from cxsim.validation import StrictModel
 
 BASE = "base"  # the name of the scenario file's base in ``variants``
 Scalar = float | int | str | bool
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Table(StrictModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _is_scenario_key(dotted: str) -> bool:
@@ -477,10 +477,7 @@ def _check_named_entries(file: SweepFile, base: Scenario, source: str) -> None:
 
 def parse_sweep(text: str, source: str) -> SweepSpec:
     """Parse and validate sweep TOML; the scenario path is resolved against ``source``'s folder."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, "(file)", "valid TOML", str(exc)) from None
+    raw = read_toml(text, source)
     try:
         file = SweepFile.model_validate(raw)
     except ValidationError as exc:

@@ -27,7 +27,8 @@ from typing import Any
 import pandas as pd
 
 from cxsim import __version__
-from cxsim.errors import UserError
+from cxsim.errors import UserError, bounded
+from cxsim.outputs import write_atomically, write_text
 from cxsim.scenario import flatten
 from cxsim.sweep.design import UNIT
 from cxsim.sweep.spec import SweepSpec
@@ -81,7 +82,8 @@ def _differences(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> st
 class Store:
     """The open results folder of a running sweep (one writer, guarded by a lock)."""
 
-    def __init__(self, out: Path, conn: sqlite3.Connection, lock: int, kpis: list[str], metrics: list[str]) -> None:
+    def __init__(self, out: Path, conn: sqlite3.Connection, lock: int, kpis: list[str], metrics: list[str],
+                 notes: list[str] | None = None) -> None:
         self.out = out
         self.conn = conn
         self._lock = lock
@@ -90,7 +92,9 @@ class Store:
         self._done: list[tuple[Output, int]] = []
         self._failed: list[tuple[Run, str]] = []
         self._since = time.monotonic()
+        self.notes: list[str] = list(notes or [])
         self._next_part = self._clean_parts()
+        self._check_parts()
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -108,18 +112,25 @@ class Store:
         if out.is_dir() and not ledger.exists() and any(p.name != LOCK for p in out.iterdir()):
             raise UserError(f"{out}: the folder holds other files and no sweep ledger; "
                             "give --out a new or empty folder")
-        out.mkdir(parents=True, exist_ok=True)
-        lock = _lock(out)
         try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{bounded(out)}: cannot create the results folder ({exc.strerror})") from None
+        lock = _lock(out)
+        notes = []
+        try:
+            damage = _ledger_damage(ledger)
+            if damage:
+                kept = _set_aside(ledger)
+                notes.append(f"{ledger} was damaged ({damage}); it was moved to {kept.name} and the sweep starts "
+                             "over: every run is run again")
             conn = _connect(ledger)
             meta = _meta(conn)
             if "fingerprint" not in meta:
                 _create(conn, spec, design)
                 (out / PARTS).mkdir(exist_ok=True)
                 if sweep_text is not None:
-                    tmp = out / (SWEEP_COPY + ".tmp")
-                    tmp.write_text(sweep_text, encoding="utf-8")
-                    tmp.replace(out / SWEEP_COPY)
+                    write_text(out / SWEEP_COPY, sweep_text)
             elif meta["fingerprint"] != spec.fingerprint():
                 diff = _differences(json.loads(meta["spec"]), json.loads(spec.to_json()))
                 raise UserError(
@@ -127,10 +138,14 @@ class Store:
                     f"since this folder was started ({diff or 'content differs'}). A sweep resumes only with the "
                     f"file it started with: use a new --out folder, or delete {out} to start over.")
             meta = _meta(conn)
+        except sqlite3.Error as exc:
+            os.close(lock)
+            raise UserError(f"{ledger}: cannot use the sweep ledger ({exc}); free disk space if it is full, "
+                            "or move the folder away and run again") from None
         except BaseException:
             os.close(lock)
             raise
-        return cls(out, conn, lock, json.loads(meta["kpis"]), json.loads(meta["metrics"]))
+        return cls(out, conn, lock, json.loads(meta["kpis"]), json.loads(meta["metrics"]), notes)
 
     def _clean_parts(self) -> int:
         """Remove temporary and orphan parts; return the next part number."""
@@ -139,13 +154,33 @@ class Store:
         used = {r[0] for r in self.conn.execute("SELECT DISTINCT part FROM runs WHERE part IS NOT NULL")}
         last = 0
         for path in folder.iterdir():
-            if path.name.endswith(".tmp") or (path.suffix == ".parquet" and path.name not in used):
+            if path.name.endswith((".tmp", ".part")) or (path.suffix == ".parquet" and path.name not in used):
                 path.unlink()
                 continue
             number = re.fullmatch(r"part-(\d+)\.parquet", path.name)
             if number:
                 last = max(last, int(number[1]))
         return last + 1
+
+    def _check_parts(self) -> None:
+        """Find parts of finished runs that are missing or unreadable; their runs become pending again."""
+        rows = self.conn.execute("SELECT part, COUNT(*) FROM runs WHERE status = 'done' AND part IS NOT NULL "
+                                 "GROUP BY part").fetchall()
+        damaged = [(part, runs, why) for part, runs in rows if (why := _part_damage(self.out / PARTS / part))]
+        if not damaged:
+            return
+        sets = ", ".join(f"{_kpi(k)} = NULL" for k in self.kpis)
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.executemany(f"UPDATE runs SET status = 'pending', part = NULL, elapsed = NULL, worker = NULL, "
+                                  f"finished = NULL, {sets} WHERE part = ?", [(part,) for part, _, _ in damaged])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            _rollback(self.conn)
+            raise
+        for part, runs, why in damaged:
+            (self.out / PARTS / part).unlink(missing_ok=True)
+            self.notes.append(f"{self.out / PARTS / part} was {why}; its {runs} run{'s' * (runs != 1)} will run again")
 
     # -- reading the plan ----------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -184,6 +219,18 @@ class Store:
 
     def flush(self) -> None:
         """Write waiting runs: their weekly series as one part, then their ledger rows in one transaction."""
+        if not self._done and not self._failed:
+            return
+        try:
+            self._write_batch()
+        except (OSError, sqlite3.Error, UserError) as exc:
+            raise UserError(f"{self.out}: could not save finished runs ({_reason(exc)}); the runs saved before are "
+                            "kept: free disk space and run the same command to resume") from None
+        self._done.clear()
+        self._failed.clear()
+        self._since = time.monotonic()
+
+    def _write_batch(self) -> None:
         part = None
         frames = [o.timeseries.assign(run_id=o.run_id) for o, _ in self._done if o.timeseries is not None]
         if frames:
@@ -204,25 +251,85 @@ class Store:
                 [(run.attempts, error, now, run.run_id) for run, error in self._failed])
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            _rollback(self.conn)
+            if part is not None:  # no run points to it: remove it now rather than on resume
+                (self.out / PARTS / part).unlink(missing_ok=True)
             raise
-        self._done.clear()
-        self._failed.clear()
-        self._since = time.monotonic()
 
-    def close(self) -> None:
-        """Flush, then release the folder."""
+    def close(self, flush: bool = True) -> None:
+        """Flush (unless told not to: after a failure), then release the folder."""
         try:
-            self.flush()
+            if flush:
+                self.flush()
         finally:
             self.conn.close()
             os.close(self._lock)
 
 
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or bounded(exc)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open (SQLite ends it itself on some errors, such as a full disk)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
+def _ledger_damage(ledger: Path) -> str:
+    """Why an existing ledger cannot be used ("" when it is sound or absent)."""
+    if not ledger.exists():
+        return ""
+    try:
+        conn = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            return ""
+        return bounded(exc)
+    except sqlite3.DatabaseError as exc:
+        return bounded(exc)
+    return "" if verdict == "ok" else bounded(verdict)
+
+
+def _set_aside(ledger: Path) -> Path:
+    """Move a damaged ledger (and its WAL files) out of the way, under a new name; return that name."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    kept = ledger.with_name(f"{ledger.name}.damaged-{stamp}")
+    ledger.replace(kept)
+    for extra in ("-wal", "-shm"):
+        side = ledger.with_name(ledger.name + extra)
+        if side.exists():
+            side.replace(kept.with_name(kept.name + extra))
+    return kept
+
+
+def _part_damage(path: Path) -> str:
+    """Why a Parquet part cannot be read back ("" when it can): missing, truncated, or not Parquet."""
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        return "missing"
+    try:
+        pq.read_table(path, columns=["run_id"])
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
+        return f"unreadable ({bounded(exc, 80)})"
+    return ""
+
+
 def _lock(out: Path) -> int:
     """Take the folder's lock (released by the system even when the process is killed)."""
     path = out / LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)  # never through a planted link
+    except OSError as exc:
+        raise UserError(f"{path}: cannot open the folder's lock file ({exc.strerror})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -236,11 +343,7 @@ def _lock(out: Path) -> int:
 
 
 def _write_part(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name("." + path.name + ".tmp")
-    frame.to_parquet(tmp, index=False)
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    write_atomically(path, lambda f: frame.to_parquet(f, index=False))
 
 
 def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> None:
@@ -279,7 +382,7 @@ def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> 
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
 
 
@@ -301,6 +404,10 @@ def _open_results(out: str | Path) -> sqlite3.Connection:
     ledger = Path(out) / LEDGER
     if not ledger.is_file():
         raise UserError(f"{out}: not a sweep results folder (no {LEDGER}); run `cxsim sweep FILE --out {out}` first")
+    damage = _ledger_damage(ledger)
+    if damage:
+        raise UserError(f"{ledger}: the sweep ledger is damaged ({damage}); run the sweep command on {out} again: "
+                        "it sets the damaged file aside and runs the sweep again")
     conn = _connect(ledger, readonly=True)
     if "fingerprint" not in _meta(conn):
         conn.close()
@@ -401,6 +508,10 @@ def load_timeseries(out: str | Path) -> pd.DataFrame:
         runs_of.setdefault(part, set()).add(run_id)
     frames = []
     for part, ids in sorted(runs_of.items()):
+        damage = _part_damage(Path(out) / PARTS / part)
+        if damage:
+            raise UserError(f"{Path(out) / PARTS / part}: the weekly metrics of {len(ids)} runs are {damage}; run "
+                            f"the sweep command on {out} again: it runs them again")
         frame = pd.read_parquet(Path(out) / PARTS / part)
         frames.append(frame[frame["run_id"].isin(ids)])
     if not frames:

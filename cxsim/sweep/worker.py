@@ -1,9 +1,11 @@
-"""What runs in a worker: one simulation, its KPIs and (optionally) its weekly series.
+"""What runs in a worker: a batch of simulations, each with its KPIs and (optionally) its weekly series.
 
-The same function runs in a local process pool and on Dask workers, so the
-numbers cannot depend on where a run ran. Each worker uses one numba thread:
-the parallelism is across runs, and more threads per run would only fight
-over the cores.
+The same functions run in a local process pool and on Dask workers, so the
+numbers cannot depend on where a run ran. Runs travel in small batches that
+carry each variant's full scenario once (the worker keeps it for later
+batches), so the cost of sending work is shared by the runs of a batch. Each
+worker uses one numba thread: the parallelism is across runs, and more threads
+per run would only fight over the cores.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import signal
 import socket
 import threading
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -29,11 +34,11 @@ _WATCH_INTERVAL = 0.5  # seconds between checks that the sweep's process is stil
 
 @dataclass
 class Job:
-    """Everything a worker needs for one run (small: sent with every submission)."""
+    """Everything a worker needs for one run; the variant's scenario comes with the batch (``arm``: or here)."""
 
     run_id: str
     arm_key: str
-    arm: dict[str, Any]
+    arm: dict[str, Any] | None
     overrides: dict[str, Any]
     seed: int
     first_replication: int
@@ -53,13 +58,52 @@ class Output:
     worker: str
 
 
-def _scenario(job: Job) -> Scenario:
-    base = _SCENARIOS.get(job.arm_key)
+def _remember(key: str, arm: dict[str, Any]) -> Scenario:
+    """The variant's scenario, built once per worker and kept by its content hash."""
+    base = _SCENARIOS.get(key)
     if base is None:
         if len(_SCENARIOS) > 64:
             _SCENARIOS.clear()
-        base = _SCENARIOS[job.arm_key] = Scenario(job.arm, "<sweep>")
+        base = _SCENARIOS[key] = Scenario(arm, "<sweep>")
+    return base
+
+
+def _scenario(job: Job) -> Scenario:
+    base = _SCENARIOS.get(job.arm_key)
+    if base is None:
+        if job.arm is None:
+            raise RuntimeError(f"the scenario of variant {job.arm_key[:12]} did not come with the run")
+        base = _remember(job.arm_key, job.arm)
     return base.with_overrides(job.overrides)
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception as one line, with where it was raised (the last frame)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    message = str(exc).strip().replace("\n", " ") or "(no message)"
+    return f"{type(exc).__name__}: {message}{where}"
+
+
+def run_batch(jobs: list[Job], arms: dict[str, dict[str, Any]],
+              run_one: Callable[[Job], Output] | None = None) -> list[Output | str]:
+    """Run a batch: each run's output, or its error as one line (a failing run does not stop the others).
+
+    Args:
+        jobs: the runs.
+        arms: the full scenario of every variant the runs use, by content hash (built once per worker).
+        run_one: what runs one job (default :func:`run`).
+    """
+    for key, arm in arms.items():
+        _remember(key, arm)
+    run_one = run_one or run
+    outcomes: list[Output | str] = []
+    for job in jobs:
+        try:
+            outcomes.append(run_one(job))
+        except Exception as exc:  # noqa: BLE001 - any error of a run is reported, never dropped
+            outcomes.append(error_text(exc))
+    return outcomes
 
 
 def run(job: Job) -> Output:
