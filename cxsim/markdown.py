@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~$!:])")
+_HTML_OR_MARKDOWN = set("&<>\"'\\`*_{}[]()#|~$!:+-=")
 _LINE_START = re.compile(r"^(\s*)([-+=])")  # a list item, a rule or a heading underline only at a line's start
+
+
+def html_safe(text: object) -> str:
+    """``text`` for raw HTML that Markdown may still read: every HTML- or Markdown-special character as an entity."""
+    return "".join(f"&#{ord(c)};" if c in _HTML_OR_MARKDOWN else c for c in str(text))
 
 
 def markdown_safe(text: object) -> str:

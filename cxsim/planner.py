@@ -305,8 +305,10 @@ def comparison_html(table: ComparisonTable) -> str:
     """The comparison table as HTML (KPI titles wrap rather than being cut off)."""
     import html
 
+    from cxsim.markdown import html_safe  # names come from users: nothing in them may become Markdown
+
     esc = html.escape
-    head = "".join(f'<th class="cx-plan"><span class="cx-name">{esc(label)}</span>'
+    head = "".join(f'<th class="cx-plan"><span class="cx-name">{html_safe(label)}</span>'
                    f'<span class="cx-spends">{esc(spends)} a week</span></th>'
                    for label, spends in zip(table.labels, table.headers, strict=True))
     body = []

@@ -34,7 +34,7 @@ def test_optimize_json_and_table_on_standard_output(tmp_path, capsys):
     result = call_cli(capsys, "optimize", str(path), "-r", "2", "--grid", "3", "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["kpi"] == "profit" and len(doc["frontier"]) >= 3
+    assert doc["kpi"] == "value" and len(doc["frontier"]) >= 3
     table = call_cli(capsys, "optimize", str(path), "-r", "2", "--grid", "3", "--out", "-")
     assert table.returncode == 0, table.stderr
     frame = pd.read_csv(io.StringIO(table.stdout))  # the table alone on standard output; the words on stderr
