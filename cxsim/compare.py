@@ -102,6 +102,13 @@ class Comparison:
         return self.table(kpis, level).pivot(index="scenario", columns="kpi", values="mean").loc[self.labels, list(kpis)]
 
 
+def _one_thread() -> None:
+    """A worker process runs one scenario at a time on one numba thread (the processes share the cores)."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
 def _summarised(scenario: Scenario, replications: int, seed: int, engine: str, keep_customers: bool) -> Results:
     """One scenario's results with the KPI summary computed (customers dropped unless kept)."""
     res = simulate(scenario, replications=replications, seed=seed, engine=engine, keep_customers=keep_customers)
@@ -135,7 +142,7 @@ def compare(scenarios: Sequence[Scenario], replications: int = 20, seed: int = 0
                 progress(replications)
     else:
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread) as pool:
             futures = [pool.submit(_summarised, *a) for a in args]
             for future in as_completed(futures):
                 future.result()

@@ -7,6 +7,8 @@ person, calling the same rules (:mod:`cxsim.rules`) with the same random numbers
 
 from __future__ import annotations
 
+import threading
+
 import numba
 import numpy as np
 
@@ -17,6 +19,10 @@ from cxsim.model import JourneyModel, Population
 from cxsim.network import ContactVoices, heard_from_counts
 
 UNAWARE, AWARE, CUSTOMER, REPEAT, LAPSED = (int(s) for s in Stage)
+KERNEL_LOCK = threading.Lock()
+if numba.config.THREADING_LAYER == "default":  # the built-in layer: no OpenMP runtime in forked workers
+    numba.config.THREADING_LAYER = "workqueue"
+CHUNK = 16_384  # people per parallel task: fixed, so results never depend on the number of threads
 NO_SOURCE, FROM_ADS, FROM_WOM = int(Source.NONE), int(Source.ADS), int(Source.WOM)
 QUIET = int(Voice.QUIET)
 (NEW_CUSTOMERS, NEW_FROM_ADS, NEW_FROM_WOM, WINBACKS, CHURNED, PURCHASES, REPEAT_PURCHASES, SERVICE_ENCOUNTERS,
@@ -55,10 +61,15 @@ def _buy(i, n_bought, r, person, week, key, p, c, w, quality_row, t, counts, mon
     return voice(satisfaction[i] + scale[i], True)
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, indptr, indices, contact_counts,
                  heard_in_market, talk, counts, money, channel_counts):  # pragma: no cover
     """Every person lives one week, as ``Customer.step`` does; voices change for next week at the end.
+
+    People are taken in fixed chunks of ``CHUNK``, run in parallel; each chunk counts
+    its own tallies, summed afterwards in chunk order, so the results do not depend
+    on the number of threads (and, people acting on the start of the week, not on
+    the order in which they act).
 
     Args:
         week: the week number (the draws' counter).
@@ -69,17 +80,20 @@ def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, in
         indptr, indices: the network (empty ``indptr``: the complete graph).
         contact_counts: contacts by voice, per person (network) or per market (complete graph).
         heard_in_market: on the complete graph, what everyone in each market hears.
-        counts, money, channel_counts: the week's tallies by replication, added to.
+        counts, money, channel_counts: the week's tallies by chunk and replication, added to.
     """
     (stage, source, rate, dropout, satisfaction, expectation, first, purchases, repeat_purchases, encounters,
      revenue, voice_now, segment, channel, member, scale) = p
     said = voice_now.copy()
     mean_field = indptr.size == 0
     single, one_segment = trait_rows.shape[0] == 1, trait_rows[0]
-    for r in range(keys.size):  # each replication's people: what ``Customer.step`` does, compiled
-        key, w, quality_row = keys[r], week_rows[r], channel_quality[r]
-        for person in range(n):
-            i = r * n + person
+    total = stage.size
+    for chunk in numba.prange((total + CHUNK - 1) // CHUNK):
+        tally, cash, served = counts[chunk], money[chunk], channel_counts[chunk]
+        for i in range(chunk * CHUNK, min(total, (chunk + 1) * CHUNK)):
+            r = i // n
+            person = i - r * n
+            key, w, quality_row = keys[r], week_rows[r], channel_quality[r]
             t = one_segment if single else trait_rows[segment[i]]
             if mean_field:
                 good, bad = heard_in_market[r, 0], heard_in_market[r, 1]
@@ -104,36 +118,36 @@ def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, in
             elif now == CUSTOMER or now == REPEAT:
                 if rules.pushed_away(c, t, key, week, person, bad):
                     stage[i] = LAPSED
-                    counts[r, CHURNED] += 1
+                    tally[r, CHURNED] += 1
                 else:
                     bought, dropped = rules.repeat_week(c, t, key, week, person, rate[i], dropout[i], satisfaction[i],
                                                         float(week - first[i]), member[i], repeat_purchases[i])
                     if bought:
                         stage[i] = REPEAT
                         repeat_purchases[i] += bought
-                        counts[r, REPEAT_PURCHASES] += bought
-                        said[i] = _buy(i, bought, r, person, week, key, p, c, w, quality_row, t, counts, money,
-                                       channel_counts)
+                        tally[r, REPEAT_PURCHASES] += bought
+                        said[i] = _buy(i, bought, r, person, week, key, p, c, w, quality_row, t, tally, cash,
+                                       served)
                     if dropped:
                         stage[i] = LAPSED
-                        counts[r, CHURNED] += 1
+                        tally[r, CHURNED] += 1
             elif rules.comes_back(c, w, t, key, week, person, good, bad):
                 stage[i] = REPEAT
                 repeat_purchases[i] += 1
-                counts[r, WINBACKS] += 1
-                counts[r, REPEAT_PURCHASES] += 1
-                said[i] = _buy(i, 1, r, person, week, key, p, c, w, quality_row, t, counts, money, channel_counts)
+                tally[r, WINBACKS] += 1
+                tally[r, REPEAT_PURCHASES] += 1
+                said[i] = _buy(i, 1, r, person, week, key, p, c, w, quality_row, t, tally, cash, served)
             elif voice_now[i] != QUIET and rules.stops_talking(c, key, week, person):
                 said[i] = QUIET
             if first_time:
                 stage[i] = CUSTOMER
                 first[i] = week
-                counts[r, NEW_CUSTOMERS] += 1
-                counts[r, NEW_FROM_ADS] += source[i] == FROM_ADS
-                counts[r, NEW_FROM_WOM] += source[i] == FROM_WOM
+                tally[r, NEW_CUSTOMERS] += 1
+                tally[r, NEW_FROM_ADS] += source[i] == FROM_ADS
+                tally[r, NEW_FROM_WOM] += source[i] == FROM_WOM
                 if c[rules.ENROLMENT] > 0:
                     member[i] = rules.joins_programme(c, key, week, person)
-                said[i] = _buy(i, 1, r, person, week, key, p, c, w, quality_row, t, counts, money, channel_counts)
+                said[i] = _buy(i, 1, r, person, week, key, p, c, w, quality_row, t, tally, cash, served)
 
     return said
 
@@ -161,14 +175,19 @@ class FastModel(JourneyModel):
         adj = self.adjacency
         indptr, indices = (np.zeros(0, np.int32), np.zeros(0, np.int32)) if adj is None else (adj.indptr, adj.indices)
         in_market = self.contacts.market_heard(self.talk) if adj is None else np.zeros((1, 2))
-        counts = np.zeros((self.replications, len(COUNTED)), dtype=np.int64)
-        money = np.zeros((self.replications, 2))
+        chunks = (p.stage.size + CHUNK - 1) // CHUNK
+        counts = np.zeros((chunks, self.replications, len(COUNTED)), dtype=np.int64)
+        money = np.zeros((chunks, self.replications, 2))
+        served = np.zeros((chunks, *tally.channel_encounters.shape), dtype=np.int64)
         arrays = (p.stage, p.source, p.rate, p.dropout, p.satisfaction, p.expectation, p.first_purchase_step,
                   p.purchases, p.repeat_purchases, p.service_encounters, p.revenue, p.voice, p.segment, p.channel,
                   p.member, p.scale)
-        said = advance_week(self.steps, n, self.keys, arrays, self.constants, self.week_rows, self.channel_quality,
-                            self.trait_rows, indptr, indices, self.contacts.counts, in_market, self.talk, counts,
-                            money, tally.channel_encounters)
+        with KERNEL_LOCK:  # numba's workqueue threads serve one caller at a time
+            said = advance_week(self.steps, n, self.keys, arrays, self.constants, self.week_rows,
+                                self.channel_quality, self.trait_rows, indptr, indices, self.contacts.counts, in_market,
+                                self.talk, counts, money, served)
+        counts, money = counts.sum(axis=0), money.sum(axis=0)
+        tally.channel_encounters += served.sum(axis=0)
         for j, name in enumerate(COUNTED):
             getattr(tally, name)[:] += counts[:, j]
         tally.revenue += money[:, 0]
