@@ -74,3 +74,20 @@ def test_a_replication_is_the_same_run_alone_or_in_a_batch():
     alone = cxsim.simulate(sc, 1, seed=4, first_replication=2)
     third = together.customers[together.customers["replication"] == 2].reset_index(drop=True)
     pd.testing.assert_frame_equal(third, alone.customers)
+
+
+def test_results_do_not_depend_on_the_number_of_threads():
+    import numba
+
+    sc = cxsim.load_scenario(ROOT / "scenarios/people_vs_ads.toml").with_overrides(
+        {"market.population": 20_000, "market.weeks": 20})  # more people than one parallel chunk
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = cxsim.simulate(sc, 2, seed=9)
+        numba.set_num_threads(before)
+        many = cxsim.simulate(sc, 2, seed=9)
+    finally:
+        numba.set_num_threads(before)
+    pd.testing.assert_frame_equal(one.customers, many.customers)
+    pd.testing.assert_frame_equal(one.timeseries, many.timeseries)
