@@ -128,12 +128,17 @@ def forgets(c, key, week, person):  # pragma: no cover
 
 
 @jit
+def purchase_chance(c, w, t, base, good, bad):  # pragma: no cover
+    """Weekly chance that an aware or lapsed person buys: ``base`` plus ads plus WOM, less negative WOM."""
+    listen = t[WOM_RESPONSE]
+    return b.purchase_probability(base, w[AD_PERSUASION] * t[AD_RESPONSE], good, bad, c[PURCHASE_EFFECT] * listen,
+                                  c[NEGATIVE_PURCHASE_EFFECT] * listen)
+
+
+@jit
 def buys_first_time(c, w, t, key, week, person, good, bad):  # pragma: no cover
     """Do ads and WOM make an aware person buy this week?"""
-    listen = t[WOM_RESPONSE]
-    p = b.purchase_probability(t[BASE_RATE], w[AD_PERSUASION] * t[AD_RESPONSE], good, bad,
-                               c[PURCHASE_EFFECT] * listen, c[NEGATIVE_PURCHASE_EFFECT] * listen)
-    return d.uniform(key, Decision.FIRST_BUY, week, person, 0) < p
+    return d.uniform(key, Decision.FIRST_BUY, week, person, 0) < purchase_chance(c, w, t, t[BASE_RATE], good, bad)
 
 
 @jit
@@ -147,10 +152,7 @@ def comes_back(c, w, t, key, week, person, good, bad):  # pragma: no cover
     """Do ads and WOM win a lapsed customer back this week (never, with win-back switched off)?"""
     if c[WINBACK] == 0:
         return False
-    listen = t[WOM_RESPONSE]
-    p = b.purchase_probability(c[WINBACK_RATE], w[AD_PERSUASION] * t[AD_RESPONSE], good, bad,
-                               c[PURCHASE_EFFECT] * listen, c[NEGATIVE_PURCHASE_EFFECT] * listen)
-    return d.uniform(key, Decision.WINBACK, week, person, 0) < p
+    return d.uniform(key, Decision.WINBACK, week, person, 0) < purchase_chance(c, w, t, c[WINBACK_RATE], good, bad)
 
 
 @jit
