@@ -68,7 +68,9 @@ ASSUMPTIONS: dict[str, tuple[Lever, ...]] = {
         Lever("advertising.max_awareness_rate", "Weekly awareness from ads at saturation (Bass p)",
               "Weekly chance that an unaware person notices the brand when ads are at full strength.",
               max_value=1.0, step=0.005, fmt="%.3f",
-              published="Bass p 0.01–0.03 per period; meta-analytic mean 0.03 (Sultan, Farley & Lehmann 1990)"),
+              published=("Bass p 0.01–0.03 a year, about 0.0002–0.0006 a week; meta-analytic mean 0.03 a year "
+                         "(Sultan, Farley & Lehmann 1990, annual data of durables). The default 0.04 a week is "
+                         "far faster: a frequently bought category, an assumption")),
         Lever("advertising.max_persuasion", "Extra weekly purchase chance from ads at saturation",
               "Added weekly chance that an aware person buys, with ads at full strength.",
               max_value=1.0, step=0.005, fmt="%.3f", published="no published range; a model assumption"),
@@ -82,7 +84,9 @@ ASSUMPTIONS: dict[str, tuple[Lever, ...]] = {
         Lever("wom.awareness_effect", "Word-of-mouth awareness effect (Bass q)",
               "Added weekly chance of becoming aware per unit of positive word-of-mouth heard.",
               max_value=5.0, step=0.02, fmt="%.2f",
-              published="Bass q 0.3–0.5 per period; meta-analytic mean 0.38 (Sultan, Farley & Lehmann 1990)"),
+              published=("Bass q 0.3–0.5 a year, about 0.006–0.010 a week; meta-analytic mean 0.38 a year "
+                         "(Sultan, Farley & Lehmann 1990, annual data). The default 0.3 a week is far faster: "
+                         "an assumption")),
         Lever("wom.promoter_talk", "Positive talk per promoter per week",
               "Positive word-of-mouth a promoter (9-10) sends each week.", max_value=10.0, step=0.1, fmt="%.2f",
               published="positive WOM outnumbers negative about 3:1 overall (East, Hammond & Wright 2007)"),

@@ -43,3 +43,14 @@ def test_staff_above_demand_are_worth_something_with_diminishing_returns():
     gains = np.diff(levels)
     assert np.all(gains > 0) and np.all(np.diff(quality) > 0)  # every step of staff buys service
     assert gains[-1] < gains[0]  # ... and the later ones less than the first
+
+
+def test_profit_has_an_interior_maximum_in_staff_spend():
+    """Staff cost money: profit rises from too few staff to enough, then falls when they stand idle."""
+    base = cxsim.load_scenario("scenarios/people_vs_ads.toml")
+    profit = {spend: cxsim.simulate(base.with_overrides({"service.weekly_spend": spend}), 6, seed=3,
+                                    keep_customers=False).summary()["profit"].to_numpy()
+              for spend in (1_000.0, 4_000.0, 12_000.0)}
+    for low_or_high in (1_000.0, 12_000.0):
+        gain = profit[4_000.0] - profit[low_or_high]  # paired by seed
+        assert gain.mean() > 3 * gain.std(ddof=1) / np.sqrt(gain.size) and gain.mean() > 0
