@@ -164,11 +164,6 @@ class FastModel(JourneyModel):
         """The customers' state (the live arrays, not a copy)."""
         return self.people
 
-    def week_state(self):
-        """The state counted every week: the live arrays."""
-        p = self.people
-        return self.counted_state(p.stage, p.satisfaction, p.voice, p.member, p.scale)
-
     def advance_customers(self, tally: WeekTally) -> None:
         """Everyone lives one week on what was said at its start; then voices change for next week."""
         p, n = self.people, self.cfg.market.population

@@ -13,8 +13,8 @@ import hashlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("behaviour.py", "draws.py", "rules.py", "fast.py", "network.py")
-CACHED = ("behaviour", "draws", "rules", "fast", "network")
+SOURCES = ("behaviour.py", "draws.py", "rules.py", "fast.py", "network.py", "terminal.py")
+CACHED = ("behaviour", "draws", "rules", "fast", "network", "terminal")
 
 
 def drop_stale_kernels() -> None:

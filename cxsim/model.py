@@ -15,7 +15,7 @@ from cxsim.draws import ORDER_STREAM, PEOPLE_STREAM, market_rng, replication_key
 from cxsim.errors import UserError
 from cxsim.memory import check_fits
 from cxsim.metrics import WeekState, WeekTally, week_columns, wom_table
-from cxsim.modules import MODULES, Module, Week
+from cxsim.modules import MODULES, Module, Week, customer_constants
 from cxsim.network import estimated_bytes, market_network
 from cxsim.scenario import Scenario, ScenarioConfig
 from cxsim.segments import TraitTable, assign_channels, assign_segments, segment_traits
@@ -134,13 +134,10 @@ class JourneyModel(mesa.Model):
         self.adjacency = market_network(self.cfg.network, n, seed, first_replication, replications)
         self.keys = replication_keys(seed, first_replication, replications)
         self.talk = wom_table(self.cfg)
-        self.replication_of = np.repeat(np.arange(replications, dtype=np.int32), n)
         self.segment_traits = segment_traits(self.cfg)
         self.traits = TraitTable(self.segment_traits)
         self.modules: list[Module] = [module(self.cfg, replications) for module in MODULES]
-        self.constants = rules.constants(self.cfg)
-        for module in self.modules:
-            module.customer_effects(self.constants)
+        self.constants = customer_constants(self.cfg, self.modules)
         self.trait_rows = rules.trait_table(self.segment_traits)
         self.week: Week | None = None
         self.week_rows: np.ndarray | None = None        # this week's conditions as the rules read them

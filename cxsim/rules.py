@@ -65,8 +65,8 @@ def channel_codes(cfg: ScenarioConfig) -> tuple[int, int]:
 def constants(cfg: ScenarioConfig) -> np.ndarray:
     """The journey's own behaviour constants as the vector every rule reads.
 
-    The mechanisms' constants (channels, loyalty, silos) are written by their
-    modules (``Module.customer_effects``); switched off, they are zero.
+    The mechanisms' constants (channels, loyalty, silos, win-back) are written by
+    their modules: use ``cxsim.modules.customer_constants`` for the whole vector.
     """
     wom, pur, rep, sat = cfg.wom, cfg.purchase, cfg.repeat, cfg.satisfaction
     c = np.zeros(N_CONSTANTS)
@@ -77,8 +77,6 @@ def constants(cfg: ScenarioConfig) -> np.ndarray:
     c[[PRICE, PRODUCT_QUALITY, SERVICE_WEIGHT]] = (pur.price, pur.product_quality, cfg.service.weight)
     c[[DISCONFIRMATION_WEIGHT, NOISE_SD, MEMORY, EXPECTATION_ADAPTATION]] = (
         sat.disconfirmation_weight, sat.noise_sd, sat.memory, sat.expectation_adaptation)
-    c[[FORCED_CHANNEL, ESCALATION_CHANNEL]] = -1
-    c[TENURE_HALF_WEEKS] = cfg.loyalty.tenure_half_weeks
     c[LAPSED_FADE] = wom.lapsed_fade
     return c
 
@@ -171,6 +169,26 @@ def pushed_away(c, t, key, week, person, bad):  # pragma: no cover
 
 
 @jit
+def active_rate(c, t, rate, satisfaction, tenure, member):  # pragma: no cover
+    """Weekly purchase rate of an active customer: moved by satisfaction, tenure and the loyalty programme."""
+    r = b.repeat_rate(rate, satisfaction, c[NEUTRAL], t[RATE_SENSITIVITY])
+    if c[RATE_GROWTH] > 0:  # loyal customers buy more often
+        r = r * b.tenure_lift(tenure, c[RATE_GROWTH], c[TENURE_HALF_WEEKS])
+    if c[ENROLMENT] > 0:
+        r = b.member_rate(r, member, c[MEMBER_RATE_UPLIFT])
+    return r
+
+
+@jit
+def active_dropout(c, t, dropout, satisfaction, member):  # pragma: no cover
+    """Chance of dropping out after a repeat purchase: moved by satisfaction and the loyalty programme."""
+    p = b.dropout_probability(dropout, satisfaction, c[NEUTRAL], t[DROPOUT_SENSITIVITY])
+    if c[ENROLMENT] > 0:
+        p = b.member_dropout(p, member, c[MEMBER_DROPOUT_REDUCTION])
+    return p
+
+
+@jit
 def repeat_week(c, t, key, week, person, rate, dropout, satisfaction, tenure, member, repeats_before):  # pragma: no cover
     """One week of BG/NBD for an active customer: Poisson purchases, a dropout chance after each.
 
@@ -184,18 +202,11 @@ def repeat_week(c, t, key, week, person, rate, dropout, satisfaction, tenure, me
 
     Returns (purchases made, dropped out).
     """
-    neutral = c[NEUTRAL]
-    r = b.repeat_rate(rate, satisfaction, neutral, t[RATE_SENSITIVITY])
-    if c[RATE_GROWTH] > 0:  # loyal customers buy more often
-        r = r * b.tenure_lift(tenure, c[RATE_GROWTH], c[TENURE_HALF_WEEKS])
-    if c[ENROLMENT] > 0:
-        r = b.member_rate(r, member, c[MEMBER_RATE_UPLIFT])
-    wanted = d.poisson(d.uniform(key, Decision.REPEAT, week, person, 0), r)
+    wanted = d.poisson(d.uniform(key, Decision.REPEAT, week, person, 0),
+                       active_rate(c, t, rate, satisfaction, tenure, member))
     if wanted == 0:
         return 0, False
-    p = b.dropout_probability(dropout, satisfaction, neutral, t[DROPOUT_SENSITIVITY])
-    if c[ENROLMENT] > 0:
-        p = b.member_dropout(p, member, c[MEMBER_DROPOUT_REDUCTION])
+    p = active_dropout(c, t, dropout, satisfaction, member)
     for j in range(wanted):
         if d.uniform(key, Decision.DROPOUT, 0, person, repeats_before + j) < p:
             return j + 1, True

@@ -26,9 +26,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from cxsim import behaviour as b
 from cxsim import rules
 from cxsim.behaviour import Stage
+from cxsim.modules import customer_constants
 from cxsim.scenario import ScenarioConfig
 from cxsim.segments import segment_traits
 
@@ -77,15 +77,9 @@ def _future(stage, rate, dropout, satisfaction, first, segment, member, c, trait
             continue
         t = traits[segment[i]]
         tenure = float(weeks - first[i])
-        neutral = c[rules.NEUTRAL]
-        r = b.repeat_rate(rate[i], satisfaction[i], neutral, t[rules.RATE_SENSITIVITY])
-        if c[rules.RATE_GROWTH] > 0:
-            r = r * b.tenure_lift(tenure, c[rules.RATE_GROWTH], c[rules.TENURE_HALF_WEEKS])
-        p = b.dropout_probability(dropout[i], satisfaction[i], neutral, t[rules.DROPOUT_SENSITIVITY])
+        r = rules.active_rate(c, t, rate[i], satisfaction[i], tenure, member[i])
+        p = rules.active_dropout(c, t, dropout[i], satisfaction[i], member[i])
         is_member = c[rules.ENROLMENT] > 0 and member[i]
-        if c[rules.ENROLMENT] > 0:
-            r = b.member_rate(r, member[i], c[rules.MEMBER_RATE_UPLIFT])
-            p = b.member_dropout(p, member[i], c[rules.MEMBER_DROPOUT_REDUCTION])
         if r <= 0.0:
             continue
         alive = time_alive(r, p, delta, ahead)
@@ -101,7 +95,7 @@ def _evaluate(pop, cfg: ScenarioConfig, weeks: int, ahead: float, delta: float) 
     loy = cfg.loyalty
     return _future(pop.stage.astype(np.int64), pop.rate.astype(float), pop.dropout.astype(float),
                    pop.satisfaction.astype(float), pop.first_purchase_step.astype(np.int64),
-                   pop.segment.astype(np.int64), pop.member.astype(np.bool_), rules.constants(cfg),
+                   pop.segment.astype(np.int64), pop.member.astype(np.bool_), customer_constants(cfg),
                    rules.trait_table(segment_traits(cfg)), float(weeks), float(delta), float(ahead),
                    float(cfg.purchase.gross_margin), float(loy.reward_share), float(loy.cost_per_member_week))
 

@@ -89,3 +89,16 @@ def test_value_clv_net_and_cac_with_service_are_consistent():
     # within the horizon alone late cohorts look poor; their future value makes up much of it
     assert cohorts["margin"].iloc[0] > cohorts["margin"].iloc[2]
     assert cohorts["future_value"].iloc[2] > cohorts["margin"].iloc[2]
+
+
+def test_terminal_value_counts_the_loyalty_mechanisms_of_the_scenario():
+    """The rates after the horizon come from the same constants the engines use, the modules' included."""
+    from cxsim.fast import FastModel
+    from cxsim.terminal import future_values
+
+    sc = cxsim.load_scenario("scenarios/loyalty.toml").with_overrides({"market.population": 2_000,
+                                                                       "market.weeks": 30})
+    pop = FastModel(sc, 1).run().population()
+    grown = future_values(pop, sc.config, 30).sum()
+    flat = future_values(pop, sc.with_overrides({"loyalty.rate_growth": 0.0}).config, 30).sum()
+    assert sc["loyalty.rate_growth"] > 0 and grown > flat > 0

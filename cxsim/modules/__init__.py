@@ -17,6 +17,11 @@ entry in ``MODULES``, a docking case (a scenario file in scenarios/) and its tes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
+from cxsim import rules
 from cxsim.modules.advertising import Advertising
 from cxsim.modules.base import Module, Week
 from cxsim.modules.channels import Channels
@@ -27,6 +32,7 @@ from cxsim.modules.pressure import Pressure
 from cxsim.modules.service import Service
 from cxsim.modules.silos import Silos
 from cxsim.modules.winback import Winback
+from cxsim.scenario import ScenarioConfig
 
 # The order of the week: ads, then the service pool and what moves its quality
 # (the feedback loop, the staff, handle-time targets, in that order), the pool's
@@ -35,4 +41,17 @@ MODULES: tuple[type[Module], ...] = (Advertising, Service, Feedback, Employees, 
                                      Silos)
 CORE: tuple[type[Module], ...] = (Advertising, Service, Winback)  # always part of the model; the rest are mechanisms
 
-__all__ = ["CORE", "MODULES", "Module", "Week"]
+
+def customer_constants(cfg: ScenarioConfig, modules: Sequence[Module] | None = None) -> np.ndarray:
+    """The rules' whole constants vector: the journey's own, then what each module writes into it.
+
+    Args:
+        modules: the model's module instances (default: one of each, built for ``cfg``).
+    """
+    constants = rules.constants(cfg)
+    for module in modules if modules is not None else [m(cfg, 1) for m in MODULES]:
+        module.customer_effects(constants)
+    return constants
+
+
+__all__ = ["CORE", "MODULES", "Module", "Week", "customer_constants"]

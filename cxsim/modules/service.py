@@ -59,12 +59,12 @@ class Service(Module):
         week.demand = self.last_demand if fixed is None else np.full(self.replications, float(fixed))
         week.people_investment = week.training_spend
         target = float(trained_quality(svc.quality, week.training_spend, svc.training_half_saturation))
-        self.skill = lagged(self.skill, target, svc.training_weeks) if week.number > 0 else self.skill
+        self.skill = lagged(self.skill, target, svc.training_weeks)
         week.quality = np.full(self.replications, self.skill)
         week.handle_minutes = svc.handle_minutes
         if self.queueing:
             hired = float(agents_from_spend(week.staff_spend, svc.cost_per_agent_hour, svc.open_hours, svc.shrinkage))
-            self.agents = lagged(self.agents, hired, svc.hiring_weeks) if week.number > 0 else self.agents
+            self.agents = lagged(self.agents, hired, svc.hiring_weeks)
             week.capacity = self.agents * svc.open_hours * 60.0 / svc.handle_minutes
         else:
             week.capacity = float(service_capacity(week.staff_spend, svc.cost_per_encounter))
