@@ -314,3 +314,16 @@ def _execute(tasks: list, workers: int | None, scheduler: str | None):
         for future in as_completed(futures):
             yield futures[future], future.result()
 
+
+
+def worlds_from_args(args, scenario: Scenario) -> Worlds | None:
+    """The worlds the command line asks for (``add_uncertainty_options``), checked before any run."""
+    if getattr(args, "scheduler", None):
+        from cxsim.sweep.pools import check_address
+
+        check_address(args.scheduler)
+    if args.fixed:
+        if args.uncertain or args.posterior:
+            raise UserError("--fixed: expected it alone, without --uncertain or --posterior")
+        return None
+    return worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws, seed=args.seed)

@@ -1,0 +1,171 @@
+"""Where each plan wins, in plain words: scenario discovery with PRIM boxes (EMA Workbench).
+
+PRIM (the Patient Rule Induction Method, Friedman & Fisher 1999) peels a box off the
+space of uncertain assumptions, a little at a time, keeping the worlds where the
+plan is best. Each step trades **coverage** (the share of the plan's winning worlds
+inside the box) for **density** (the share of worlds in the box where it wins). We
+keep the widest box whose density reaches ``DENSITY`` (else the densest box found),
+with the keys it restricts said in words: "'more people' wins where
+service.need_probability > 0.23 and advertising.half_saturation < 26,000
+(coverage 81%, density 92%)". The decision tree of ``cxsim.sweep.discovery`` splits
+the whole space; a PRIM box describes one plan's region, and may leave most keys free.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DENSITY = 0.9        # the box sought: the plan is best in at least 90% of the worlds inside it
+MIN_WORLDS = 5       # a plan best in fewer worlds gets no box (too few to describe)
+EVERYWHERE = 0.95    # a plan best in this share of all worlds needs no box
+
+
+@dataclass
+class WinBox:
+    """Where one plan wins.
+
+    Attributes:
+        plan: the plan.
+        limits: per restricted key, (low, high); -inf/inf where only one side is restricted.
+        coverage: share of the plan's winning worlds that lie in the box.
+        density: share of the worlds in the box where the plan wins.
+        worlds: worlds in the box.
+        wins: worlds where the plan wins, in all.
+        total: worlds in all.
+        verb: what the plan does there ("wins", "earns most").
+    """
+
+    plan: str
+    limits: dict[str, tuple[float, float]]
+    coverage: float
+    density: float
+    worlds: int
+    wins: int
+    total: int
+    verb: str = "wins"
+
+    def condition(self) -> str:
+        """The box in words: "a > 0.23 and b < 26,000" ("anywhere" when no key is restricted)."""
+        parts = []
+        for key, (lo, hi) in self.limits.items():
+            if math.isfinite(lo) and math.isfinite(hi):
+                parts.append(f"{_number(lo)} < {key} < {_number(hi)}")
+            elif math.isfinite(lo):
+                parts.append(f"{key} > {_number(lo)}")
+            else:
+                parts.append(f"{key} < {_number(hi)}")
+        return " and ".join(parts) or "anywhere"
+
+    def sentence(self) -> str:
+        """One sentence: where the plan wins, with coverage and density."""
+        return (f"{self.plan!r} {self.verb} where {self.condition()} (coverage {self.coverage:.0%}: {round(self.coverage * self.wins)} "
+                f"of the {self.wins} worlds where it is best; density {self.density:.0%}: best in "
+                f"{round(self.density * self.worlds)} of the {self.worlds} worlds in the box).")
+
+
+def _number(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.2g}"
+
+
+def _inside(x: pd.DataFrame, limits: dict[str, tuple[float, float]]) -> np.ndarray:
+    inside = np.ones(len(x), dtype=bool)
+    for key, (lo, hi) in limits.items():
+        inside &= (x[key].to_numpy() >= lo) & (x[key].to_numpy() <= hi)
+    return inside
+
+
+def _simplified(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float, float]],
+                floor: float) -> dict[str, tuple[float, float]]:
+    """The box with every restriction dropped (one side, or a key) that keeps its density at ``floor`` or above.
+
+    PRIM peels greedily and may keep restrictions that separate nothing; each one dropped makes
+    the sentence shorter and the box wider. The restriction whose removal keeps the density
+    highest goes first.
+    """
+    while limits:
+        candidates = []
+        for key, (lo, hi) in limits.items():
+            options = [{k: v for k, v in limits.items() if k != key}]
+            if np.isfinite(lo) and np.isfinite(hi):
+                options += [{**limits, key: (-np.inf, hi)}, {**limits, key: (lo, np.inf)}]
+            for option in options:
+                inside = _inside(x, option)
+                candidates.append((wins[inside].mean() if inside.any() else 0.0, len(option), option))
+        density, _, best = max(candidates, key=lambda c: (c[0], -c[1]))
+        if density < floor:
+            return limits
+        limits = best
+    return limits
+
+
+def prim_box(x: pd.DataFrame, wins: np.ndarray, plan: str, density: float = DENSITY, verb: str = "wins") -> WinBox:
+    """The PRIM box of the worlds where ``wins`` is true, with the restrictions that separate nothing dropped.
+
+    Args:
+        x: one row per world, one numeric column per uncertain key.
+        wins: per world, whether the plan wins there.
+        plan: the plan's name.
+        density: the density sought; the widest box reaching it is kept (else the densest).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # EMA Workbench warns about optional parallel back ends
+        from ema_workbench.analysis import prim
+
+        found = prim.Prim(x.reset_index(drop=True), np.asarray(wins, dtype=bool), mass_min=0.05).find_box()
+    trajectory = found.peeling_trajectory
+    dense = trajectory[trajectory["density"] >= density]
+    i = int(dense["coverage"].idxmax() if len(dense) else trajectory["density"].idxmax())
+    lims, init = found.box_lims[i], found.prim.box_init
+    limits = {}
+    for key in x.columns:
+        lo = float(lims[key].iloc[0]) if lims[key].iloc[0] > init[key].iloc[0] else -math.inf
+        hi = float(lims[key].iloc[1]) if lims[key].iloc[1] < init[key].iloc[1] else math.inf
+        if math.isfinite(lo) or math.isfinite(hi):
+            limits[key] = (lo, hi)
+    wins = np.asarray(wins, dtype=bool)
+    floor = min(density, float(trajectory.loc[i, "density"])) - 1e-9
+    limits = _simplified(x, wins, limits, floor)
+    inside = _inside(x, limits)
+    return WinBox(plan, limits, float(wins[inside].sum() / wins.sum()), float(wins[inside].mean()),
+                  int(inside.sum()), int(wins.sum()), len(wins), verb)
+
+
+def where_each_wins(x: pd.DataFrame, winners: np.ndarray, plans: list[str],
+                    verb: str = "wins") -> list[tuple[str, WinBox | None]]:
+    """For each plan that is ever best, most often best first: a sentence, and its PRIM box when it has one.
+
+    A plan best almost everywhere, or in too few worlds to describe, gets a sentence saying so.
+
+    Args:
+        x: one row per world, one column per uncertain key.
+        winners: per world, the index of the best plan.
+        plans: the plans' names.
+        verb: what a plan does where it is best ("wins"; "earns most" for levers).
+    """
+    x = x.loc[:, [c for c in x.columns if x[c].nunique() > 1]]  # a key fixed across worlds cannot separate them
+    n = len(winners)
+    out = []
+    order = sorted(range(len(plans)), key=lambda p: -np.sum(winners == p))
+    for p in order:
+        wins = winners == p
+        k = int(wins.sum())
+        if k == 0:
+            continue
+        if k >= EVERYWHERE * n:
+            out.append((f"{plans[p]!r} is best in {k} of {n} worlds: almost everywhere, no assumption "
+                        "changes that.", None))
+        elif k < MIN_WORLDS or x.shape[1] == 0:
+            out.append((f"{plans[p]!r} is best in only {k} of {n} worlds: too few to describe where.", None))
+        else:
+            box = prim_box(x, wins, plans[p], verb=verb)
+            out.append((box.sentence(), box))
+    return out
