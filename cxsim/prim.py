@@ -5,7 +5,7 @@ space of uncertain assumptions, a little at a time, keeping the worlds where the
 plan is best. Each step trades **coverage** (the share of the plan's winning worlds
 inside the box) for **density** (the share of worlds in the box where it wins). We
 keep the widest box whose density reaches ``DENSITY`` (else the densest box found),
-with the keys it restricts said in words: "'more people' wins where
+drop the restrictions that cost it no density, and say the keys left in words: "'more people' wins where
 service.need_probability > 0.23 and advertising.half_saturation < 26,000
 (coverage 81%, density 92%)". The decision tree of ``cxsim.sweep.discovery`` splits
 the whole space; a PRIM box describes one plan's region, and may leave most keys free.
@@ -23,6 +23,7 @@ import pandas as pd
 DENSITY = 0.9        # the box sought: the plan is best in at least 90% of the worlds inside it
 MIN_WORLDS = 5       # a plan best in fewer worlds gets no box (too few to describe)
 EVERYWHERE = 0.95    # a plan best in this share of all worlds needs no box
+SLACK = 0.02         # a restriction is dropped when the box without it loses at most this much density
 
 
 @dataclass
@@ -38,6 +39,7 @@ class WinBox:
         wins: worlds where the plan wins, in all.
         total: worlds in all.
         verb: what the plan does there ("wins", "earns most").
+        noun: what the rows are ("worlds", "combinations").
     """
 
     plan: str
@@ -48,6 +50,7 @@ class WinBox:
     wins: int
     total: int
     verb: str = "wins"
+    noun: str = "worlds"
 
     def condition(self) -> str:
         """The box in words: "a > 0.23 and b < 26,000" ("anywhere" when no key is restricted)."""
@@ -63,9 +66,10 @@ class WinBox:
 
     def sentence(self) -> str:
         """One sentence: where the plan wins, with coverage and density."""
-        return (f"{self.plan!r} {self.verb} where {self.condition()} (coverage {self.coverage:.0%}: {round(self.coverage * self.wins)} "
-                f"of the {self.wins} worlds where it is best; density {self.density:.0%}: best in "
-                f"{round(self.density * self.worlds)} of the {self.worlds} worlds in the box).")
+        return (f"{self.plan!r} {self.verb} where {self.condition()} (coverage {self.coverage:.0%}: "
+                f"{round(self.coverage * self.wins)} of the {self.wins} {self.noun} where it is best; density "
+                f"{self.density:.0%}: best in {round(self.density * self.worlds)} of the {self.worlds} {self.noun} "
+                "in the box).")
 
 
 def _number(value: float) -> str:
@@ -85,7 +89,7 @@ def _inside(x: pd.DataFrame, limits: dict[str, tuple[float, float]]) -> np.ndarr
 
 def _simplified(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float, float]],
                 floor: float) -> dict[str, tuple[float, float]]:
-    """The box with every restriction dropped (one side, or a key) that keeps its density at ``floor`` or above.
+    """The box with every restriction dropped (one side, or a key) that keeps the density at ``floor`` or above.
 
     PRIM peels greedily and may keep restrictions that separate nothing; each one dropped makes
     the sentence shorter and the box wider. The restriction whose removal keeps the density
@@ -107,7 +111,8 @@ def _simplified(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float
     return limits
 
 
-def prim_box(x: pd.DataFrame, wins: np.ndarray, plan: str, density: float = DENSITY, verb: str = "wins") -> WinBox:
+def prim_box(x: pd.DataFrame, wins: np.ndarray, plan: str, density: float = DENSITY, verb: str = "wins",
+             noun: str = "worlds") -> WinBox:
     """The PRIM box of the worlds where ``wins`` is true, with the restrictions that separate nothing dropped.
 
     Args:
@@ -123,7 +128,11 @@ def prim_box(x: pd.DataFrame, wins: np.ndarray, plan: str, density: float = DENS
         found = prim.Prim(x.reset_index(drop=True), np.asarray(wins, dtype=bool), mass_min=0.05).find_box()
     trajectory = found.peeling_trajectory
     dense = trajectory[trajectory["density"] >= density]
-    i = int(dense["coverage"].idxmax() if len(dense) else trajectory["density"].idxmax())
+    if len(dense):  # the widest box reaching the density; of boxes as wide (within a point), the densest
+        wide = dense[dense["coverage"] >= dense["coverage"].max() - 0.01]
+        i = int(wide["density"].idxmax())
+    else:
+        i = int(trajectory["density"].idxmax())
     lims, init = found.box_lims[i], found.prim.box_init
     limits = {}
     for key in x.columns:
@@ -132,15 +141,15 @@ def prim_box(x: pd.DataFrame, wins: np.ndarray, plan: str, density: float = DENS
         if math.isfinite(lo) or math.isfinite(hi):
             limits[key] = (lo, hi)
     wins = np.asarray(wins, dtype=bool)
-    floor = min(density, float(trajectory.loc[i, "density"])) - 1e-9
+    floor = float(trajectory.loc[i, "density"]) - SLACK
     limits = _simplified(x, wins, limits, floor)
     inside = _inside(x, limits)
     return WinBox(plan, limits, float(wins[inside].sum() / wins.sum()), float(wins[inside].mean()),
-                  int(inside.sum()), int(wins.sum()), len(wins), verb)
+                  int(inside.sum()), int(wins.sum()), len(wins), verb, noun)
 
 
-def where_each_wins(x: pd.DataFrame, winners: np.ndarray, plans: list[str],
-                    verb: str = "wins") -> list[tuple[str, WinBox | None]]:
+def where_each_wins(x: pd.DataFrame, winners: np.ndarray, plans: list[str], verb: str = "wins",
+                    noun: str = "worlds") -> list[tuple[str, WinBox | None]]:
     """For each plan that is ever best, most often best first: a sentence, and its PRIM box when it has one.
 
     A plan best almost everywhere, or in too few worlds to describe, gets a sentence saying so.
@@ -150,6 +159,7 @@ def where_each_wins(x: pd.DataFrame, winners: np.ndarray, plans: list[str],
         winners: per world, the index of the best plan.
         plans: the plans' names.
         verb: what a plan does where it is best ("wins"; "earns most" for levers).
+        noun: what the rows are ("worlds"; "combinations" for a sweep's design points).
     """
     x = x.loc[:, [c for c in x.columns if x[c].nunique() > 1]]  # a key fixed across worlds cannot separate them
     n = len(winners)
@@ -161,11 +171,11 @@ def where_each_wins(x: pd.DataFrame, winners: np.ndarray, plans: list[str],
         if k == 0:
             continue
         if k >= EVERYWHERE * n:
-            out.append((f"{plans[p]!r} is best in {k} of {n} worlds: almost everywhere, no assumption "
+            out.append((f"{plans[p]!r} is best in {k} of {n} {noun}: almost everywhere, no assumption "
                         "changes that.", None))
         elif k < MIN_WORLDS or x.shape[1] == 0:
-            out.append((f"{plans[p]!r} is best in only {k} of {n} worlds: too few to describe where.", None))
+            out.append((f"{plans[p]!r} is best in only {k} of {n} {noun}: too few to describe where.", None))
         else:
-            box = prim_box(x, wins, plans[p], verb=verb)
+            box = prim_box(x, wins, plans[p], verb=verb, noun=noun)
             out.append((box.sentence(), box))
     return out
