@@ -30,7 +30,8 @@ from cxsim.command_line import (
 )
 from cxsim.errors import UserError, bounded, error_text
 
-EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app"}
+EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
+          "ema_workbench": "decide"}
 
 
 # --- run --------------------------------------------------------------------------
