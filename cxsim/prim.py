@@ -5,7 +5,8 @@ space of uncertain assumptions, a little at a time, keeping the worlds where the
 plan is best. Each step trades **coverage** (the share of the plan's winning worlds
 inside the box) for **density** (the share of worlds in the box where it wins). We
 keep the widest box whose density reaches ``DENSITY`` (else the densest box found),
-drop the restrictions that cost it no density, and say the keys left in words: "'more people' wins where
+drop the restrictions that cost it no density or that chance explains (quasi-p-value
+above 0.05), and say the keys left in words: "'more people' wins where
 service.need_probability > 0.23 and advertising.half_saturation < 26,000
 (coverage 81%, density 92%)". The decision tree of ``cxsim.sweep.discovery`` splits
 the whole space; a PRIM box describes one plan's region, and may leave most keys free.
@@ -24,6 +25,7 @@ DENSITY = 0.9        # the box sought: the plan is best in at least 90% of the w
 MIN_WORLDS = 5       # a plan best in fewer worlds gets no box (too few to describe)
 EVERYWHERE = 0.95    # a plan best in this share of all worlds needs no box
 SLACK = 0.02         # a restriction is dropped when the box without it loses at most this much density
+QUASI_P = 0.05       # ... or when chance explains it this well (its quasi-p-value, as EMA Workbench reports it)
 
 
 @dataclass
@@ -65,7 +67,10 @@ class WinBox:
         return " and ".join(parts) or "anywhere"
 
     def sentence(self) -> str:
-        """One sentence: where the plan wins, with coverage and density."""
+        """One sentence: where the plan wins, with coverage and density (or that no box separates its wins)."""
+        if not self.limits:
+            return (f"{self.plan!r} is best in {self.wins} of {self.total} {self.noun}, scattered: no box of the "
+                    "uncertain assumptions separates them from chance.")
         return (f"{self.plan!r} {self.verb} where {self.condition()} (coverage {self.coverage:.0%}: "
                 f"{round(self.coverage * self.wins)} of the {self.wins} {self.noun} where it is best; density "
                 f"{self.density:.0%}: best in {round(self.density * self.worlds)} of the {self.worlds} {self.noun} "
@@ -87,13 +92,28 @@ def _inside(x: pd.DataFrame, limits: dict[str, tuple[float, float]]) -> np.ndarr
     return inside
 
 
+def _quasi_p(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float, float]], key: str) -> float:
+    """How likely the box's wins would be if ``key`` were not restricted (one-sided binomial, as EMA Workbench).
+
+    The worlds inside the box are taken as draws from the box without the restriction:
+    a high value says the restriction separates nothing that chance would not.
+    """
+    from scipy import stats
+
+    inside, wider = _inside(x, limits), _inside(x, {k: v for k, v in limits.items() if k != key})
+    rate = wins[wider].mean() if wider.any() else 0.0
+    return float(stats.binom.sf(wins[inside].sum() - 1, inside.sum(), rate))
+
+
 def _simplified(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float, float]],
                 floor: float) -> dict[str, tuple[float, float]]:
-    """The box with every restriction dropped (one side, or a key) that keeps the density at ``floor`` or above.
+    """The box without the restrictions that separate nothing.
 
-    PRIM peels greedily and may keep restrictions that separate nothing; each one dropped makes
-    the sentence shorter and the box wider. The restriction whose removal keeps the density
-    highest goes first.
+    PRIM peels greedily, and with few winning worlds among many keys it keeps
+    restrictions that chance explains. Two rules, applied one restriction at a time:
+    a restriction (a key, or one side of it) goes when the box without it keeps its
+    density at ``floor`` or above; a key's restriction goes when its quasi-p-value is
+    above ``QUASI_P`` (the least significant first).
     """
     while limits:
         candidates = []
@@ -103,11 +123,15 @@ def _simplified(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float
                 options += [{**limits, key: (-np.inf, hi)}, {**limits, key: (lo, np.inf)}]
             for option in options:
                 inside = _inside(x, option)
-                candidates.append((wins[inside].mean() if inside.any() else 0.0, len(option), option))
-        density, _, best = max(candidates, key=lambda c: (c[0], -c[1]))
-        if density < floor:
+                candidates.append((wins[inside].mean() if inside.any() else 0.0, -len(option), option))
+        density, _, widest = max(candidates, key=lambda c: c[:2])
+        if density >= floor:
+            limits = widest
+            continue
+        p, key = max((_quasi_p(x, wins, limits, k), k) for k in limits)
+        if p <= QUASI_P:
             return limits
-        limits = best
+        limits = {k: v for k, v in limits.items() if k != key}
     return limits
 
 

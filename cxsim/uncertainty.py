@@ -325,5 +325,11 @@ def worlds_from_args(args, scenario: Scenario) -> Worlds | None:
     if args.fixed:
         if args.uncertain or args.posterior:
             raise UserError("--fixed: expected it alone, without --uncertain or --posterior")
-        return None
-    return worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws, seed=args.seed)
+        worlds = None
+    else:
+        worlds = worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws,
+                            seed=args.seed)
+    if worlds is None and getattr(args, "scheduler", None):
+        raise UserError("--scheduler: expected only with uncertainty (--uncertain, --posterior DIR or an "
+                        "[uncertainty] table): a fixed comparison runs on this machine")
+    return worlds

@@ -118,6 +118,15 @@ def test_prim_finds_the_box_a_plan_wins_in_and_leaves_the_idle_keys_free():
     assert found[0][1].limits.keys() == {"a"} and "too few" in found[2][0]
 
 
+def test_prim_keeps_no_restriction_that_chance_explains():
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame(rng.uniform(size=(100, 14)), columns=[f"key{i}" for i in range(14)])
+    scattered = prim_box(x, rng.uniform(size=100) < 0.11, "lucky")  # wins at random: no region to find
+    assert scattered.limits == {} and "scattered" in scattered.sentence()
+    real = prim_box(x, (x["key3"] < 0.15).to_numpy(), "real")
+    assert set(real.limits) == {"key3"} and abs(real.limits["key3"][1] - 0.15) < 0.05
+
+
 SMALL_FILE = SMALL + VARIANTS
 
 
