@@ -30,18 +30,19 @@ QUASI_P = 0.05       # ... or when chance explains it this well (its quasi-p-val
 
 @dataclass
 class WinBox:
-    """Where one plan wins.
+    """Where one plan wins (or, for a plan best in most worlds, where it loses).
 
     Attributes:
         plan: the plan.
         limits: per restricted key, (low, high); -inf/inf where only one side is restricted.
-        coverage: share of the plan's winning worlds that lie in the box.
-        density: share of the worlds in the box where the plan wins.
+        coverage: share of the described worlds (its wins, or its losses) that lie in the box.
+        density: share of the worlds in the box that are described ones.
         worlds: worlds in the box.
-        wins: worlds where the plan wins, in all.
+        wins: described worlds in all (its wins, or its losses).
         total: worlds in all.
-        verb: what the plan does there ("wins", "earns most").
+        verb: what the plan does where it is best ("wins", "earns most").
         noun: what the rows are ("worlds", "combinations").
+        losing: the box describes where the plan is not best.
     """
 
     plan: str
@@ -53,6 +54,7 @@ class WinBox:
     total: int
     verb: str = "wins"
     noun: str = "worlds"
+    losing: bool = False
 
     def condition(self) -> str:
         """The box in words: "a > 0.23 and b < 26,000" ("anywhere" when no key is restricted)."""
@@ -67,14 +69,19 @@ class WinBox:
         return " and ".join(parts) or "anywhere"
 
     def sentence(self) -> str:
-        """One sentence: where the plan wins, with coverage and density (or that no box separates its wins)."""
+        """One sentence: where the plan wins (or loses), with coverage and density, or that no box separates it."""
+        what = "is not best" if self.losing else "is best"
         if not self.limits:
-            return (f"{self.plan!r} is best in {self.wins} of {self.total} {self.noun}, scattered: no box of the "
+            return (f"{self.plan!r} {what} in {self.wins} of {self.total} {self.noun}, scattered: no box of the "
                     "uncertain assumptions separates them from chance.")
-        return (f"{self.plan!r} {self.verb} where {self.condition()} (coverage {self.coverage:.0%}: "
-                f"{round(self.coverage * self.wins)} of the {self.wins} {self.noun} where it is best; density "
-                f"{self.density:.0%}: best in {round(self.density * self.worlds)} of the {self.worlds} {self.noun} "
-                "in the box).")
+        does = ("loses" if self.verb == "wins" else "is beaten") if self.losing else self.verb
+        inside, hits = round(self.coverage * self.wins), round(self.density * self.worlds)
+        coverage = f"coverage {self.coverage:.0%}: {inside} of the {self.wins} {self.noun} where it {what}"
+        if self.density >= 0.5:
+            return (f"{self.plan!r} {does} where {self.condition()} ({coverage}; density {self.density:.0%}: "
+                    f"{hits} of the {self.worlds} {self.noun} in the box).")
+        return (f"{self.plan!r} {does} only where {self.condition()} ({coverage}), and even there in "
+                f"{self.density:.0%} of {self.noun} (density: {hits} of {self.worlds}).")
 
 
 def _number(value: float) -> str:
@@ -92,17 +99,28 @@ def _inside(x: pd.DataFrame, limits: dict[str, tuple[float, float]]) -> np.ndarr
     return inside
 
 
-def _quasi_p(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float, float]], key: str) -> float:
-    """How likely the box's wins would be if ``key`` were not restricted (one-sided binomial, as EMA Workbench).
+def _quasi_p(x: pd.DataFrame, wins: np.ndarray, box: dict[str, tuple[float, float]],
+             wider: dict[str, tuple[float, float]]) -> float:
+    """How likely the box's wins would be if the box were the wider one (one-sided binomial, as EMA Workbench).
 
-    The worlds inside the box are taken as draws from the box without the restriction:
-    a high value says the restriction separates nothing that chance would not.
+    The worlds inside the box are taken as draws from the wider box: a high value says
+    the restriction that makes the difference separates nothing that chance would not.
     """
     from scipy import stats
 
-    inside, wider = _inside(x, limits), _inside(x, {k: v for k, v in limits.items() if k != key})
-    rate = wins[wider].mean() if wider.any() else 0.0
+    inside, around = _inside(x, box), _inside(x, wider)
+    rate = wins[around].mean() if around.any() else 0.0
     return float(stats.binom.sf(wins[inside].sum() - 1, inside.sum(), rate))
+
+
+def _wider(limits: dict[str, tuple[float, float]]) -> list[dict[str, tuple[float, float]]]:
+    """The boxes with one restriction less: a key freed, or one side of a key restricted on both."""
+    out = []
+    for key, (lo, hi) in limits.items():
+        out.append({k: v for k, v in limits.items() if k != key})
+        if np.isfinite(lo) and np.isfinite(hi):
+            out += [{**limits, key: (-np.inf, hi)}, {**limits, key: (lo, np.inf)}]
+    return out
 
 
 def _simplified(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float, float]],
@@ -110,33 +128,27 @@ def _simplified(x: pd.DataFrame, wins: np.ndarray, limits: dict[str, tuple[float
     """The box without the restrictions that separate nothing.
 
     PRIM peels greedily, and with few winning worlds among many keys it keeps
-    restrictions that chance explains. Two rules, applied one restriction at a time:
-    a restriction (a key, or one side of it) goes when the box without it keeps its
-    density at ``floor`` or above; a key's restriction goes when its quasi-p-value is
-    above ``QUASI_P`` (the least significant first).
+    restrictions that chance explains. One restriction (a key, or one side of it) at a
+    time goes: first any whose removal keeps the density at ``floor`` or above (the
+    densest such box), else the one whose quasi-p-value is highest, while above ``QUASI_P``.
     """
     while limits:
-        candidates = []
-        for key, (lo, hi) in limits.items():
-            options = [{k: v for k, v in limits.items() if k != key}]
-            if np.isfinite(lo) and np.isfinite(hi):
-                options += [{**limits, key: (-np.inf, hi)}, {**limits, key: (lo, np.inf)}]
-            for option in options:
-                inside = _inside(x, option)
-                candidates.append((wins[inside].mean() if inside.any() else 0.0, -len(option), option))
-        density, _, widest = max(candidates, key=lambda c: c[:2])
-        if density >= floor:
-            limits = widest
+        options = _wider(limits)
+        density = [wins[_inside(x, o)].mean() if _inside(x, o).any() else 0.0 for o in options]
+        best = int(np.argmax(density))
+        if density[best] >= floor:
+            limits = options[best]
             continue
-        p, key = max((_quasi_p(x, wins, limits, k), k) for k in limits)
-        if p <= QUASI_P:
+        p = [_quasi_p(x, wins, limits, o) for o in options]
+        worst = int(np.argmax(p))
+        if p[worst] <= QUASI_P:
             return limits
-        limits = {k: v for k, v in limits.items() if k != key}
+        limits = options[worst]
     return limits
 
 
 def prim_box(x: pd.DataFrame, wins: np.ndarray, plan: str, density: float = DENSITY, verb: str = "wins",
-             noun: str = "worlds") -> WinBox:
+             noun: str = "worlds", losing: bool = False) -> WinBox:
     """The PRIM box of the worlds where ``wins`` is true, with the restrictions that separate nothing dropped.
 
     Args:
@@ -169,14 +181,16 @@ def prim_box(x: pd.DataFrame, wins: np.ndarray, plan: str, density: float = DENS
     limits = _simplified(x, wins, limits, floor)
     inside = _inside(x, limits)
     return WinBox(plan, limits, float(wins[inside].sum() / wins.sum()), float(wins[inside].mean()),
-                  int(inside.sum()), int(wins.sum()), len(wins), verb, noun)
+                  int(inside.sum()), int(wins.sum()), len(wins), verb, noun, losing)
 
 
 def where_each_wins(x: pd.DataFrame, winners: np.ndarray, plans: list[str], verb: str = "wins",
                     noun: str = "worlds") -> list[tuple[str, WinBox | None]]:
     """For each plan that is ever best, most often best first: a sentence, and its PRIM box when it has one.
 
-    A plan best almost everywhere, or in too few worlds to describe, gets a sentence saying so.
+    A plan best in fewer than half the worlds gets the box where it wins; one best in
+    more gets the box where it loses (the exception is the finding); one best almost
+    everywhere, or in too few worlds to describe, gets a sentence saying so.
 
     Args:
         x: one row per world, one column per uncertain key.
@@ -187,19 +201,20 @@ def where_each_wins(x: pd.DataFrame, winners: np.ndarray, plans: list[str], verb
     """
     x = x.loc[:, [c for c in x.columns if x[c].nunique() > 1]]  # a key fixed across worlds cannot separate them
     n = len(winners)
-    out = []
-    order = sorted(range(len(plans)), key=lambda p: -np.sum(winners == p))
-    for p in order:
+    out: list[tuple[str, WinBox | None]] = []
+    for p in sorted(range(len(plans)), key=lambda p: -np.sum(winners == p)):
         wins = winners == p
         k = int(wins.sum())
+        losing = k > n / 2
         if k == 0:
             continue
         if k >= EVERYWHERE * n:
             out.append((f"{plans[p]!r} is best in {k} of {n} {noun}: almost everywhere, no assumption "
                         "changes that.", None))
-        elif k < MIN_WORLDS or x.shape[1] == 0:
-            out.append((f"{plans[p]!r} is best in only {k} of {n} {noun}: too few to describe where.", None))
+        elif min(k, n - k) < MIN_WORLDS or x.shape[1] == 0:
+            out.append((f"{plans[p]!r} is best in {k} of {n} {noun}: too few "
+                        f"{'losses' if losing else 'wins'} to describe where.", None))
         else:
-            box = prim_box(x, wins, plans[p], verb=verb, noun=noun)
+            box = prim_box(x, ~wins if losing else wins, plans[p], verb=verb, noun=noun, losing=losing)
             out.append((box.sentence(), box))
     return out
