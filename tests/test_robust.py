@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -116,6 +117,8 @@ def test_prim_finds_the_box_a_plan_wins_in_and_leaves_the_idle_keys_free():
     winners = np.where(x["a"] > 0.6, 0, np.where(x["a"] < 0.01, 2, 1))
     found = where_each_wins(x, winners, ["high a", "low a", "rare"])
     assert found[0][1].limits.keys() == {"a"} and "too few" in found[2][0]
+    assert re.search(r"^'low a' loses where a > 0\.[56]", found[0][0]), found[0][0]  # best in most: where it loses
+    assert re.search(r"^'high a' wins where a > 0\.[56]", found[1][0]), found[1][0]
 
 
 def test_prim_keeps_no_restriction_that_chance_explains():
