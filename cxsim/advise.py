@@ -300,6 +300,10 @@ def run_advise_command(args) -> int:
     if worlds is not None:
         from cxsim.robust import run_robust_advise
 
+        if args.curves:
+            raise UserError("--curves: expected the assumptions fixed (--fixed, or no --uncertain/--posterior); "
+                            "under uncertainty advise reports each lever's next step over the worlds")
+
         return run_robust_advise(args, scenario, worlds, replications_of(args, True))
     if args.discover:
         raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "

@@ -169,11 +169,12 @@ def test_cli_advise_uncertain_gives_each_levers_chance_of_earning_most(tmp_path,
     (["--posterior", "nowhere"], "--posterior"),
     (["--uncertain", "--scheduler", "not an address"], "--scheduler"),
     (["--uncertain", "--draws", "0"], "--draws"),
+    (["--uncertain", "--curves"], "--curves"),
 ])
 def test_cli_bad_uncertainty_options_are_one_line_and_exit_2(tmp_path, capsys, extra, words):
     path = tmp_path / "p.toml"
     path.write_text(SMALL_FILE, encoding="utf-8")
-    for command in ("compare", "advise"):
+    for command in ("compare", "advise") if "--curves" not in extra else ("advise",):
         out = call_cli(capsys, command, str(path), *extra)
         assert out.returncode == 2 and "Traceback" not in out.stderr
         assert words in out.stderr.strip().splitlines()[-1]  # one line (argparse's own errors follow the usage)
