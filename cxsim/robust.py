@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,12 +32,14 @@ import numpy as np
 import pandas as pd
 
 from cxsim.errors import UserError
+from cxsim.results import KPIS
 from cxsim.scenario import Scenario
 from cxsim.spend import money as full_money
 from cxsim.spend import short_money as money
 from cxsim.uncertainty import Worlds, evaluate
 
 LOW, HIGH = 0.10, 0.90
+WIDTH = 100  # columns of the sentence on a terminal
 COUNT = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 
 
@@ -139,7 +142,7 @@ class RobustAnswer:
                  else "of 1 world (the assumptions fixed)")
         quote = repr if self.what == "plan" else str
         others = [(quote(r[self.what]), _percent(r["p_best"])) for _, r in t.iloc[1:].iterrows() if r["p_best"] > 0]
-        spread = f"expected {self.kpi} {money(top['gain'], c, True)}, worst 10% {money(top['gain_p10'], c, True)}"
+        spread = f"expected {self.kpi} {self._amount(top['gain'], True)}, worst 10% {self._amount(top['gain_p10'], True)}"
         if self.what == "lever":
             tail = "".join(f"; best on {name} in {p}" if i == 0 else f", on {name} in {p}"
                            for i, (name, p) in enumerate(others))
@@ -149,13 +152,19 @@ class RobustAnswer:
         head = f"{top['plan']!r} is the best of the {COUNT.get(n, str(n))} plans in {_percent(top['p_best'])} {where}"
         if top["plan"] == base:
             second = t.iloc[1]
-            body = (f"expected {self.kpi} {money(top['mean'], c)}; the next, {second['plan']!r}, "
-                    f"{money(second['gain'], c, True)} against it on average")
+            body = (f"expected {self.kpi} {self._amount(top['mean'])}; the next, {second['plan']!r}, "
+                    f"{self._amount(second['gain'], True)} against it on average")
         else:
             body = f"{spread} against {base!r}, which it beats in {_percent(top['p_beats'])}"
         tail = "".join(f"; {name} is best in {p}" if i == 0 else f", {name} in {p}"
                        for i, (name, p) in enumerate(others))
         return f"{head}; {body}{tail}."
+
+    def _amount(self, x: float, signed: bool = False) -> str:
+        """A KPI amount in a sentence: money in the scenario's currency, else a count."""
+        if "(currency)" in KPIS.get(self.kpi, ""):
+            return money(x, self.currency, signed)
+        return _num(x, signed)
 
     def display_table(self) -> pd.DataFrame:
         """The table as text, best first, for printing."""
@@ -275,7 +284,7 @@ def _boxes_json(findings: list[tuple[str, Any]]) -> list[dict[str, Any]]:
 def _print_answer(answer: RobustAnswer, findings: list[tuple[str, Any]], what: str) -> None:
     w = answer.worlds
     keys = ", ".join(w.keys[:6]) + (f" and {len(w.keys) - 6} more" if len(w.keys) > 6 else "")
-    print(answer.verdict())
+    print(textwrap.fill(answer.verdict(), WIDTH))
     print(f"\n{len(answer.labels)} {what}s x {answer.draws} worlds x {answer.replications} replications, "
           f"seed {answer.seed}; worlds from {w.source}: {keys}.")
     against = "today's plan" if answer.base is None else repr(answer.labels[answer.base])
