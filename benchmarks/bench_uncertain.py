@@ -10,6 +10,9 @@ worker pool's start, every plan in every world, the verdict), so it is what the 
 Each figure is the median of ``--repeats`` timings with the spread (lowest and highest); the
 configurations are interleaved within a repeat so that drifts of the machine's load touch them alike.
 The load average is recorded before and after: on a shared machine the figures are upper bounds.
+The processor seconds (user + system, of the command and every worker process it started and
+waited for; a Dask cluster's processes included) move little with other jobs on the machine: on a
+quiet machine the wall time of a run that keeps C cores busy is about that over C.
 Prints a Markdown table and writes it to ``benchmarks/results-uncertain.md`` (or ``--out``).
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,19 +32,22 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = "scenarios/people_vs_ads.toml"
 
 
-def timed(extra: list[str], draws: int, replications: int | None, scenario: str) -> tuple[float, dict]:
-    """Seconds for one `cxsim advise --uncertain` and its JSON answer."""
+def timed(extra: list[str], draws: int, replications: int | None, scenario: str) -> tuple[float, float, dict]:
+    """Wall seconds for one `cxsim advise --uncertain`, the processor seconds it and its workers used, its answer."""
     command = [sys.executable, "-m", "cxsim.cli", "advise", scenario, "--uncertain", "--draws", str(draws),
                "--json", *extra]
     if replications:
         command += ["--replications", str(replications)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False,
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
-    return elapsed, json.loads(done.stdout)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, json.loads(done.stdout)
 
 
 def spread(values: list[float]) -> str:
@@ -62,11 +69,13 @@ def main() -> None:
     configs |= {f"Dask, {n} workers": ["--scheduler", "local", "--workers", str(n)] for n in args.dask_workers}
     load_before = os.getloadavg()[0]
     times: dict[str, list[float]] = {name: [] for name in configs}
+    cpus: dict[str, list[float]] = {name: [] for name in configs}
     answers = {}
     for r in range(args.repeats):
         for name, extra in configs.items():
-            seconds, answer = timed(extra, args.draws, args.replications, args.scenario)
+            seconds, cpu, answer = timed(extra, args.draws, args.replications, args.scenario)
             times[name].append(seconds)
+            cpus[name].append(cpu)
             answers[name] = answer
             print(f"repeat {r + 1}, {name}: {seconds:.1f} s (load {os.getloadavg()[0]:.1f})", file=sys.stderr)
     load_after = os.getloadavg()[0]
@@ -80,13 +89,13 @@ def main() -> None:
         f"{answer['replications_per_world']} replications = {runs:,} runs of the scenario; {args.repeats} repeats, "
         f"median [lowest, highest]; {os.cpu_count()} cores.",
         "",
-        "| how | seconds (whole command) | runs per second | speed-up over the first |",
-        "|---|---:|---:|---:|",
+        "| how | seconds (whole command) | processor seconds | runs per second | speed-up over the first |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, values in times.items():
         rates = [runs / v for v in values]
         ups = [a / b for a, b in zip(times[first], values, strict=True)]
-        lines.append(f"| {name} | {spread(values)} | {spread(rates)} | {spread(ups)}x |")
+        lines.append(f"| {name} | {spread(values)} | {spread(cpus[name])} | {spread(rates)} | {spread(ups)}x |")
     lines += ["", f"- the same answer on every configuration: {'yes' if len(verdicts) == 1 else 'NO'}",
               f"- verdict: {answer['verdict']}",
               f"- load average of the machine (1 min) before and after: {load_before:.1f}, {load_after:.1f}"]
