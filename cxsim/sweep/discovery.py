@@ -12,6 +12,7 @@ the numeric parameters, with its coverage and density.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import dataclass, field
 
@@ -220,9 +221,14 @@ def discover(results: pd.DataFrame, spec: SweepSpec, kpi: str = "npv", versus: t
 
 def _prim_boxes(points: pd.DataFrame, names: list[str], categories: dict[str, list], a: str, b: str,
                 describe: _Describer) -> list[str]:
-    """Where each of the two variants wins, as PRIM boxes over the numeric parameters (in words)."""
+    """Where each of the two variants wins, as PRIM boxes over the numeric parameters (in words).
+
+    PRIM comes with the ``decide`` extra; without it the tree's findings stand alone, with a note.
+    """
     from cxsim.prim import where_each_wins
 
+    if importlib.util.find_spec("ema_workbench") is None:
+        return ["(PRIM boxes need the optional package ema-workbench: pip install 'cxsim[decide]')"]
     numeric = [n for n in names if n not in categories and points[n].nunique() > 1]
     if not numeric:
         return []
