@@ -21,6 +21,7 @@ measured against zero instead of a reference plan.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 import math
 import textwrap
@@ -309,7 +310,8 @@ def run_robust_compare(args, scenarios: Sequence[Scenario], worlds: Worlds, repl
                         "several files)")
     answer = robust_compare(scenarios, worlds, replications, args.seed, args.kpi, workers=args.workers,
                             engine=args.engine, scheduler=args.scheduler, progress=True)
-    findings = discover(answer) if args.discover or args.report else []
+    with_prim = importlib.util.find_spec("ema_workbench") is not None  # the report adds the boxes when it can
+    findings = discover(answer) if args.discover or (args.report and with_prim) else []
     if args.table:
         write_table(answer.table(), args.table)
     if args.report:
