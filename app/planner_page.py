@@ -27,6 +27,7 @@ from cxsim.figures import (
     marginal_figure,
     profit_figure,
     response_figure,
+    robust_figure,
     satisfaction_figure,
     segment_figure,
 )
@@ -34,7 +35,9 @@ from cxsim.markdown import markdown_safe
 from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.report import report_html
 from cxsim.results import Results, clv_by_cohort
+from cxsim.robust import RobustAnswer, robust_compare
 from cxsim.spend import money, unit
+from cxsim.uncertainty import worlds_for
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 CHARTS = {"funnel": "Funnel by stage", "customers": "Customers won", "acquisition": "Ads vs word-of-mouth",
@@ -83,6 +86,16 @@ def chart(text: str, source: str, variants: tuple[str, ...], replications: int, 
     if name == "profit":
         return profit_figure(_comparison.results, _comparison.labels, _comparison.scenarios[0].config.economics.currency)
     return CHART_FUNCTIONS[name](_comparison.results, _comparison.labels)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def run_robust(text: str, source: str, variants: tuple[str, ...], draws: int, seed: int, posterior: str | None,
+               _progress=None) -> RobustAnswer:
+    """Every plan in every plausible world (published ranges, the file's [uncertainty] table, or a posterior)."""
+    base = parse_scenario(text, source)
+    plans = [base, *(base.with_variant(v) for v in variants)]
+    worlds = worlds_for(base, uncertain=True, posterior=posterior, draws=draws, seed=seed)
+    return robust_compare(plans, worlds, planner.WORLD_REPLICATIONS, seed, workers=1, progress=_progress or False)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -199,6 +212,24 @@ seed = side.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step
 variants = side.multiselect("Variants to compare with the base", list(base.variants), default=list(base.variants),
                             key=f"{text_id}:variants")
 
+# Uncertainty: every plan weighed over plausible worlds of the assumptions, on request.
+side.header("Uncertainty")
+uncertain = side.toggle(
+    "Weigh the plans over plausible worlds", value=False, key="uncertain-on",
+    help="Instead of holding the assumptions at the values above, draw them from their published ranges (or the "
+         "file's [uncertainty] table, or a calibrated posterior) and run every plan in every world with the same "
+         "random numbers: how likely each plan is best, its expected value and its worst 10%.")
+posterior = None
+if uncertain:
+    draws = int(side.number_input("Plausible worlds", min_value=10, max_value=planner.MAX_WORLDS,
+                                  value=planner.DEFAULT_WORLDS, step=10,
+                                  help=f"Draws of the assumptions; every plan runs {planner.WORLD_REPLICATIONS} "
+                                       "times in each. The command line uses 100 (`cxsim compare FILE --uncertain`)."))
+    handed = (calibrated or {}).get("posterior") or st.session_state.get("planning_posterior")
+    if handed and side.toggle("Use the calibrated posterior", value=True, key="posterior-on",
+                              help=f"The posterior draws of the Calibrate page ({handed}) instead of the ranges."):
+        posterior = str(handed)
+
 try:
     edited = planner.apply_levers(base, values)
     scenarios = [edited, *(edited.with_variant(v) for v in variants)]
@@ -223,6 +254,44 @@ except UserError as exc:
 bar.empty()
 comparison = Comparison(unique_labels(scenarios), results, scenarios)
 labels = comparison.labels
+
+# Under uncertainty, the robust answer first (on request: it runs every plan in every world).
+if uncertain:
+    robust_request = (text, source, tuple(variants), draws, int(seed), posterior)
+    where = "the calibrated posterior" if posterior else (
+        "the file's [uncertainty] table" if edited.uncertainty else "the published ranges of the assumptions")
+    if st.button(f"Weigh the plans over {draws} plausible worlds", type="primary", key="robust-run"):
+        st.session_state["robust"] = robust_request
+    if st.session_state.get("robust") == robust_request:
+        bar = st.progress(0.0)
+        total = len(scenarios) * draws * planner.WORLD_REPLICATIONS
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            bar.progress(min(done[0] / total, 1.0), text=f"Running every plan in every world: {done[0]:,} of "
+                                                         f"{total:,} runs of {edited.population:,} people")
+        try:
+            planner.check_world_size(scenarios, draws)
+            robust = run_robust(text, source, tuple(variants), draws, int(seed), posterior, _progress=step)
+        except UserError as exc:
+            bar.empty()
+            show_error(exc)
+        bar.empty()
+        st.markdown(f'<div class="cx-verdict cx-robust" style="font-size:1.15rem; font-weight:600; '
+                    f'line-height:1.45; padding:0.6rem 0.9rem; border-left:5px solid #2e8b57; background:#f3faf5">'
+                    f'{html.escape(robust.verdict())}</div>', unsafe_allow_html=True)
+        st.plotly_chart(robust_figure(robust), key="chart:robust", config={"displayModeBar": False})
+        st.dataframe(robust.display_table(), hide_index=True)
+        st.caption(f"{draws} worlds drawn from {markdown_safe(where)}, {planner.WORLD_REPLICATIONS} runs of each plan "
+                   f"in each, paired by world and seed. P(beats) and P(best) count worlds; the 10%-90% range and "
+                   f"the worst 10% count every run; regret: the mean over worlds of the best plan's value minus "
+                   f"this plan's. The same on the command line: `cxsim compare FILE --uncertain --draws {draws} "
+                   f"--discover` (which also says where each plan wins).")
+    else:
+        st.info(f"Press **Weigh the plans over {draws} plausible worlds**: it draws the assumptions from "
+                f"{markdown_safe(where)} and runs each of the {len(scenarios)} plans {planner.WORLD_REPLICATIONS} "
+                f"times in every world ({len(scenarios) * draws * planner.WORLD_REPLICATIONS:,} runs).")
 
 # The answer first: where the next money earns most, with its interval.
 for note in notes + planner.plan_warnings(edited):

@@ -19,18 +19,21 @@ from cxsim.command_line import (
     EXIT_USER_ERROR,
     STDOUT,
     TABLES,
-    WORKERS,
+    WORLD_REPLICATIONS,
     add_run_options,
+    add_uncertainty_options,
     check_output,
     parse_set,
     print_json,
     progress_bar,
+    replications_of,
     write_table,
 )
 from cxsim.errors import UserError, bounded, error_text
 
 WIDTH = 100  # columns of the terminal output of compare
-EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app"}
+EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
+          "ema_workbench": "decide"}
 
 
 # --- run --------------------------------------------------------------------------
@@ -75,39 +78,54 @@ def _run(args: argparse.Namespace) -> int:
 
 def _add_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", help="scenario files; each file's base and all its variants are compared")
-    add_run_options(p)
+    add_run_options(p, replications=20, per_world=WORLD_REPLICATIONS)
+    p.add_argument("--kpi", choices=("value", "profit", "npv", "customers", "revenue", "active"), default="value",
+                   help="what the verdict ranks by (default value = NPV + terminal value)")
     p.add_argument("--report", help="write a self-contained HTML report with charts to this path")
-    p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet")
-    p.add_argument("--workers", "-w", type=WORKERS, default=os.cpu_count() or 1,
-                   help="processes running scenarios side by side (default: one per core)")
+    p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet; "
+                                   "under uncertainty, the robust table (one row per plan)")
     p.add_argument("--json", action="store_true", help="print the KPI table as JSON instead of text")
+    add_uncertainty_options(p)
+    p.add_argument("--discover", action="store_true",
+                   help="under uncertainty: where each plan wins, as boxes over the uncertain assumptions (PRIM)")
 
 
 def _compare(args: argparse.Namespace) -> int:
     from cxsim.compare import compare, display_table, fit_width, scenarios_from_files, value_split
     from cxsim.report import write_report
+    from cxsim.uncertainty import worlds_from_args
 
     scenarios = scenarios_from_files(args.files)
     if args.table:
         check_output(args.table, TABLES, "--table")
     if args.report:
         check_output(args.report, (".html",), "--report")
+    worlds = worlds_from_args(args, scenarios[0])
+    if worlds is not None:
+        from cxsim.robust import run_robust_compare
+
+        return run_robust_compare(args, scenarios, worlds, replications_of(args, True))
+    if args.discover:
+        raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
+                        "[uncertainty] table in the file)")
+    args.replications = replications_of(args, False)
     with progress_bar(args.replications * len(scenarios), "compare") as bar:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
-                             workers=args.workers)
+                             workers=args.workers or os.cpu_count() or 1)
     table = comparison.table()
     if args.table:
         write_table(table, args.table)
     if args.report:
         write_report(comparison, args.report)
     if args.json:
-        print_json({"verdict": comparison.verdict() if len(scenarios) > 1 else None, "scenarios": comparison.labels,
+        print_json({"verdict": comparison.verdict(args.kpi) if len(scenarios) > 1 else None,
+                    "scenarios": comparison.labels,
                     "replications": args.replications, "seed": args.seed, "engine": args.engine,
                     "kpis": table.to_dict(orient="records")})
         return 0
     split = value_split(table, scenarios[0].weeks, scenarios[0].config.economics.currency)
     if len(scenarios) > 1:
-        print(fill(comparison.verdict(), WIDTH))
+        print(fill(comparison.verdict(args.kpi), WIDTH))
     if split:
         print(fill(split, WIDTH))
     print(f"\n{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")

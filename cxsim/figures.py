@@ -314,3 +314,34 @@ def advice_html(advice) -> str:
             f"{html.escape(advice.scenario.name)}</title></head><body style='font-family: system-ui, sans-serif; "
             f"max-width: 1100px; margin: 2rem auto'><p><b>{html.escape(advice.verdict())}</b></p>{head}{curves}"
             "</body></html>")
+
+
+def robust_figure(answer) -> go.Figure:
+    """The distribution of each option's KPI over plausible worlds: one violin per plan (or lever), best on top.
+
+    Each point is a world (the mean of its replications, paired by seed); the box spans the middle half.
+    Takes a ``cxsim.robust.RobustAnswer``; levers are shown as their marginal return.
+    """
+    from cxsim.spend import money, unit
+
+    table = answer.table().sort_values(["p_best", "gain"], kind="stable")  # best last: plotted on top
+    means = answer.world_means
+    fig = go.Figure()
+    for i, row in table.iterrows():
+        colour = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Violin(
+            x=means[i], y=[row[answer.what]] * means.shape[1], orientation="h", name=row[answer.what],
+            line_color=colour, fillcolor=_rgba(colour, 0.25), box_visible=True, meanline_visible=True,
+            points="all", pointpos=0, jitter=0.3, marker={"size": 4, "opacity": 0.5}, spanmode="hard",
+            hovertemplate=(f"{row[answer.what]}: %{{x:,.0f}} in this world<br>best in {row['p_best']:.0%} of "
+                           f"worlds<extra></extra>")))
+    if answer.what == "lever":
+        fig.add_vline(x=0, line_color="#555555", line_width=1)
+        title = f"Marginal return of the next {money(answer.step, answer.currency)} a week, world by world"
+        axis = f"change in {answer.kpi} ({unit(answer.currency)})"
+    else:
+        title = f"{answer.kpi} of each plan, world by world ({answer.draws} plausible worlds)"
+        axis = f"{answer.kpi} ({unit(answer.currency)})"
+    fig.update_layout(title=title, xaxis_title=axis, template="plotly_white", showlegend=False,
+                      height=160 + 70 * len(table), margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return fig
