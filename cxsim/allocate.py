@@ -42,7 +42,7 @@ OBJECTIVES = {
     "cvar": "the mean of the worst 10% of worlds and replications (conditional value at risk)",
 }
 MAXIMISED = ("value", "profit", "npv", "revenue", "customers", "active", "satisfaction", "nps")
-DEFAULT_REPLICATIONS = 8    # runs per plan: 4 levers x 240 plans x 8 runs, about 2 minutes on 2 cores
+DEFAULT_REPLICATIONS = 6    # runs per plan: 4 levers, 240 plans x 6 runs (benchmarks/results-optimize.md)
 DEFAULT_EVALUATIONS = 240   # plans at most: about 30 generations of 8 for 4 levers
 LEVEL = 0.9
 NEAR = 0.005                # near-best: within 0.5% of the best plan's objective

@@ -195,7 +195,7 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
     for action in p._actions:  # one default per mode: 20 runs per share, 8 per plan of the many-lever search
         if action.dest == "replications":
             action.default = None
-            action.help = "independent runs per share (default 20), or per plan with --levers (default 8)"
+            action.help = "independent runs per share (default 20), or per plan with --levers (default 6)"
     p.add_argument("--out", "-o", help="write every share (or plan) evaluated as .csv or .parquet "
                                        "(- : CSV on standard output)")
     p.add_argument("--figure", "--chart", dest="figure",
