@@ -35,14 +35,17 @@ from cxsim.response import mean_spend
 from cxsim.scenario import Scenario
 from cxsim.simulate import simulate
 from cxsim.spend import money
+from cxsim.uncertainty import Worlds
 
 OBJECTIVES = {
     "mean": "the mean over worlds and replications",
     "p10": "the 10th percentile over worlds and replications (a bad case)",
     "cvar": "the mean of the worst 10% of worlds and replications (conditional value at risk)",
 }
+OBJECTIVE_NAMES = {"mean": "mean", "p10": "10th percentile", "cvar": "mean of the worst 10%"}
 MAXIMISED = ("value", "profit", "npv", "revenue", "customers", "active", "satisfaction", "nps")
 DEFAULT_REPLICATIONS = 6    # runs per plan: 4 levers, 240 plans x 6 runs (benchmarks/results-optimize.md)
+WORLD_REPLICATIONS = 2      # runs per plan and world when the assumptions are drawn (12 worlds: 24 runs a plan)
 DEFAULT_EVALUATIONS = 240   # plans at most: about 30 generations of 8 for 4 levers
 LEVEL = 0.9
 NEAR = 0.005                # near-best: within 0.5% of the best plan's objective
@@ -205,32 +208,40 @@ def weights_to_spends(x: np.ndarray, budget: float, bounds: Sequence[tuple[float
 
 # --- evaluating plans ------------------------------------------------------------------------
 
-def _plan_runs(scenario: Scenario, replications: int, seed: int, engine: str, kpi: str) -> np.ndarray:
-    """One plan's KPI per replication (runs in a worker as well as here)."""
-    res = simulate(scenario, replications, seed, engine, keep_customers=False)
-    return res.summary()[kpi].to_numpy(dtype=float)
+def _plan_runs(scenario: Scenario, replications: int, seed: int, engine: str, kpi: str, first: int = 0) -> np.ndarray:
+    """One plan's KPI per replication, replications ``first ..`` of the seed (runs in a worker as well as here)."""
+    res = simulate(scenario, replications, seed, engine, keep_customers=False, first_replication=first)
+    return res.summary().sort_values("replication")[kpi].to_numpy(dtype=float)
 
 
 def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine: str = "fast",
                 kpi: str = "value", executor: Executor | None = None,
-                progress: Callable[[int], None] | None = None) -> np.ndarray:
+                progress: Callable[[int], None] | None = None, worlds: Worlds | None = None,
+                reference: Scenario | None = None) -> np.ndarray:
     """Each plan's KPI over worlds x replications, shape (plans, worlds, replications), paired by seed.
 
-    One world: the scenario's assumptions as written. Plans run side by side on
-    ``executor`` when given (a process pool or a Dask cluster), else one after another here;
-    the numbers do not depend on which.
+    Without ``worlds``, one world: the scenario's assumptions as written. With them, plan ``p``
+    in world ``i`` is ``cxsim.uncertainty.in_world`` of the plan (against ``reference``, today's
+    plan) and runs replications ``i*R ..`` of the seed, as ``cxsim.uncertainty.evaluate`` does: the
+    same world and the same random numbers for every plan. Plans run side by side on ``executor``
+    when given (a process pool or a Dask cluster), else one after another here; the numbers do
+    not depend on which.
     """
-    out = np.empty((len(plans), 1, replications))
+    from cxsim.uncertainty import in_world
+
+    draws = 1 if worlds is None else worlds.draws
+    tasks = [(p, i, plan if worlds is None else in_world(plan, worlds, i, reference))
+             for p, plan in enumerate(plans) for i in range(draws)]
+    out = np.empty((len(plans), draws, replications))
     if executor is None:
-        for i, plan in enumerate(plans):
-            out[i, 0] = _plan_runs(plan, replications, seed, engine, kpi)
-            if progress:
-                progress(1)
-        return out
-    futures = [executor.submit(_plan_runs, plan, replications, seed, engine, kpi) for plan in plans]
-    for i, future in enumerate(futures):
-        out[i, 0] = future.result()
-        if progress:
+        results = (_plan_runs(world, replications, seed, engine, kpi, i * replications) for _, i, world in tasks)
+    else:
+        futures = [executor.submit(_plan_runs, world, replications, seed, engine, kpi, i * replications)
+                   for _, i, world in tasks]
+        results = (future.result() for future in futures)
+    for (p, i, _), values in zip(tasks, results, strict=True):
+        out[p, i] = values
+        if progress and i == draws - 1:
             progress(1)
     return out
 
@@ -281,6 +292,7 @@ class Allocation:
         runs: each plan's values over worlds x replications, by plan number.
         generations: CMA-ES generations run.
         stop: why the search stopped.
+        worlds_source: where the worlds came from ("" for the assumptions as written).
     """
 
     scenario: Scenario
@@ -295,6 +307,7 @@ class Allocation:
     runs: dict[int, np.ndarray] = field(repr=False)
     generations: int = 0
     stop: str = ""
+    worlds_source: str = ""
 
     @property
     def best(self) -> pd.Series:
@@ -336,13 +349,25 @@ class Allocation:
         cur = self.currency
         parts = ", ".join(f"{label(k)} {money(v, cur)}" for k, v in self.allocation.items())
         gain, lo, hi = self.versus_today()
-        what = "" if self.objective == "mean" else f" ({self.objective} of {self.kpi})"
         if int(self.best["plan"]) == 0:
             return (f"Today's plan is the best split of {money(self.budget, cur)} a week found over "
                     f"{len(self.levers)} levers ({parts}).")
+        worlds = ""
+        if self.worlds > 1:
+            worlds = (f"; it beats today's plan in {self.share_of_worlds_better():.0%} of {self.worlds} plausible "
+                      f"worlds ({self.worlds_source})")
+        risk = ""
+        if self.objective != "mean":
+            risk = (f"{OBJECTIVE_NAMES[self.objective]} of {self.kpi} {_num(self.best['objective'])} against "
+                    f"today's {_num(self.today['objective'])}; mean ")
         return (f"Best split of {money(self.budget, cur)} a week over {len(self.levers)} levers: {parts}; "
-                f"{self.kpi} {_signed(gain)} against today's plan{what} [{LEVEL:.0%} CI {_signed(lo)} to "
-                f"{_signed(hi)}], paired by seed.")
+                f"{risk}{self.kpi} {_signed(gain)} against today's plan [{LEVEL:.0%} CI {_signed(lo)} to "
+                f"{_signed(hi)}], paired by seed{worlds}.")
+
+    def share_of_worlds_better(self) -> float:
+        """Share of worlds in which the best plan's mean over replications beats today's."""
+        diff = self.runs[int(self.best["plan"])] - self.runs[0]
+        return float((diff.mean(axis=1) > 0).mean())
 
     def table(self) -> pd.DataFrame:
         """Per lever: today's spend, the best plan's, and the near-best range."""
@@ -355,7 +380,7 @@ class Allocation:
         """The verdict, then the table, the objective of both plans and how the search went."""
         today, best = self.today, self.best
         gain, lo, hi = self.versus_today()
-        worlds = f"{self.worlds} worlds x " if self.worlds > 1 else ""
+        worlds = f"{self.worlds} worlds ({self.worlds_source}) x " if self.worlds > 1 else ""
         table = self.table().drop(columns="key")
         table["best share"] = table["best share"].map(lambda s: f"{s:.1%}")
         lines = [self.verdict(), "",
@@ -381,7 +406,9 @@ class Allocation:
         best, today = self.best, self.today
         return {"verdict": self.verdict(), "scenario": self.scenario.name, "budget": self.budget,
                 "levers": self.levers, "kpi": self.kpi, "objective": self.objective,
-                "replications": self.replications, "worlds": self.worlds, "seed": self.seed,
+                "replications": self.replications, "worlds": self.worlds, "worlds_source": self.worlds_source or None,
+                "seed": self.seed,
+                "share_of_worlds_better": self.share_of_worlds_better() if self.worlds > 1 else None,
                 "allocation": self.allocation, "today": {k: float(today[k]) for k in self.levers},
                 "bounds": {k: list(v) for k, v in self.bounds.items()},
                 "best": {m: float(best[m]) for m in ("objective", "mean", "lo", "hi")},
@@ -420,7 +447,7 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
              bounds: Mapping[str, tuple[float, float]] | None = None, kpi: str = "value", objective: str = "mean",
              replications: int = DEFAULT_REPLICATIONS, seed: int = 0, engine: str = "fast",
              evaluations: int = DEFAULT_EVALUATIONS, executor: Executor | None = None,
-             progress: Callable[[int], None] | None = None) -> Allocation:
+             progress: Callable[[int], None] | None = None, worlds: Worlds | None = None) -> Allocation:
     """Find the split of ``budget`` over ``levers`` that maximises the objective, with CMA-ES.
 
     Args:
@@ -436,6 +463,8 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
         evaluations: most plans the search runs (today's not counted).
         executor: runs a generation's plans side by side (a process pool or a Dask cluster).
         progress: called with 1 after each plan is run.
+        worlds: plausible worlds of the assumptions (``cxsim.uncertainty.worlds_for``); each plan
+            runs ``replications`` in every world. ``None``: the assumptions as written.
 
     Returns:
         Every plan run, the best, today's, and the near-best region.
@@ -463,7 +492,8 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
                 fresh.append(spend)
         plans = [scenario.with_overrides(plan_overrides(scenario, dict(zip(keys, map(float, s), strict=True))))
                  for s in fresh]
-        values = plan_values(plans, replications, seed, engine, kpi, executor, progress) if plans else []
+        values = (plan_values(plans, replications, seed, engine, kpi, executor, progress, worlds, scenario)
+                  if plans else [])
         for spend, v in zip(fresh, values, strict=True):
             number = len(rows)
             seen[tuple(np.round(spend, 2))] = number
@@ -489,7 +519,7 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
     plans = _table(rows, runs, keys, objective)
     stop = ", ".join(f"{k} {v:g}" if isinstance(v, int | float) else k for k, v in es.stop().items())
     return Allocation(scenario, keys, float(budget), ranges, kpi, objective, replications, seed, plans, runs,
-                      generation, stop)
+                      generation, stop, "" if worlds is None else worlds.source)
 
 
 def _table(rows: list[dict[str, Any]], runs: dict[int, np.ndarray], keys: Sequence[str],

@@ -191,11 +191,19 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
                             "this process, its threads on every core); with --scheduler local, Dask workers")
     multi.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the plans on a Dask cluster: its scheduler's address (tcp://host:8786), or `local`")
+    multi.add_argument("--uncertain", action="store_true",
+                       help="weigh every plan over plausible worlds of the assumptions: the scenario's [uncertainty] "
+                            "table, else the published ranges (a scenario with the table is weighed so anyway)")
+    multi.add_argument("--posterior", metavar="DIR",
+                       help="the worlds are a calibration's posterior draws (DIR/posterior.parquet)")
+    multi.add_argument("--draws", type=integer(1, 100_000), default=12, metavar="N",
+                       help="worlds with --uncertain or --posterior (default 12; each plan runs in every one)")
     add_run_options(p)
     for action in p._actions:  # one default per mode: 20 runs per share, 8 per plan of the many-lever search
         if action.dest == "replications":
             action.default = None
-            action.help = "independent runs per share (default 20), or per plan with --levers (default 6)"
+            action.help = ("independent runs per share (default 20), or per plan with --levers (default 6; "
+                           "per plan and world with worlds: 2)")
     p.add_argument("--out", "-o", help="write every share (or plan) evaluated as .csv or .parquet "
                                        "(- : CSV on standard output)")
     p.add_argument("--figure", "--chart", dest="figure",
@@ -214,7 +222,8 @@ def _optimize(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
     if args.levers:
         return _optimize_levers(args, scenario)
-    for flag, given in (("--bounds", args.bounds), ("--scheduler", args.scheduler),
+    for flag, given in (("--bounds", args.bounds), ("--scheduler", args.scheduler), ("--uncertain", args.uncertain),
+                        ("--posterior", args.posterior), ("--draws", args.draws != 12),
                         ("--objective", args.objective != "mean"), ("--evaluations", args.evaluations != 240),
                         ("--workers", args.workers != 1)):
         if given:
@@ -256,10 +265,11 @@ def _optimize(args: argparse.Namespace) -> int:
 
 def _optimize_levers(args: argparse.Namespace, scenario) -> int:
     """``cxsim optimize --levers``: the best split of one weekly budget over several levers (CMA-ES)."""
-    from cxsim.allocate import DEFAULT_REPLICATIONS, check_args, parse_bounds, resolve_levers, spends
+    from cxsim.allocate import DEFAULT_REPLICATIONS, WORLD_REPLICATIONS, check_args, parse_bounds, resolve_levers, spends
     from cxsim.allocate import optimise as optimise_levers
     from cxsim.figures import allocation_html
     from cxsim.outputs import write_text
+    from cxsim.uncertainty import worlds_for
 
     if args.budget and len(args.budget) > 1:
         raise UserError(f"--budget: with --levers expected one weekly budget, got {len(args.budget)}")
@@ -268,7 +278,9 @@ def _optimize_levers(args: argparse.Namespace, scenario) -> int:
                         "(--levers ... service.training_weekly_spend)")
     keys = resolve_levers(scenario, args.levers)
     budget = args.budget[0] if args.budget else round(sum(spends(scenario, keys).values()), 2)
-    replications = args.replications or DEFAULT_REPLICATIONS
+    worlds = worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws,
+                        seed=args.seed)
+    replications = args.replications or (DEFAULT_REPLICATIONS if worlds is None else WORLD_REPLICATIONS)
     check_args(budget, args.kpi, args.objective, replications, args.evaluations)
     bounds = parse_bounds(args.bounds, keys, budget, args.file)
     if args.out:
@@ -290,7 +302,7 @@ def _optimize_levers(args: argparse.Namespace, scenario) -> int:
         with progress_bar(args.evaluations + 1, "optimize") as bar:
             result = optimise_levers(scenario, keys, budget, bounds, args.kpi, args.objective, replications,
                                      args.seed, args.engine, args.evaluations,
-                                     pool.executor() if pool else None, progress=bar.update)
+                                     pool.executor() if pool else None, progress=bar.update, worlds=worlds)
             bar.total = bar.n
             bar.refresh()
     finally:
