@@ -205,6 +205,8 @@ def test_cli_levers_json_and_chart(tmp_path, capsys):
     (["--levers", "ads", "people"], "employees.enabled"),
     (["--levers", "ads", "staff", "--training-share", "0.2"], "--training-share"),
     (["--objective", "cvar"], "--objective: applies to the many-lever search"),
+    (["--uncertain"], "--uncertain: applies to the many-lever search"),
+    (["--levers", "ads", "staff", "--posterior", "no/such/folder"], "no/such/folder"),
     (["--kpi", "satisfaction"], "--kpi"),
 ])
 def test_cli_levers_refuse_bad_input(tmp_path, capsys, args, expected):
@@ -213,3 +215,37 @@ def test_cli_levers_refuse_bad_input(tmp_path, capsys, args, expected):
     assert res.returncode == 2
     assert expected in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not chart.exists()
+
+
+def test_worlds_collapsed_to_a_point_give_the_fixed_answer():
+    from cxsim.allocate import plan_values
+    from cxsim.uncertainty import Worlds
+
+    scenario = service_only()
+    point = Worlds(("service.need_probability",), np.full((3, 1), 1.0), None, "a point")  # the scenario's own value
+    plans = [scenario, scenario.with_overrides({"service.weekly_spend": 4500.0})]
+    in_worlds = plan_values(plans, 2, 5, kpi="satisfaction", worlds=point, reference=scenario)
+    fixed = plan_values(plans, 6, 5, kpi="satisfaction")
+    assert in_worlds.shape == (2, 3, 2)
+    assert np.array_equal(in_worlds.reshape(2, 1, 6), fixed)  # world i runs replications 2i, 2i+1 of the seed
+    robust = optimise(scenario, ["staff", "training"], BUDGET, kpi="satisfaction", replications=2, seed=0,
+                      evaluations=12, worlds=point)
+    plain = optimise(scenario, ["staff", "training"], BUDGET, kpi="satisfaction", replications=6, seed=0,
+                     evaluations=12)
+    assert robust.allocation == plain.allocation
+    assert robust.versus_today() == pytest.approx(plain.versus_today())
+    assert robust.share_of_worlds_better() == 1.0
+    assert "of 3 plausible worlds (a point)" in robust.verdict()
+
+
+def test_worlds_that_differ_pair_plans_world_by_world():
+    from cxsim.uncertainty import Worlds
+
+    scenario = service_only()
+    worlds = Worlds(("service.quality",), np.array([[0.3], [0.6], [0.9]]), None, "three qualities")
+    result = optimise(scenario, ["staff", "training"], BUDGET, kpi="satisfaction", replications=2, seed=0,
+                      evaluations=12, worlds=worlds)
+    today = result.runs[0]
+    assert today.shape == (3, 2)
+    assert today[0].mean() < today[1].mean() < today[2].mean()  # better staff, more satisfied, in every plan
+    assert result.to_dict()["worlds"] == 3 and result.to_dict()["worlds_source"] == "three qualities"
