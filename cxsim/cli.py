@@ -29,7 +29,8 @@ from cxsim.command_line import (
 )
 from cxsim.errors import UserError, bounded, error_text
 
-EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app"}
+EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
+          "cma": "decide"}
 
 
 # --- run --------------------------------------------------------------------------
@@ -363,7 +364,8 @@ COMMANDS: list[Command] = [
     ("schema", "print the reference of every scenario key", _add_schema, _schema),
     ("advise", "where the next step of weekly spend earns most: each lever's marginal return with its interval",
      lazy("cxsim.advise", "add_advise_arguments"), lazy("cxsim.advise", "run_advise_command")),
-    ("optimize", "find the best split of a weekly budget between service and ads (the frontier)",
+    ("optimize", "find the best split of a weekly budget between service and ads (the frontier), or over many "
+                 "levers (--levers: CMA-ES)",
      _add_optimize, _optimize),
     ("sweep", "run a batch sweep over parameter ranges (resumable; local processes or Dask), or export it",
      lazy("cxsim.sweep.commands", "add_sweep_arguments"), lazy("cxsim.sweep.commands", "run_sweep_command")),
