@@ -208,8 +208,16 @@ def weights_to_spends(x: np.ndarray, budget: float, bounds: Sequence[tuple[float
 
 # --- evaluating plans ------------------------------------------------------------------------
 
-def _plan_runs(scenario: Scenario, replications: int, seed: int, engine: str, kpi: str, first: int = 0) -> np.ndarray:
-    """One plan's KPI per replication, replications ``first ..`` of the seed (runs in a worker as well as here)."""
+def _plan_runs(scenario: Scenario, replications: int, seed: int, engine: str, kpi: str, first: int = 0,
+               one_thread: bool = False) -> np.ndarray:
+    """One plan's KPI per replication, replications ``first ..`` of the seed (runs in a worker as well as here).
+
+    ``one_thread``: run on one numba thread (in a worker of a pool the parallelism is across plans).
+    """
+    if one_thread:
+        import numba
+
+        numba.set_num_threads(1)
     res = simulate(scenario, replications, seed, engine, keep_customers=False, first_replication=first)
     return res.summary().sort_values("replication")[kpi].to_numpy(dtype=float)
 
@@ -236,7 +244,7 @@ def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine:
     if executor is None:
         results = (_plan_runs(world, replications, seed, engine, kpi, i * replications) for _, i, world in tasks)
     else:
-        futures = [executor.submit(_plan_runs, world, replications, seed, engine, kpi, i * replications)
+        futures = [executor.submit(_plan_runs, world, replications, seed, engine, kpi, i * replications, True)
                    for _, i, world in tasks]
         results = (future.result() for future in futures)
     for (p, i, _), values in zip(tasks, results, strict=True):
