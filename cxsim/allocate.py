@@ -269,8 +269,13 @@ def reduce(values: np.ndarray, objective: str) -> float:
 
 
 def _interval(diff: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
-    """Mean of paired differences and its Student-t confidence interval."""
-    diff = np.asarray(diff, dtype=float).ravel()
+    """Mean of paired differences (worlds x replications) and its Student-t confidence interval.
+
+    With one world the replications are the sample; with several, each world's mean over its
+    replications is one observation (the worlds are the independent draws).
+    """
+    diff = np.asarray(diff, dtype=float)
+    diff = diff.mean(axis=1) if diff.ndim == 2 and diff.shape[0] > 1 else diff.ravel()
     mean = float(diff.mean())
     if diff.size < 2:
         return mean, math.nan, math.nan
@@ -525,6 +530,9 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
         es.tell(xs, [1e300 if not math.isfinite(s) else -s for s in scores])
         generation += 1
     plans = _table(rows, runs, keys, objective)
+    if not np.isfinite(plans["objective"]).any():
+        raise UserError(f"{scenario.source}: --kpi {kpi}: not a number in some run of every plan (e.g. satisfaction "
+                        "with no customers); expected a KPI every run defines")
     stop = ", ".join(f"{k} {v:g}" if isinstance(v, int | float) else k for k, v in es.stop().items())
     return Allocation(scenario, keys, float(budget), ranges, kpi, objective, replications, seed, plans, runs,
                       generation, stop, "" if worlds is None else worlds.source)
