@@ -187,9 +187,9 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
                             "cvar (mean of the worst 10%%)")
     multi.add_argument("--evaluations", type=integer(10, 100_000), default=240, metavar="N",
                        help="plans the search runs at most (default 240: about 30 generations for 4 levers)")
-    multi.add_argument("--workers", "-w", type=WORKERS, default=1,
-                       help="processes running a generation's plans side by side, one thread each (default 1: "
-                            "this process, its threads on every core); with --scheduler local, Dask workers")
+    multi.add_argument("--workers", "-w", type=WORKERS, default=None,
+                       help="processes running a generation's plans side by side, one thread each (default: one per "
+                            "core; 1: this process, its threads on every core); with --scheduler local, Dask workers")
     multi.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the plans on a Dask cluster: its scheduler's address (tcp://host:8786), or `local`")
     multi.add_argument("--uncertain", action="store_true",
@@ -226,7 +226,7 @@ def _optimize(args: argparse.Namespace) -> int:
     for flag, given in (("--bounds", args.bounds), ("--scheduler", args.scheduler), ("--uncertain", args.uncertain),
                         ("--posterior", args.posterior), ("--draws", args.draws != 12),
                         ("--objective", args.objective != "mean"), ("--evaluations", args.evaluations != 240),
-                        ("--workers", args.workers != 1)):
+                        ("--workers", args.workers is not None)):
         if given:
             raise UserError(f"{flag}: applies to the many-lever search; give --levers too")
     args.replications = args.replications or 20
@@ -288,15 +288,16 @@ def _optimize_levers(args: argparse.Namespace, scenario) -> int:
         check_output(args.out, TABLES, "--out", stdout=True)
     if args.figure:
         check_output(args.figure, (".html",), "--figure")
+    workers = args.workers or os.cpu_count() or 1
     if args.scheduler:
         from cxsim.sweep.pools import DaskPool, check_address
 
         check_address(args.scheduler)
-        pool = DaskPool(args.scheduler, args.workers)
-    elif args.workers > 1:
+        pool = DaskPool(args.scheduler, workers)
+    elif workers > 1:
         from cxsim.sweep.pools import ProcessPool
 
-        pool = ProcessPool(args.workers)
+        pool = ProcessPool(workers)
     else:
         pool = None
     try:

@@ -206,6 +206,7 @@ def test_cli_levers_json_and_chart(tmp_path, capsys):
     (["--levers", "ads", "staff", "--training-share", "0.2"], "--training-share"),
     (["--objective", "cvar"], "--objective: applies to the many-lever search"),
     (["--uncertain"], "--uncertain: applies to the many-lever search"),
+    (["--workers", "2"], "--workers: applies to the many-lever search"),
     (["--levers", "ads", "staff", "--posterior", "no/such/folder"], "no/such/folder"),
     (["--kpi", "satisfaction"], "--kpi"),
 ])
