@@ -370,4 +370,4 @@ def allocation_html(allocation) -> str:
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cxsim optimize: "
             f"{html.escape(allocation.scenario.name)}</title></head><body style='font-family: system-ui, sans-serif; "
             f"max-width: 1200px; margin: 2rem auto'><p><b>{html.escape(allocation.verdict())}</b></p>{chart}"
-            f"<pre>{html.escape(allocation.describe())}</pre></body></html>")
+            f"<pre style='white-space: pre-wrap'>{html.escape(allocation.describe())}</pre></body></html>")
