@@ -299,7 +299,28 @@ class Channel(_Section):
         None, ge=0, le=1, description="Quality of an encounter at normal load, before training and waiting (0-1 scale); unset: service.quality."
     )
     response_hours: float = Field(
-        1.0, ge=0, le=2_000, description="Time to a first answer at normal load (hours); it grows in proportion to the load above capacity."
+        1.0, ge=0, le=2_000, description="service.model = \"capacity\" only: time to a first answer at normal load (hours); it grows in proportion to the load above capacity."
+    )
+    handle_minutes: float | None = Field(
+        None, gt=0, le=1e4, description="Queue: mean handle time of a contact in this channel (minutes); unset: service.handle_minutes."
+    )
+    open_hours: float | None = Field(
+        None, gt=0, le=168, description="Queue: hours a week this channel is staffed; unset: service.open_hours."
+    )
+    target_seconds: float | None = Field(
+        None, gt=0, le=1e7, description="Queue: target wait of this channel's service level (seconds of open time; e.g. 43200 = a 12-hour day for email); unset: service.target_seconds."
+    )
+    patience_minutes: float | None = Field(
+        None, gt=0, le=1e7, description="Queue: mean patience in this channel (minutes of open time): contacts abandon (Erlang A); unset: service.patience_minutes."
+    )
+    cost_per_agent_hour: float | None = Field(
+        None, gt=0, description="Queue: fully loaded cost of a paid agent-hour in this channel (currency); unset: service.cost_per_agent_hour."
+    )
+    arrivals_per_week: float | None = Field(
+        None, ge=0, description="Queue: contacts offered to this channel each week whatever customers do (a contact-centre study). None: customers' own contacts."
+    )
+    wait_tolerance_minutes: float | None = Field(
+        None, gt=0, le=1e7, description="Queue: wait that costs half of omnichannel.wait_weight in experienced quality (minutes); unset: service.wait_tolerance_minutes."
     )
     preference: float = Field(
         1.0, ge=0, le=1, description="Share of customers who prefer this channel (fraction; the channels' preferences sum to 1)."
@@ -310,7 +331,7 @@ class Omnichannel(_Section):
     """How the service channels add up to one experience (used when ``[channels.<name>]`` tables exist)."""
 
     patience_hours: float = Field(
-        24.0, gt=0, le=10_000, description="Wait at which waiting costs half of wait_weight (hours)."
+        24.0, gt=0, le=10_000, description="service.model = \"capacity\" only: wait at which waiting costs half of wait_weight (hours); a queue uses each channel's wait_tolerance_minutes."
     )
     wait_weight: float = Field(
         0.5, ge=0, le=1, description="Share of an encounter's quality lost to an endless wait: quality x (1 - w wait / (wait + patience))."
@@ -379,7 +400,7 @@ class Feedback(_Section):
 class Employees(_Section):
     """The service-profit chain: people investment -> engagement and turnover (lagged) -> service quality."""
 
-    enabled: bool = Field(False, description="Model the staff: engagement, turnover and new hires' learning curve.")
+    enabled: bool = Field(False, description="The service-profit chain: people investment moves engagement, which moves quality and turnover; new hires' quality gap and the cost of replacing leavers. Off, the queue's staff still leave at annual_turnover and ramp up (the keys below marked queue).")
     weekly_spend: float | list[NonNegative] = Field(
         0.0, description=f"People investment per week beyond wages: pay, recognition, engagement, staff loyalty (currency). Training spend counts too. {SCHEDULE}"
     )
@@ -391,11 +412,17 @@ class Employees(_Section):
     overload_strain: float = Field(
         0.2, ge=0, le=5, description="Target engagement lost per unit of service load above capacity (burnout)."
     )
-    annual_turnover: float = Field(0.3, ge=0, le=5, description="Staff leaving per year at the initial engagement (fraction of staff).")
+    annual_turnover: float = Field(0.3, ge=0, le=5, description="Queue: staff leaving per year (at the initial engagement with enabled; fraction of staff; contact centres often report 30-45%: industry surveys). 0: no attrition.")
     turnover_sensitivity: float = Field(
         3.0, ge=0, le=20, description="Turnover multiplier exp(-k (engagement - initial)): engaged staff stay."
     )
-    ramp_weeks: float = Field(8.0, ge=1, le=520, description="Mean time a new hire needs to become proficient (weeks).")
+    ramp_weeks: float = Field(8.0, ge=1, le=520, description="Queue: mean time a new hire needs to become proficient (weeks; an assumption: 6-12 weeks to proficiency is common for contact-centre agents).")
+    novice_productivity: float = Field(
+        0.5, ge=0, le=1, description="Queue: contacts a new hire handles per hour, as a share of a proficient agent's (an assumption: pace rising evenly from 0 to 1 over the ramp averages 0.5). 1: no ramp-up."
+    )
+    layoffs: bool = Field(
+        True, description="Queue: staff above what the budget pays are released over service.hiring_weeks. false: they leave only through attrition, and nobody is hired until headcount is back at the budget."
+    )
     novice_quality_gap: float = Field(
         0.2, ge=0, le=1, description="Quality shortfall of a new hire's encounters (0-1 scale); service.quality is what proficient staff deliver."
     )
