@@ -156,12 +156,16 @@ def test_channels_staff_as_levers():
     scenario = load_scenario(SCENARIOS / "channels.toml")
     keys = resolve_levers(scenario, ["ads", "channels.phone", "channels.email.staff_share"])
     assert keys == ["advertising.weekly_spend", "channels.phone", "channels.email"]
-    assert spends(scenario, keys) == pytest.approx({"advertising.weekly_spend": 4000.0, "channels.phone": 1000.0,
-                                                    "channels.email": 400.0})
+    staff = scenario["service.weekly_spend"]
+    share = {c: scenario[f"channels.{c}.staff_share"] for c in ("phone", "email", "chat")}
+    assert spends(scenario, keys) == pytest.approx({"advertising.weekly_spend": scenario["advertising.weekly_spend"],
+                                                    "channels.phone": staff * share["phone"],
+                                                    "channels.email": staff * share["email"]})
     moved = scenario.with_overrides(plan_overrides(scenario, {"advertising.weekly_spend": 3000.0,
                                                               "channels.phone": 1500.0, "channels.email": 900.0}))
     assert spends(moved, ["channels.phone", "channels.email", "channels.chat"]) == pytest.approx(
-        {"channels.phone": 1500.0, "channels.email": 900.0, "channels.chat": 600.0})  # chat keeps its 600
+        {"channels.phone": 1500.0, "channels.email": 900.0, "channels.chat": staff * share["chat"]})  # chat keeps its
+    assert moved["service.weekly_spend"] == pytest.approx(2400.0 + staff * share["chat"])
     with pytest.raises(UserError, match="not both"):
         resolve_levers(scenario, ["staff", "channels.phone"])
 
