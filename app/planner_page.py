@@ -14,12 +14,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxsim import __version__, mechanisms, parse_scenario, planner, simulate
+from cxsim import __version__, allocate, mechanisms, parse_scenario, planner, simulate
 from cxsim.advise import CURVE_STEPS, DEFAULT_STEP, advise
 from cxsim.compare import Comparison, unique_labels
 from cxsim.errors import UserError
 from cxsim.figures import (
     acquisition_figure,
+    allocation_figure,
     customers_figure,
     frontier_figure,
     funnel_figure,
@@ -406,6 +407,59 @@ else:
     st.info(f"Press **Find the best split**: it runs {markdown_safe(target)} at about {planner.FRONTIER_GRID + 10} "
             "splits per "
             f"budget ({len(budgets)} budget{'s' * (len(budgets) > 1)}), {int(replications)} replications each.")
+
+# The best plan over many levers, on request.
+with st.expander("Best plan over many levers", expanded=bool(st.session_state.get("allocation"))):
+    st.markdown("One weekly budget shared over several levers of the plan above (ads, staff, training, the people "
+                "programme, each channel's staff) by CMA-ES: every plan is run with the same seed (common random "
+                "numbers), each generation's plans ranked and the next drawn around the best. The answer: the "
+                "best split against today's plan, paired by seed, and the near-best range of each lever.")
+    keys = allocate.lever_keys(edited)
+    m1, m2, m3, m4 = st.columns([3, 2, 2, 2])
+    chosen = m1.multiselect("Levers", keys, default=keys, format_func=allocate.label, key=f"{text_id}:alloc-levers")
+    own = sum(allocate.spends(edited, chosen).values()) if chosen else 0.0
+    alloc_budget = m2.number_input("Weekly budget", min_value=100.0, value=float(max(100, round(own, -2))),
+                                   step=100.0, format="%.0f", key=f"{text_id}:alloc-budget:{own:.2f}",
+                                   help=f"Shared by the levers; today's plan spends {own:,.0f} on them.")
+    objective = m3.selectbox("Objective", list(allocate.OBJECTIVES), key="alloc-objective",
+                             help="mean of value over the runs; p10: its 10th percentile; cvar: the mean of the "
+                                  "worst 10% of runs.")
+    plans = int(m4.number_input("Plans at most", min_value=10, max_value=1000, value=allocate.DEFAULT_EVALUATIONS,
+                                step=10, key="alloc-evaluations",
+                                help="CMA-ES stops after this many plans (240: about 30 generations for 4 levers)."))
+    alloc_request = (text, tuple(chosen), float(alloc_budget), objective, plans, int(replications), int(seed))
+    if st.button("Find the best plan over many levers", type="primary", disabled=len(chosen) < 2):
+        alloc_bar = st.progress(0.0)
+        done = [0]
+
+        def tick(n: int) -> None:
+            done[0] += n
+            alloc_bar.progress(min(1.0, done[0] / (plans + 1)),
+                               text=f"Plan {done[0]} of at most {plans + 1}: {int(replications)} runs each")
+
+        try:
+            found = allocate.optimise(edited, chosen, float(alloc_budget), objective=objective,
+                                      replications=int(replications), seed=int(seed), evaluations=plans,
+                                      progress=tick)
+        except UserError as exc:
+            alloc_bar.empty()
+            show_error(exc)
+        alloc_bar.empty()
+        st.session_state["allocation"] = (alloc_request, found)
+    stored = st.session_state.get("allocation")
+    if stored and stored[0] == alloc_request:
+        found = stored[1]
+        st.markdown(f"**{markdown_safe(found.verdict())}**")
+        st.plotly_chart(allocation_figure(found), key="chart:allocation")
+        st.dataframe(found.table().drop(columns="key").round({"best share": 3}), hide_index=True)
+        st.caption(f"Near-best: plans within {allocate.NEAR:.1%} of the best or not distinguishable from it. "
+                   f"The same on the command line: `cxsim optimize FILE --levers {' '.join(chosen)} --budget "
+                   f"{alloc_budget:.0f} --objective {objective} -r {int(replications)}`.")
+    elif len(chosen) >= 2:
+        minutes = plans * int(replications) * 0.06 * edited.population / 10_000 * edited.weeks / 104 / 60
+        st.info(f"Press **Find the best plan over many levers**: up to {plans} plans of {int(replications)} runs "
+                f"each, about {max(1, round(minutes))} min on a 2-core machine (a run of 10,000 people over 104 "
+                "weeks takes about 0.06 s there).")
 
 # One customer's journey, from the same runs (on request: it reruns the chosen plan with a trace).
 st.header("One customer's journey", anchor=False)

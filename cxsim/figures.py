@@ -345,3 +345,60 @@ def robust_figure(answer) -> go.Figure:
     fig.update_layout(title=title, xaxis_title=axis, template="plotly_white", showlegend=False,
                       height=160 + 70 * len(table), margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return fig
+
+
+def allocation_figure(allocation) -> go.Figure:
+    """The best split of a weekly budget over levers beside today's, and the search that found it.
+
+    Takes a ``cxsim.allocate.Allocation``. Left: weekly spend per lever, today's plan and the best,
+    the whisker the near-best range. Right: every plan's objective in the order run, near-best
+    plans marked, and the best so far.
+    """
+    from cxsim.allocate import label
+    from cxsim.spend import unit
+
+    table = allocation.table()
+    plans = allocation.plans
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
+                        subplot_titles=("weekly spend per lever", f"every plan tried ({allocation.objective} "
+                                                                                 f"of {allocation.kpi})"))
+    names = [label(k) for k in allocation.levers]
+    fig.add_trace(go.Bar(x=names, y=table["today"], name="today's plan", marker_color="#bbbbbb",
+                         hovertemplate="%{x}: %{y:,.0f} a week today<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(
+        x=names, y=table["best"], name="best plan", marker_color=PALETTE[0],
+        error_y={"type": "data", "symmetric": False, "array": table["near-best high"] - table["best"],
+                 "arrayminus": table["best"] - table["near-best low"], "color": "#333333"},
+        customdata=table[["near-best low", "near-best high", "best share"]].to_numpy(),
+        hovertemplate=("%{x}: %{y:,.0f} a week (%{customdata[2]:.0%} of the budget)<br>near-best "
+                       "%{customdata[0]:,.0f} to %{customdata[1]:,.0f}<extra></extra>")), row=1, col=1)
+    search = plans[plans["plan"] > 0]
+    spends = search[allocation.levers].to_numpy()
+    hover = ["<br>".join(f"{n} {v:,.0f}" for n, v in zip(names, row, strict=True)) for row in spends]
+    for near, colour, name in ((False, "#999999", "plan tried"), (True, PALETTE[1], "near-best plan")):
+        part = search["near_best"] == near
+        fig.add_trace(go.Scatter(
+            x=search.loc[part, "plan"], y=search.loc[part, "objective"], mode="markers", name=name,
+            marker={"color": colour, "size": 6}, text=[h for h, p in zip(hover, part, strict=True) if p],
+            hovertemplate="plan %{x}: %{y:,.4g}<br>%{text}<extra></extra>"), row=1, col=2)
+    fig.add_trace(go.Scatter(x=search["plan"], y=search["objective"].cummax(), mode="lines", name="best so far",
+                             line={"color": PALETTE[0], "width": 2}, hoverinfo="skip"), row=1, col=2)
+    fig.add_hline(y=float(allocation.today["objective"]), line_dash="dot", line_color="#555555",
+                  annotation_text="today's plan", row=1, col=2)
+    fig.update_layout(title=f"Best split of {allocation.budget:,.0f} a week over {len(names)} levers",
+                      template="plotly_white", barmode="group", hovermode="closest", legend_title_text="")
+    fig.update_yaxes(title_text=f"weekly spend ({unit(allocation.currency)})", row=1, col=1)
+    fig.update_yaxes(title_text=allocation.kpi, row=1, col=2)
+    fig.update_xaxes(title_text="plan, in the order the search ran it", row=1, col=2)
+    return fig
+
+
+def allocation_html(allocation) -> str:
+    """The verdict, the chart and the text summary as one self-contained HTML page."""
+    import html
+
+    chart = allocation_figure(allocation).to_html(full_html=False, include_plotlyjs="inline")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cxsim optimize: "
+            f"{html.escape(allocation.scenario.name)}</title></head><body style='font-family: system-ui, sans-serif; "
+            f"max-width: 1200px; margin: 2rem auto'><p><b>{html.escape(allocation.verdict())}</b></p>{chart}"
+            f"<pre style='white-space: pre-wrap'>{html.escape(allocation.describe())}</pre></body></html>")
