@@ -441,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: this needs the optional package {exc.name.split('.')[0]}: pip install 'cxsim[{extra}]'",
               file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 0
     except OSError as exc:  # the system refused (disk full, folder gone, no permission): no traceback
         where = f"{bounded(exc.filename)}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or bounded(exc)}", file=sys.stderr)
@@ -448,9 +451,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
-        sys.stderr.close()
-        return 0
 
 
 if __name__ == "__main__":

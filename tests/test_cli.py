@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +79,16 @@ def test_labels_stay_unique_and_renaming_a_variant_names_it():
     assert more_ads.with_overrides({"purchase.price": 50.0}).name == "more ads"
     labels = unique_labels([more_ads, more_ads, more_ads.with_overrides({"scenario.name": "loud"})])
     assert len(set(labels)) == 3 and labels[2] == "loud"
+
+
+def test_output_piped_into_a_reader_that_stops_is_not_an_error():
+    """`cxsim run --out - | head -1`: the reader leaves early; no error line, exit 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "cxsim.cli", "run", str(ROOT / "scenarios" / "bass.toml"),
+                             "--out", "-", "--set", "market.population=200"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # stop reading, as head does
+    _, err = proc.communicate(timeout=300)
+    assert first.startswith(b"replication,step")
+    assert proc.returncode == 0
+    assert b"error" not in err.lower() and b"Traceback" not in err
