@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,8 @@ from cxsim.compare import display_table
 from cxsim.metrics import COLUMNS
 from cxsim.schema_doc import markdown_reference
 from tests.conftest import ROOT, run_cli
+
+F_SETPIPE_SZ = 1031  # Linux: fcntl's code that sets a pipe's capacity
 
 
 def test_help_lists_every_command():
@@ -82,13 +86,15 @@ def test_labels_stay_unique_and_renaming_a_variant_names_it():
 
 
 def test_output_piped_into_a_reader_that_stops_is_not_an_error():
-    """`cxsim run --out - | head -1`: the reader leaves early; no error line, exit 0."""
-    proc = subprocess.Popen([sys.executable, "-m", "cxsim.cli", "run", str(ROOT / "scenarios" / "bass.toml"),
-                             "--out", "-", "--set", "market.population=200"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    first = proc.stdout.readline()
-    proc.stdout.close()  # stop reading, as head does
+    """`cxsim schema --format json | head -c 100`: the reader leaves early; no error line, exit 0."""
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(read_end, F_SETPIPE_SZ, 4096)  # a small pipe: the 50 kB reference cannot fit before it is read
+    proc = subprocess.Popen([sys.executable, "-m", "cxsim.cli", "schema", "--format", "json"],
+                            stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        first = reader.read(100)  # then stop reading, as head does
     _, err = proc.communicate(timeout=300)
-    assert first.startswith(b"replication,step")
-    assert proc.returncode == 0
+    assert first.lstrip().startswith(b"{")
+    assert proc.returncode == 0, err
     assert b"error" not in err.lower() and b"Traceback" not in err
