@@ -57,7 +57,7 @@ def correlations(draws: pd.DataFrame, priors: dict[str, Prior]) -> pd.DataFrame:
     """Weighted posterior correlations of the keys, on the priors' scales."""
     w = draws[WEIGHT].to_numpy(float)
     u = np.column_stack([np.asarray(p.to_scale(draws[k].to_numpy(float)), dtype=float) for k, p in priors.items()])
-    cov = np.cov(u, rowvar=False, aweights=w)
+    cov = np.atleast_2d(np.cov(u, rowvar=False, aweights=w))
     sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
     return pd.DataFrame(cov / np.outer(sd, sd), index=list(priors), columns=list(priors))
 
