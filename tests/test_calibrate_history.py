@@ -181,4 +181,6 @@ def test_several_replications_and_a_holdout_too_long_are_refused(tmp_path, capsy
     data = _history(tmp_path, small, lambda f: pd.concat([f.assign(replication=0), f.assign(replication=1)]))
     refused(_bad(capsys, small, data, "--out", str(tmp_path / "o")), "column 'replication'", "2 replications")
     refused(_bad(capsys, small, str(small[1]), "--holdout", "50", "--out", str(tmp_path / "o")), "--holdout")
+    refused(_bad(capsys, small, str(small[1]), "--simulations", "100", "--particles", "50", "--out",
+                 str(tmp_path / "o")), "--simulations", "200")
     assert not (tmp_path / "o").exists()

@@ -217,7 +217,7 @@ def run_history(args: argparse.Namespace) -> int:
     import math
 
     from cxsim.calibrate.calibration import read_problem
-    from cxsim.calibrate.inference import Budget
+    from cxsim.calibrate.inference import Budget, check_budget
     from cxsim.calibrate.posterior import check_folder
     from cxsim.command_line import progress_bar
     from cxsim.errors import UserError
@@ -229,6 +229,7 @@ def run_history(args: argparse.Namespace) -> int:
         raise UserError(f"--minutes: expected a number of minutes > 0 and at most 10,080 (a week), got {args.minutes}")
     if args.scheduler:
         check_address(args.scheduler)
+    check_budget(Budget(args.simulations, args.minutes), args.particles)
     base = load_scenario(args.scenario)
     problem = read_problem(args.data, base, args.fit, args.priors, args.holdout)
     from cxsim.calibrate.calibration import PREDICTIVE_RUNS, calibrate

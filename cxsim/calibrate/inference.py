@@ -47,6 +47,14 @@ class Budget:
     minutes: float = 20.0
 
 
+def check_budget(budget: Budget, particles: int) -> None:
+    """Refuse a budget too small for a first generation: the prior's sample and one generation at about half
+    acceptance need some 3 simulations a particle; 4 leaves room."""
+    if budget.simulations < 4 * particles:
+        raise UserError(f"--simulations: expected at least 4 x --particles ({4 * particles:,}) simulations: the "
+                        f"prior's sample and a first generation need about 3 a particle, got {budget.simulations:,}")
+
+
 def _sample_slots(blob: bytes, factory, seeds: list[int], cap: float, deadline: float):
     """Sample each slot until one particle is accepted (in a worker); stop early at the cap or the deadline."""
     import cloudpickle
@@ -168,6 +176,7 @@ def fit_posterior(model: HistoryModel, observed: dict[str, np.ndarray], pool: Po
     """
     import pyabc
 
+    check_budget(budget, particles)
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("pyabc").setLevel(logging.WARNING)
     started = time.perf_counter()
