@@ -87,10 +87,10 @@ class Calibration:
         return out
 
 
-def calibrate(problem: Problem, pool: Pool, particles: int = 200, budget: Budget = Budget(), seed: int = 0,
+def calibrate(problem: Problem, pool: Pool, particles: int = 200, budget: Budget | None = None, seed: int = 0,
               runs: int = PREDICTIVE_RUNS, progress: Callable[[int, str], None] | None = None) -> Calibration:
     """Run ABC-SMC, then ``runs`` posterior-predictive simulations over every week (held-out ones included)."""
-    posterior = fit_posterior(problem.model, problem.observed, pool, particles, budget, seed, progress)
+    posterior = fit_posterior(problem.model, problem.observed, pool, particles, budget or Budget(), seed, progress)
     done = [posterior.simulations]
 
     def tick(n: int) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxsim.calibrate.data import DataError, _first_bad, numeric_column, read_csv
+from cxsim.calibrate.data import DataError, first_bad, numeric_column, read_csv
 from cxsim.metrics import COLUMNS
 from cxsim.modules.channels import CHANNEL_METRICS
 from cxsim.modules.service import QUEUE_COLUMNS
@@ -115,10 +115,10 @@ def _outcome(frame: pd.DataFrame, column: str, source: str) -> np.ndarray:
     bad = (~np.isfinite(values) & ~blank) | (np.abs(np.nan_to_num(values)) > MAX_MAGNITUDE)
     if bad.any():
         raise DataError(source, f"column {column!r}", "a number or a blank (not measured) in every row",
-                        _first_bad(bad, raw))
+                        first_bad(bad, raw))
     if column not in SIGNED and (np.nan_to_num(values) < 0).any():
         raise DataError(source, f"column {column!r}", "a number >= 0 or a blank in every row",
-                        _first_bad(np.nan_to_num(values) < 0, raw))
+                        first_bad(np.nan_to_num(values) < 0, raw))
     values[blank] = np.nan
     return values
 
@@ -156,7 +156,7 @@ def read_history(path: str | Path, base: Scenario, data: bytes | None = None) ->
         lacking = outcomes["nps"].notna().to_numpy() & ~(size >= 1)
         if lacking.any():
             raise DataError(source, f"column {SURVEY_SIZE!r}", "the NPS survey's size (>= 1) in every week with an "
-                            "nps value", _first_bad(lacking, frame[SURVEY_SIZE]))
+                            "nps value", first_bad(lacking, frame[SURVEY_SIZE]))
         survey = np.round(np.nan_to_num(size)).astype(np.int64)
     shown = [c for c in metrics if c in frame.columns and c not in outcomes and c != SURVEY_SIZE]
     other = pd.DataFrame({c: pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in shown},

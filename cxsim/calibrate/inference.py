@@ -36,6 +36,7 @@ from cxsim.sweep.pools import Pool
 WEIGHT = "weight"
 MAX_GENERATIONS = 12
 MIN_ACCEPTANCE = 0.01  # below this a generation costs a hundred simulations per particle: stop
+CAP_SLACK = 3  # a group of slots may use this many times its share of the generation's budget before it gives up
 NEXT_RATE_FACTOR = 0.6  # a generation's acceptance rate is rarely below this share of the last one's
 
 
@@ -105,7 +106,7 @@ class PoolSampler(Sampler):
         deadline = math.inf if all_accepted else self.deadline
         futures: dict[Future, int] = {}
         for k, chunk in enumerate(chunks):
-            cap = math.inf if not math.isfinite(max_eval) else math.ceil(max_eval * len(chunk) / n)
+            cap = math.inf if not math.isfinite(max_eval) else math.ceil(CAP_SLACK * max_eval * len(chunk) / n)
             futures[self.pool.executor().submit(_sample_slots, blob, self.sample_factory, chunk, cap, deadline)] = k
         results: list = [None] * len(chunks)
         for future in as_completed(futures):
@@ -158,7 +159,7 @@ def _stop_reason(gen: int, rate: float, sampler: PoolSampler, budget: Budget, pa
 
 
 def fit_posterior(model: HistoryModel, observed: dict[str, np.ndarray], pool: Pool, particles: int = 200,
-                  budget: Budget = Budget(), seed: int = 0,
+                  budget: Budget | None = None, seed: int = 0,
                   progress: Callable[[int, str], None] | None = None) -> Posterior:
     """Run ABC-SMC and return the last generation as the posterior.
 
@@ -176,6 +177,7 @@ def fit_posterior(model: HistoryModel, observed: dict[str, np.ndarray], pool: Po
     """
     import pyabc
 
+    budget = budget or Budget()
     check_budget(budget, particles)
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("pyabc").setLevel(logging.WARNING)
