@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from textwrap import fill
 
 from cxsim.command_line import (
     EXIT_USER_ERROR,
@@ -28,7 +29,9 @@ from cxsim.command_line import (
 )
 from cxsim.errors import UserError, bounded, error_text
 
-EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app", "pyabc": "calibrate"}
+WIDTH = 100  # columns of the terminal output of compare
+EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
+          "pyabc": "calibrate"}
 
 
 # --- run --------------------------------------------------------------------------
@@ -82,7 +85,7 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from cxsim.compare import compare, display_table, scenarios_from_files
+    from cxsim.compare import compare, display_table, fit_width, scenarios_from_files, value_split
     from cxsim.report import write_report
 
     scenarios = scenarios_from_files(args.files)
@@ -103,14 +106,17 @@ def _compare(args: argparse.Namespace) -> int:
                     "replications": args.replications, "seed": args.seed, "engine": args.engine,
                     "kpis": table.to_dict(orient="records")})
         return 0
+    split = value_split(table, scenarios[0].weeks, scenarios[0].config.economics.currency)
     if len(scenarios) > 1:
-        print(comparison.verdict() + "\n")
-    print(f"{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
+        print(fill(comparison.verdict(), WIDTH))
+    if split:
+        print(fill(split, WIDTH))
+    print(f"\n{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
     print("\nKPIs at the horizon: mean [5%, 95% of runs]")
-    print(display_table(table, "mean").to_string())
+    print(fit_width(display_table(table, "mean"), WIDTH))
     if len(scenarios) > 1:
         print(f"\nDifference from {comparison.labels[0]!r}: mean [90% confidence interval], paired by seed")
-        print(display_table(table, "diff").to_string())
+        print(fit_width(display_table(table, "diff"), WIDTH))
     if args.table:
         print(f"\nKPI table -> {args.table}")
     if args.report:

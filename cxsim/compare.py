@@ -178,3 +178,48 @@ def display_table(table: pd.DataFrame, what: str = "both") -> pd.DataFrame:
         cells.setdefault(r["scenario"], {})[r["kpi"]] = text
     out = pd.DataFrame(cells).loc[list(dict.fromkeys(table["kpi"]))]
     return out.iloc[:, 1:] if what == "diff" else out
+
+
+def value_split(table: pd.DataFrame, weeks: int, currency: str = "", level: float = LEVEL) -> str:
+    """One sentence that splits ``value`` into NPV within the horizon and the terminal value beyond it.
+
+    For the plan that gains most value against the first (or for the only plan): what part
+    of the answer is earned within the ``weeks`` simulated and what part is the customer
+    base valued after them, each with its interval.
+    """
+    from cxsim.spend import money
+
+    rows = table.set_index(["scenario", "kpi"])
+    plans = list(dict.fromkeys(table["scenario"]))
+    if not {"value", "npv", "terminal_value"} <= set(table["kpi"]):
+        return ""
+    if len(plans) == 1:
+        v, n, t = (rows.loc[(plans[0], k), "mean"] for k in ("value", "npv", "terminal_value"))
+        share = f" ({t / v:.0%} of it)" if v > 0 and t >= 0 else ""
+        return (f"Value {money(v, currency)} = NPV over the {weeks} weeks {money(n, currency)} + terminal value "
+                f"beyond them {money(t, currency)}{share}.")
+    best = max(plans[1:], key=lambda p: rows.loc[(p, "value"), "diff"])
+
+    def part(kpi: str) -> str:
+        r = rows.loc[(best, kpi)]
+        return (f"{money(r['diff'], currency, True)} ({level:.0%} CI {money(r['diff_lo'], currency, True)} to "
+                f"{money(r['diff_hi'], currency, True)})")
+
+    return (f"Of the value {best!r} gains ({money(rows.loc[(best, 'value'), 'diff'], currency, True)}), NPV over the "
+            f"{weeks} weeks is {part('npv')} and the terminal value beyond them {part('terminal_value')}.")
+
+
+def fit_width(table: pd.DataFrame, width: int = 100) -> str:
+    """A table as text no wider than ``width``: its columns in as many blocks, one under another, as it takes.
+
+    Every cell is kept; the row labels repeat in each block (a single column wider than
+    ``width`` stands alone).
+    """
+    blocks: list[list] = []
+    for column in table.columns:
+        trial = (blocks[-1] if blocks else []) + [column]
+        if blocks and max(map(len, table[trial].to_string().splitlines())) <= width:
+            blocks[-1] = trial
+        else:
+            blocks.append([column])
+    return "\n\n".join(table[cols].to_string() for cols in blocks)

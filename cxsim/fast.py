@@ -7,8 +7,6 @@ person, calling the same rules (:mod:`cxsim.rules`) with the same random numbers
 
 from __future__ import annotations
 
-import threading
-
 import numba
 import numpy as np
 
@@ -17,12 +15,9 @@ from cxsim.behaviour import Source, Stage, Voice, is_bad_experience, voice
 from cxsim.metrics import COUNTED, WeekTally
 from cxsim.model import JourneyModel, Population
 from cxsim.network import ContactVoices, heard_from_counts
+from cxsim.parallel import CHUNK, KERNEL_LOCK, chunks
 
 UNAWARE, AWARE, CUSTOMER, REPEAT, LAPSED = (int(s) for s in Stage)
-KERNEL_LOCK = threading.Lock()
-if numba.config.THREADING_LAYER == "default":  # the built-in layer: no OpenMP runtime in forked workers
-    numba.config.THREADING_LAYER = "workqueue"
-CHUNK = 16_384  # people per parallel task: fixed, so results never depend on the number of threads
 NO_SOURCE, FROM_ADS, FROM_WOM = int(Source.NONE), int(Source.ADS), int(Source.WOM)
 QUIET = int(Voice.QUIET)
 (NEW_CUSTOMERS, NEW_FROM_ADS, NEW_FROM_WOM, WINBACKS, CHURNED, PURCHASES, REPEAT_PURCHASES, SERVICE_ENCOUNTERS,
@@ -170,10 +165,10 @@ class FastModel(JourneyModel):
         adj = self.adjacency
         indptr, indices = (np.zeros(0, np.int32), np.zeros(0, np.int32)) if adj is None else (adj.indptr, adj.indices)
         in_market = self.contacts.market_heard(self.talk) if adj is None else np.zeros((1, 2))
-        chunks = (p.stage.size + CHUNK - 1) // CHUNK
-        counts = np.zeros((chunks, self.replications, len(COUNTED)), dtype=np.int64)
-        money = np.zeros((chunks, self.replications, 2))
-        served = np.zeros((chunks, *tally.channel_encounters.shape), dtype=np.int64)
+        n_chunks = chunks(p.stage.size)
+        counts = np.zeros((n_chunks, self.replications, len(COUNTED)), dtype=np.int64)
+        money = np.zeros((n_chunks, self.replications, 2))
+        served = np.zeros((n_chunks, *tally.channel_encounters.shape), dtype=np.int64)
         arrays = (p.stage, p.source, p.rate, p.dropout, p.satisfaction, p.expectation, p.first_purchase_step,
                   p.purchases, p.repeat_purchases, p.service_encounters, p.revenue, p.voice, p.segment, p.channel,
                   p.member, p.scale)

@@ -13,8 +13,8 @@ import hashlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("behaviour.py", "draws.py", "rules.py", "fast.py", "network.py", "terminal.py")
-CACHED = ("behaviour", "draws", "rules", "fast", "network", "terminal")
+SOURCES = ("behaviour.py", "draws.py", "rules.py", "fast.py", "network.py", "terminal.py", "metrics.py", "parallel.py")
+CACHED = ("behaviour", "draws", "rules", "fast", "network", "terminal", "metrics")
 
 
 def drop_stale_kernels() -> None:

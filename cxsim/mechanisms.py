@@ -90,6 +90,8 @@ def channel_summary(comparison: Comparison, from_week: int = 13) -> pd.DataFrame
                          "encounters a week": t[f"encounters_{name}"].mean(),
                          "load": t[f"load_{name}"].mean(),
                          "hours to an answer": t[f"wait_hours_{name}"].replace(np.inf, np.nan).mean(),
+                         "service level": (t[f"service_level_{name}"].mean() if f"service_level_{name}" in t
+                                           else np.nan),
                          "quality (0-1)": t[f"quality_{name}"].mean()})
     return pd.DataFrame(rows, columns=["scenario", "channel", "encounters a week", "load", "hours to an answer",
-                                       "quality (0-1)"])
+                                       "service level", "quality (0-1)"])

@@ -45,8 +45,8 @@ def contact_centre(contacts_per_week: float, handle_minutes: float, agents: floa
 
     Contacts arrive evenly over the open hours; the weekly outputs (service level,
     mean wait, abandonment, occupancy) are Erlang C's, or Erlang A's with a
-    patience. A paid agent-hour costs 1 and nobody is off the phones, so the staff
-    spend is ``agents x open hours``.
+    patience. A paid agent-hour costs 1, nobody is off the phones and nobody
+    leaves (no new hires learning), so the staff spend is ``agents x open hours``.
     """
     return _scenario("contact centre", {
         "market.population": 100, "market.weeks": weeks, "market.initial_customer_share": 0.0,
@@ -56,6 +56,7 @@ def contact_centre(contacts_per_week: float, handle_minutes: float, agents: floa
         "service.weekly_spend": agents * open_hours_per_week, "service.cost_per_agent_hour": 1.0,
         "service.shrinkage": 0.0, "service.handle_minutes": handle_minutes, "service.open_hours": open_hours_per_week,
         "service.target_seconds": target_seconds, "service.patience_minutes": patience_minutes,
+        "employees.annual_turnover": 0.0,
     })
 
 

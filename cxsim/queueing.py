@@ -500,7 +500,8 @@ def _check_week(arrivals, backlog, agents, handle, open_hours, target, patience)
 
 def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, handle_minutes: ArrayLike,
                     open_hours: float, target_seconds: ArrayLike, patience_minutes: ArrayLike | None = None,
-                    profile: ArrayLike | None = None, tolerance_minutes: ArrayLike | None = None) -> WeekOfService:
+                    profile: ArrayLike | None = None, tolerance_minutes: ArrayLike | None = None,
+                    wait_weight: float = 0.5) -> WeekOfService:
     """One week of a service channel as a queue.
 
     The week's arrivals and the backlog carried in are offered over the open hours,
@@ -525,6 +526,7 @@ def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, 
         tolerance_minutes: wait that costs half the wait weight in :func:`experienced_quality`;
             default the patience, or without patience ten times the target, at least a minute
             (an assumption).
+        wait_weight: share of quality an endless wait costs in :func:`experienced_quality`.
 
     Returns:
         :class:`WeekOfService` with arrays of the inputs' broadcast shape.
@@ -557,7 +559,7 @@ def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, 
         occ = np.where(agents > 0, busy / (np.where(agents > 0, agents, 1.0) * float(open_hours) * 60.0), 0.0)
     if tolerance_minutes is None:
         tolerance_minutes = np.where(np.isfinite(patience), patience, np.maximum(10.0 * t, 1.0))
-    quality = experienced_quality(mean_wait, answered, abandoned, tolerance_minutes)
+    quality = experienced_quality(mean_wait, answered, abandoned, tolerance_minutes, wait_weight)
     quality = np.where((left <= 0) & (carried > 0), 0.2, quality)
     return WeekOfService(contacts, answered, abandoned, carried, np.clip(service_level, 0.0, 1.0), mean_wait,
                          np.clip(occ, 0.0, 1.0), quality)

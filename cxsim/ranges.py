@@ -10,14 +10,10 @@ falls back to the bounds the scenario schema allows, when both are finite.
 from __future__ import annotations
 
 import math
-import typing
 from dataclasses import dataclass
 
-import annotated_types as at
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
-
-from cxsim.scenario import ScenarioConfig, named_tables
+from cxsim.scenario import Scenario, default_scenario, numeric_bounds
+from cxsim.validation import MAX_MAGNITUDE
 
 ASSUMED = "an assumption"
 
@@ -77,44 +73,13 @@ RANGES: dict[str, Range] = {r.key: r for r in (
 )}
 
 
-def schema_field(key: str) -> FieldInfo | None:
-    """The schema's field of a dotted key (``section.field`` or ``table.name.field``), or None."""
-    parts = key.split(".")
-    if len(parts) == 3:
-        model = named_tables().get(parts[0])
-        return None if model is None else model.model_fields.get(parts[2])
-    if len(parts) != 2:
-        return None
-    section = ScenarioConfig.model_fields.get(parts[0])
-    if section is None or not isinstance(section.annotation, type) or not issubclass(section.annotation, BaseModel):
-        return None
-    return section.annotation.model_fields.get(parts[1])
+def plausible_range(key: str, scenario: Scenario | None = None) -> Range:
+    """The plausible range of ``key``: its entry in ``RANGES``, else the schema's bounds when both are set.
 
-
-def is_number_key(key: str) -> bool:
-    """Whether ``key`` is a scenario field that holds a single number (not a switch, a name or a schedule only)."""
-    field = schema_field(key)
-    if field is None:
-        return False
-    kinds = typing.get_args(field.annotation) or (field.annotation,)
-    return any(k in (float, int) or typing.get_origin(k) is typing.Annotated and typing.get_args(k)[0] in (float, int)
-               for k in kinds) and bool not in kinds
-
-
-def schema_bounds(key: str) -> tuple[float, float]:
-    """The bounds the schema allows for ``key`` (``-inf``/``inf`` where it sets none)."""
-    field = schema_field(key)
-    low, high = -math.inf, math.inf
-    for m in field.metadata if field is not None else ():
-        if isinstance(m, at.Ge | at.Gt):
-            low = float(getattr(m, "ge", getattr(m, "gt", low)))
-        elif isinstance(m, at.Le | at.Lt):
-            high = float(getattr(m, "le", getattr(m, "lt", high)))
-    return low, high
-
-
-def plausible_range(key: str) -> Range:
-    """The plausible range of ``key``: its entry in ``RANGES``, else the schema's bounds when both are finite.
+    Args:
+        key: a dotted scenario key that holds one number.
+        scenario: the scenario it belongs to (names the entries of tables such as ``channels``);
+            default: the default scenario.
 
     Raises:
         ValueError: the key is not a number in the schema, or the schema leaves it unbounded
@@ -122,10 +87,11 @@ def plausible_range(key: str) -> Range:
     """
     if key in RANGES:
         return RANGES[key]
-    if not is_number_key(key):
-        raise ValueError(f"a numeric scenario key (see `cxsim schema`); {key!r} is not one")
-    low, high = schema_bounds(key)
-    if not (math.isfinite(low) and math.isfinite(high)):
-        raise ValueError(f"a range for {key!r}: it has no published range and the schema allows [{low}, {high}]; "
-                         "give low and high")
-    return Range(key, low, high, source="the range the scenario schema allows (no published range)")
+    bounds = numeric_bounds(key, scenario or default_scenario())
+    if bounds is None:
+        raise ValueError(f"a scenario key that holds one number (see `cxsim schema`); {key!r} is not one")
+    low, high, _ = bounds
+    if -MAX_MAGNITUDE < low and high < MAX_MAGNITUDE:
+        return Range(key, low, high, source="the range the scenario schema allows (no published range)")
+    raise ValueError(f"a range for {key!r}: it has no published range and the schema does not bound it "
+                     "on both sides; give low and high")

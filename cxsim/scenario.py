@@ -2,7 +2,9 @@
 
 A scenario file is TOML. Its top-level tables are the sections below; an
 optional ``[variants."name"]`` table holds named variants, each a set of
-overrides of the base (nested tables or dotted keys, both accepted).
+overrides of the base (nested tables or dotted keys, both accepted). An optional
+``[uncertainty]`` table gives a distribution for uncertain assumptions
+(``cxsim.distributions``); it is checked here and used by ``cxsim.uncertainty``.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import annotated_types as at
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cxsim.distributions import Distribution
 from cxsim.errors import ScenarioError
-from cxsim.validation import StrictModel
+from cxsim.validation import MAX_MAGNITUDE, StrictModel
 
 NonNegative = Annotated[float, Field(ge=0)]
 
@@ -295,7 +299,28 @@ class Channel(_Section):
         None, ge=0, le=1, description="Quality of an encounter at normal load, before training and waiting (0-1 scale); unset: service.quality."
     )
     response_hours: float = Field(
-        1.0, ge=0, le=2_000, description="Time to a first answer at normal load (hours); it grows in proportion to the load above capacity."
+        1.0, ge=0, le=2_000, description="service.model = \"capacity\" only: time to a first answer at normal load (hours); it grows in proportion to the load above capacity."
+    )
+    handle_minutes: float | None = Field(
+        None, gt=0, le=1e4, description="Queue: mean handle time of a contact in this channel (minutes); unset: service.handle_minutes."
+    )
+    open_hours: float | None = Field(
+        None, gt=0, le=168, description="Queue: hours a week this channel is staffed; unset: service.open_hours."
+    )
+    target_seconds: float | None = Field(
+        None, gt=0, le=1e7, description="Queue: target wait of this channel's service level (seconds of open time; e.g. 43200 = a 12-hour day for email); unset: service.target_seconds."
+    )
+    patience_minutes: float | None = Field(
+        None, gt=0, le=1e7, description="Queue: mean patience in this channel (minutes of open time): contacts abandon (Erlang A); unset: service.patience_minutes."
+    )
+    cost_per_agent_hour: float | None = Field(
+        None, gt=0, description="Queue: fully loaded cost of a paid agent-hour in this channel (currency); unset: service.cost_per_agent_hour."
+    )
+    arrivals_per_week: float | None = Field(
+        None, ge=0, description="Queue: contacts offered to this channel each week whatever customers do (a contact-centre study). None: customers' own contacts."
+    )
+    wait_tolerance_minutes: float | None = Field(
+        None, gt=0, le=1e7, description="Queue: wait that costs half of omnichannel.wait_weight in experienced quality (minutes); unset: service.wait_tolerance_minutes."
     )
     preference: float = Field(
         1.0, ge=0, le=1, description="Share of customers who prefer this channel (fraction; the channels' preferences sum to 1)."
@@ -306,7 +331,7 @@ class Omnichannel(_Section):
     """How the service channels add up to one experience (used when ``[channels.<name>]`` tables exist)."""
 
     patience_hours: float = Field(
-        24.0, gt=0, le=10_000, description="Wait at which waiting costs half of wait_weight (hours)."
+        24.0, gt=0, le=10_000, description="service.model = \"capacity\" only: wait at which waiting costs half of wait_weight (hours); a queue uses each channel's wait_tolerance_minutes."
     )
     wait_weight: float = Field(
         0.5, ge=0, le=1, description="Share of an encounter's quality lost to an endless wait: quality x (1 - w wait / (wait + patience))."
@@ -375,7 +400,7 @@ class Feedback(_Section):
 class Employees(_Section):
     """The service-profit chain: people investment -> engagement and turnover (lagged) -> service quality."""
 
-    enabled: bool = Field(False, description="Model the staff: engagement, turnover and new hires' learning curve.")
+    enabled: bool = Field(False, description="The service-profit chain: people investment moves engagement, which moves quality and turnover; new hires' quality gap and the cost of replacing leavers. Off, the queue's staff still leave at annual_turnover and ramp up (the keys below marked queue).")
     weekly_spend: float | list[NonNegative] = Field(
         0.0, description=f"People investment per week beyond wages: pay, recognition, engagement, staff loyalty (currency). Training spend counts too. {SCHEDULE}"
     )
@@ -387,11 +412,17 @@ class Employees(_Section):
     overload_strain: float = Field(
         0.2, ge=0, le=5, description="Target engagement lost per unit of service load above capacity (burnout)."
     )
-    annual_turnover: float = Field(0.3, ge=0, le=5, description="Staff leaving per year at the initial engagement (fraction of staff).")
+    annual_turnover: float = Field(0.3, ge=0, le=5, description="Queue: staff leaving per year (at the initial engagement with enabled; fraction of staff; contact centres often report 30-45%: industry surveys). 0: no attrition.")
     turnover_sensitivity: float = Field(
         3.0, ge=0, le=20, description="Turnover multiplier exp(-k (engagement - initial)): engaged staff stay."
     )
-    ramp_weeks: float = Field(8.0, ge=1, le=520, description="Mean time a new hire needs to become proficient (weeks).")
+    ramp_weeks: float = Field(8.0, ge=1, le=520, description="Queue: mean time a new hire needs to become proficient (weeks; an assumption: 6-12 weeks to proficiency is common for contact-centre agents).")
+    novice_productivity: float = Field(
+        0.5, ge=0, le=1, description="Queue: contacts a new hire handles per hour, as a share of a proficient agent's (an assumption: pace rising evenly from 0 to 1 over the ramp averages 0.5). 1: no ramp-up."
+    )
+    layoffs: bool = Field(
+        True, description="Queue: staff above what the budget pays are released over service.hiring_weeks. false: they leave only through attrition, and nobody is hired until headcount is back at the budget."
+    )
     novice_quality_gap: float = Field(
         0.2, ge=0, le=1, description="Quality shortfall of a new hire's encounters (0-1 scale); service.quality is what proficient staff deliver."
     )
@@ -670,11 +701,13 @@ class Scenario:
     """
 
     def __init__(self, raw: dict[str, Any], source: str, variant: str | None = None,
-                 variants: dict[str, dict[str, Any]] | None = None) -> None:
+                 variants: dict[str, dict[str, Any]] | None = None,
+                 uncertainty: dict[str, Distribution] | None = None) -> None:
         self._raw = raw
         self.source = source
         self.variant = variant
         self.variants: dict[str, dict[str, Any]] = variants or {}
+        self.uncertainty: dict[str, Distribution] = uncertainty or {}
         self.config = _validate(raw, source)
         self._renamed: str | None = None
 
@@ -705,6 +738,7 @@ class Scenario:
         config = _validate(raw, where)
         out = Scenario.__new__(Scenario)
         out._raw, out.source, out.variant, out.variants, out.config = raw, self.source, self.variant, self.variants, config
+        out.uncertainty = self.uncertainty
         out._renamed = flatten(overrides).get("scenario.name", self._renamed)
         return out
 
@@ -716,7 +750,7 @@ class Scenario:
         where = variant_source(self.source, variant)
         raw = _apply(self._raw, resolve_relative(self, self.variants[variant], where), where)
         try:
-            return Scenario(raw, self.source, variant, self.variants)
+            return Scenario(raw, self.source, variant, self.variants, self.uncertainty)
         except ScenarioError as exc:  # errors name the variant
             raise ScenarioError(where, *exc.problems[0], problems=exc.problems) from None
 
@@ -731,6 +765,8 @@ class Scenario:
     def to_toml(self, include_variants: bool = True) -> str:
         """Serialise as a scenario file (defaults written out; keys left unset, such as a segment's, left out)."""
         data = self.config.model_dump(exclude_none=True)
+        if self.uncertainty:
+            data["uncertainty"] = {k: d.model_dump(exclude_none=True) for k, d in self.uncertainty.items()}
         if include_variants and self.variants:
             data["variants"] = copy.deepcopy(self.variants)
         return tomli_w.dumps(data)
@@ -785,10 +821,96 @@ def parse_scenario(text: str, source: str = "<text>", variant: str | None = None
     variants = raw.pop("variants", {})
     if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
         raise ScenarioError(source, "variants", 'tables like [variants."more ads"]', repr(variants))
+    table = raw.pop("uncertainty", {})
     base = Scenario(raw, source, None, variants)
+    base.uncertainty = uncertainty_table(table, base, source)
     for name in variants:  # every variant must be valid, not only the one asked for
         base.with_variant(name)
     return base.with_variant(variant) if variant is not None else base
+
+
+def numeric_bounds(dotted: str, scenario: Scenario) -> tuple[float, float, bool] | None:
+    """Range of a scenario key that holds one number: (low, high, whole number?); ``None`` for any other key.
+
+    A key of a named table (``channels.phone.quality``) must name an entry of the
+    scenario. A weekly spend (a number or a schedule) is a lever, not one number,
+    and gives ``None``. An open bound (``gt``) is returned as the bound itself.
+    """
+    parts = dotted.split(".")
+    if len(parts) == 3 and parts[0] in named_tables():
+        entries = getattr(scenario.config, parts[0])
+        model = named_tables()[parts[0]]
+        if parts[1] not in entries:
+            return None
+    elif len(parts) == 2 and parts[0] in ScenarioConfig.model_fields:
+        model = ScenarioConfig.model_fields[parts[0]].annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+    else:
+        return None
+    field = model.model_fields.get(parts[-1])
+    if field is None:
+        return None
+    kinds = {a for a in (typing.get_args(field.annotation) or (field.annotation,)) if a is not type(None)}
+    if not kinds or not kinds <= {int, float}:
+        return None
+    low, high = -MAX_MAGNITUDE, MAX_MAGNITUDE
+    for m in field.metadata:
+        if isinstance(m, at.Ge | at.Gt):
+            low = float(m.ge if isinstance(m, at.Ge) else m.gt)
+        if isinstance(m, at.Le | at.Lt):
+            high = float(m.le if isinstance(m, at.Le) else m.lt)
+    return low, high, kinds == {int}
+
+
+def uncertainty_table(table: Any, scenario: Scenario, source: str) -> dict[str, Distribution]:
+    """A scenario file's ``[uncertainty]`` table, checked: keys that hold one number, distributions inside their range.
+
+    Raises:
+        ScenarioError: naming the file, ``uncertainty."KEY"`` and what was expected.
+    """
+    if not isinstance(table, dict):
+        raise ScenarioError(source, "uncertainty", 'a table like [uncertainty] with "KEY" = {dist = "uniform", '
+                            "low = ..., high = ...}", repr(table)[:60])
+    out: dict[str, Distribution] = {}
+    for key, entry in flatten_uncertainty(table).items():
+        where = f'uncertainty."{key}"'
+        bounds = numeric_bounds(key, scenario)
+        if bounds is None:
+            raise ScenarioError(source, where, "a scenario key that holds one number (not a spend, a switch or a "
+                                "name; `cxsim schema` lists them)", repr(key))
+        if not isinstance(entry, dict):
+            raise ScenarioError(source, where, '{dist = "uniform"|"loguniform"|"triangular"|"normal", ...}',
+                                repr(entry)[:60])
+        try:
+            dist = Distribution.model_validate(entry)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+            raise ScenarioError(source, f"{where}{'.' + field if field else ''}", msg[0].lower() + msg[1:],
+                                repr(err.get("input"))[:60] if field else "") from None
+        low, high, _ = bounds
+        lo, hi = dist.support()
+        if dist.dist != "normal" and not (low <= lo and hi <= high):
+            raise ScenarioError(source, where, f"a distribution inside the key's range [{low:g}, {high:g}]",
+                                f"[{lo:g}, {hi:g}]")
+        if dist.dist == "normal" and not (max(lo, low) < min(hi, high)):
+            raise ScenarioError(source, where, f"a normal that overlaps the key's range [{low:g}, {high:g}]",
+                                f"mean {dist.mean:g}, truncated to [{lo:g}, {hi:g}]")
+        out[key] = dist
+    return out
+
+
+def flatten_uncertainty(table: dict[str, Any]) -> dict[str, Any]:
+    """``[uncertainty]`` entries by dotted key, whether written ``"a.b" = {...}`` or as nested tables."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict) and "dist" not in value and all(isinstance(v, dict) for v in value.values()):
+            out.update({f"{key}.{k}": v for k, v in flatten_uncertainty(value).items()})
+        else:
+            out[key] = value
+    return out
 
 
 def read_toml_text(path: str | Path, what: str) -> str:

@@ -62,6 +62,19 @@ def markdown_reference() -> str:
             lines.append(f"| `{table}.{key}` | {_type(f.annotation)} | `{shown}` | {_range(f.metadata)} "
                          f"| {(f.description or '').replace('|', '\\|')} |")
         lines.append("")
+    lines += ["## `[uncertainty]`", "",
+              "Optional: what is believed about uncertain assumptions, one entry per scenario key that holds one "
+              "number (`cxsim compare` and `cxsim advise` then weigh every plan over draws of them; "
+              "`--posterior DIR` replaces the table with a calibration's draws).",
+              'Example: `"service.need_probability" = {dist = "uniform", low = 0.2, high = 0.6}`.', "",
+              "| dist | takes | meaning |", "|---|---|---|",
+              "| `uniform` | `low`, `high` | every value in [low, high] equally likely |",
+              "| `loguniform` | `low` > 0, `high` | uniform in the logarithm: for a range spanning orders of magnitude |",
+              "| `triangular` | `low`, `mode`, `high` | most likely at mode, falling linearly to low and high |",
+              "| `normal` | `mean`, `sd` (optional `low`, `high`) | truncated to the key's allowed range "
+              "(and to low/high) |",
+              "", "A uniform, log-uniform or triangular distribution must lie inside the key's allowed range; a spend is a lever, not an assumption, "
+              "and is refused. Draws are a Latin hypercube from the seed (`cxsim.distributions`).", ""]
     return "\n".join(lines)
 
 

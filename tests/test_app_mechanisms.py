@@ -42,15 +42,18 @@ def test_channels_file_shows_channel_levers_and_table():
     at = open_file("channels.toml")
     assert "By service channel" in [h.value for h in at.header]
     labels = [n.label for n in at.number_input]
-    assert {"phone: hours to an answer", "email: hours to an answer"} <= set(labels)
-    email = next(n for n in at.number_input if n.label == "email: hours to an answer")
-    assert email.value == pytest.approx(72.0)
-    email.set_value(4.0)
+    label = "email: minutes of agent time per contact"
+    assert {"phone: minutes of agent time per contact", label} <= set(labels)
+    email = next(n for n in at.number_input if n.label == label)
+    assert email.value == pytest.approx(12.0)
+    table = next(d.value for d in at.dataframe if "channel" in d.value.columns)
+    before = table[(table["scenario"] == "email in days") & (table["channel"] == "email")]["hours to an answer"]
+    email.set_value(2.0)
     at.run()
     assert not at.exception and not at.error
     table = next(d.value for d in at.dataframe if "channel" in d.value.columns)
-    base_email = table[(table["scenario"] == "email in 3 days") & (table["channel"] == "email")]
-    assert base_email["hours to an answer"].iloc[0] < 10  # the lever reached the runs
+    base_email = table[(table["scenario"] == "email in days") & (table["channel"] == "email")]
+    assert base_email["hours to an answer"].iloc[0] < before.iloc[0] / 2  # the lever reached the runs
 
 
 def test_mechanism_levers_edit_the_scenario_and_the_staff_toggle_switches_the_chain_on():

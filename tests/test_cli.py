@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxsim.compare import display_table
 from cxsim.metrics import COLUMNS
 from cxsim.schema_doc import markdown_reference
 from tests.conftest import ROOT, run_cli
@@ -41,6 +42,14 @@ def test_compare_prints_table_and_writes_report(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     for label in ("baseline", "more ads", "more people", "balanced", "npv", "Difference from"):
         assert label in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)  # fits a 100-column terminal
+    table = pd.read_csv(tmp_path / "t.csv")
+    cells = display_table(table, "mean").to_numpy().ravel().tolist() + display_table(table, "diff").to_numpy().ravel(
+        ).tolist()
+    assert all(cell in proc.stdout for cell in cells if cell != "-")  # ... with every cell of the tables
+    # the answer says how much of the value is earned within the horizon and how much after it
+    assert "NPV over the 20 weeks is" in proc.stdout and "terminal value beyond them" in proc.stdout
     html = report.read_text()
     assert "plotly" in html and "more people" in html and html.count("<div id=") >= 5
     table = pd.read_csv(tmp_path / "t.csv")

@@ -57,9 +57,10 @@ def assert_lower(diff_se: tuple[float, float], what: str) -> None:
 
 def test_a_slow_channel_drags_the_experience_down():
     slow = run(scenario("channels"))
-    fast = run(scenario("channels", "email in 4 hours"))
-    assert_higher(series_diff(slow, fast, "quality_email"), "email quality when email answers in 4 hours")
-    assert_higher(kpi_diff(slow, fast, "satisfaction"), "satisfaction when email answers in 4 hours")
+    fast = run(scenario("channels", "email staffed, more budget"))
+    assert_lower(series_diff(slow, fast, "mean_wait_minutes_email", slice(13, None)), "email wait with more staff")
+    assert_higher(series_diff(slow, fast, "quality_email"), "email quality when email has more staff")
+    assert_higher(kpi_diff(slow, fast, "satisfaction"), "satisfaction when email has more staff")
 
 
 def test_escalated_contacts_are_judged_by_the_weaker_channel():
@@ -71,8 +72,9 @@ def test_escalated_contacts_are_judged_by_the_weaker_channel():
 
 def test_forcing_customers_into_a_channel_costs_satisfaction():
     # plenty of staff in every channel and equal quality, so only the forcing differs
-    equal = {"service__weekly_spend": 6000.0, "channels__phone__quality": 0.7,
-             "channels__email__response_hours": 0.1, "omnichannel__escalation_share": 0.0}
+    equal = {"service__weekly_spend": 12000.0, "channels__phone__quality": 0.7, "channels__email__handle_minutes": 6.0,
+             "channels__email__wait_tolerance_minutes": 5.0, "channels__email__target_seconds": 60.0,
+             "omnichannel__escalation_share": 0.0}
     free = run(scenario("channels", **equal))
     forced = run(scenario("channels", **equal, omnichannel__forced_channel="chat",
                           channels__chat__staff_share=0.8, channels__email__staff_share=0.0,
@@ -84,7 +86,7 @@ def test_forcing_customers_into_a_channel_costs_satisfaction():
 
 def test_channel_staff_share_sets_its_load():
     few = run(scenario("channels"))
-    more = run(scenario("channels", channels__email__staff_share=0.4, channels__chat__staff_share=0.1))
+    more = run(scenario("channels", channels__email__staff_share=0.24, channels__chat__staff_share=0.21))
     assert_lower(series_diff(few, more, "load_email", slice(13, None)), "email load with twice its staff")
 
 

@@ -4,15 +4,16 @@ import math
 
 import pytest
 
-from cxsim.ranges import RANGES, Range, is_number_key, plausible_range, schema_bounds
-from cxsim.scenario import default_scenario, flatten
+from cxsim.ranges import RANGES, Range, plausible_range
+from cxsim.scenario import default_scenario, flatten, numeric_bounds
 
 
-def test_every_range_is_a_numeric_key_inside_the_schema():
+def test_every_range_is_a_number_key_inside_the_schema():
+    scenario = default_scenario()
     for key, r in RANGES.items():
-        assert is_number_key(key), key
-        low, high = schema_bounds(key)
-        assert low <= r.low < r.high <= high, key
+        bounds = numeric_bounds(key, scenario)
+        assert bounds is not None, key
+        assert bounds[0] <= r.low < r.high <= bounds[1], key
         assert r.source
 
 
@@ -23,16 +24,14 @@ def test_the_defaults_lie_inside_their_ranges():
 
 
 def test_keys_without_a_range_fall_back_to_the_schema_or_are_refused():
-    assert plausible_range("purchase.gross_margin") == Range(
-        "purchase.gross_margin", 0.0, 1.0, source=plausible_range("purchase.gross_margin").source)
-    with pytest.raises(ValueError, match="no published range"):
+    margin = plausible_range("purchase.gross_margin")
+    assert (margin.low, margin.high, margin.log) == (0.0, 1.0, False)
+    assert "schema" in margin.source
+    with pytest.raises(ValueError, match="does not bound it"):
         plausible_range("purchase.price")  # >= 0 only
-    for key in ("service.enabled", "network.kind", "advertising.nonsense", "nonsense"):
-        assert not is_number_key(key)
-        with pytest.raises(ValueError, match="numeric scenario key"):
+    for key in ("service.model", "network.kind", "advertising.nonsense", "nonsense", "advertising.weekly_spend"):
+        with pytest.raises(ValueError, match="holds one number"):
             plausible_range(key)
-    assert schema_bounds("advertising.adstock_decay") == (0.0, 1.0)
-    assert math.isinf(schema_bounds("purchase.price")[1])
 
 
 def test_a_range_refuses_nonsense():

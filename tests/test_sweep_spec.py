@@ -253,8 +253,8 @@ seed = 3
 [design]
 kind = "grid"
 
-[parameters."channels.email.response_hours"]
-values = [4.0, 72.0]
+[parameters."channels.email.handle_minutes"]
+values = [4.0, 12.0]
 """
 
 
@@ -266,21 +266,21 @@ def test_a_sweep_varies_keys_inside_named_tables(tmp_path):
     from cxsim.sweep import load_results
 
     res = load_results(tmp_path / "out")
-    assert sorted(res["channels.email.response_hours"].unique()) == [4.0, 72.0]
+    assert sorted(res["channels.email.handle_minutes"].unique()) == [4.0, 12.0]
     assert res.groupby("replication")["npv"].nunique().gt(1).any()  # the value reaches the runs
     for _, row in res.iterrows():  # each run is simulate of the scenario with its value set
-        hours = row["channels.email.response_hours"]
-        scenario = spec.arms["base"].with_overrides({"channels.email.response_hours": hours})
+        hours = row["channels.email.handle_minutes"]
+        scenario = spec.arms["base"].with_overrides({"channels.email.handle_minutes": hours})
         direct = simulate(scenario, 1, seed=spec.file.sweep.seed, first_replication=row["replication"])
         assert row["npv"] == direct.summary().iloc[0]["npv"]
 
 
 @pytest.mark.parametrize("edit, message", [
-    (('"channels.email.response_hours"]', '"channels.fax.response_hours"]'),
-     "parameters.\"channels.fax.response_hours\": expected a channels entry of"),
+    (('"channels.email.handle_minutes"]', '"channels.fax.handle_minutes"]'),
+     "parameters.\"channels.fax.handle_minutes\": expected a channels entry of"),
     (('"channels.phone.quality" = 0.7', '"channels.pager.quality" = 0.7'), "'phone', 'email', 'chat'), got 'pager'"),
-    (('"channels.email.response_hours"]', '"channels.email.loudness"]'), "channels.email.response_hours (see"),
-    (("values = [4.0, 72.0]", "values = [4.0, -1.0]"), "values that channels.email.response_hours accepts"),
+    (('"channels.email.handle_minutes"]', '"channels.email.loudness"]'), "channels.email.response_hours (see"),
+    (("values = [4.0, 12.0]", "values = [4.0, -1.0]"), "values that channels.email.handle_minutes accepts"),
     ((CHANNELS, PEOPLE_VS_ADS), "none: the scenario has no [channels] tables"),
 ])
 def test_named_table_mistakes_name_the_field(tmp_path, edit, message):
@@ -292,14 +292,14 @@ def test_named_table_mistakes_name_the_field(tmp_path, edit, message):
 def test_design_points_are_checked_against_the_whole_scenario(tmp_path):
     segments = (SCENARIOS / "segments.toml").as_posix()
     base = NAMED.replace(CHANNELS, segments).replace('"channels.phone.quality" = 0.7\n', "")
-    alone = base.replace('[parameters."channels.email.response_hours"]\nvalues = [4.0, 72.0]',
+    alone = base.replace('[parameters."channels.email.handle_minutes"]\nvalues = [4.0, 12.0]',
                          '[parameters."segments.loyalists.share"]\nvalues = [0.2, 0.4]')
     with pytest.raises(ScenarioError) as exc:
         build_design(parse_sweep(alone, str(tmp_path / "s.toml")))
     assert "parameters: expected design points that the base scenario accepts (segments.*.share: expected " \
            "shares over the segments that sum to 1" in str(exc.value)
     # a budget split of the two shares keeps the sum at 1 (the third segment holds 0.3)
-    split = base.replace('[parameters."channels.email.response_hours"]\nvalues = [4.0, 72.0]', """
+    split = base.replace('[parameters."channels.email.handle_minutes"]\nvalues = [4.0, 12.0]', """
 [parameters.loyalist_share]
 values = [0.2, 0.4, 0.6]
 budget_split = { total = 0.7, share_to = "segments.loyalists.share", rest_to = "segments.deal_seekers.share" }""")

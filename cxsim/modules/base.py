@@ -29,7 +29,10 @@ class Week:
     ad_expectation_lift: float = 0.0  # rise in expected quality the ads create (0-1)
     staff_spend: float = 0.0
     training_spend: float = 0.0
-    capacity: float = 0.0           # encounters the staff can handle this week
+    capacity: float | np.ndarray = 0.0  # encounters the staff can handle this week
+    agents: np.ndarray | None = None  # agents on duty at a proficient pace: (replications,) or (replications, channels)
+    novice_share: np.ndarray | None = None  # share of the staff still learning, per replication
+    attrition: np.ndarray | None = None  # share of the staff leaving this week, per replication
     handle_minutes: float = 0.0     # mean handle time of a contact this week
     demand: np.ndarray | None = None  # encounters the staff meet: last week's, with any that come back
     quality: np.ndarray | None = None  # quality of a service encounter at normal load (0-1), per replication

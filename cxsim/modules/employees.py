@@ -1,4 +1,9 @@
-"""The service-profit chain: people investment -> engagement and turnover (lagged) -> service quality."""
+"""The service-profit chain: people investment -> engagement and turnover (lagged) -> service quality.
+
+The staff themselves (hiring, new hires ramping up, leavers) are the service
+queue's workforce (:mod:`cxsim.staffing`); this module moves its attrition with
+engagement and lowers quality by the workforce's share of new hires.
+"""
 
 from __future__ import annotations
 
@@ -28,17 +33,6 @@ def next_engagement(engagement: ArrayLike, target: ArrayLike, lag_weeks: float) 
 def weekly_turnover(annual: float, engagement: ArrayLike, initial: float, sensitivity: float) -> ArrayLike:
     """Share of staff leaving in a week: annual / 52 at the initial engagement, less when more engaged."""
     return np.clip(annual / 52.0 * np.exp(-sensitivity * np.subtract(engagement, initial)), 0.0, 1.0)
-
-
-def next_novice_share(novices: ArrayLike, turnover: ArrayLike, ramp_weeks: float) -> ArrayLike:
-    """Share of staff still learning a week later: leavers replaced by new hires, who learn in ``ramp_weeks``."""
-    return (np.multiply(novices, np.subtract(1.0, turnover)) + turnover) * (1.0 - 1.0 / ramp_weeks)
-
-
-def steady_novice_share(turnover: float, ramp_weeks: float) -> float:
-    """Share of staff learning when turnover and learning balance (the fixed point of ``next_novice_share``)."""
-    stay = 1.0 - 1.0 / ramp_weeks
-    return float(turnover * stay / (1.0 - (1.0 - turnover) * stay))
 
 
 def people_quality(quality: ArrayLike, engagement: ArrayLike, initial_engagement: float, quality_effect: float,
@@ -84,10 +78,9 @@ class Employees(Module):
     def __init__(self, cfg: ScenarioConfig, replications: int) -> None:
         super().__init__(cfg, replications)
         emp = cfg.employees
-        turnover = float(weekly_turnover(emp.annual_turnover, emp.initial_engagement, emp.initial_engagement, 0.0))
         self.engagement = np.full(replications, emp.initial_engagement)
-        self.novices = np.full(replications, steady_novice_share(turnover, emp.ramp_weeks))
         self.turnover = np.zeros(replications)
+        self.novices = np.zeros(replications)  # share of the staff still learning, from the workforce
 
     @classmethod
     def switched_on(cls, cfg: ScenarioConfig) -> bool:
@@ -102,6 +95,8 @@ class Employees(Module):
             self.people_spend = spend_at(emp.weekly_spend, week.number)
             self.staff_spend = week.staff_spend
             week.people_investment = self.people_spend + week.training_spend
+            week.attrition = self.turnover  # the workforce's leavers (cxsim.staffing)
+            self.novices = week.novice_share
 
     def adjust_quality(self, quality: np.ndarray) -> np.ndarray:
         if not self.switched_on(self.cfg):
@@ -117,7 +112,6 @@ class Employees(Module):
             target = engagement_target(emp.initial_engagement, week.people_investment, emp.half_saturation,
                                        week.load, emp.overload_strain, press.strain * (1.0 - press.handle_time_target))
             self.engagement = next_engagement(self.engagement, target, emp.lag_weeks)
-            self.novices = next_novice_share(self.novices, self.turnover, emp.ramp_weeks)
 
     def _turnover_cost(self) -> np.ndarray:
         emp = self.cfg.employees

@@ -45,7 +45,7 @@ class Pressure(Module):
     def before_customers(self, week: Week) -> None:
         if self.switched_on(self.cfg):
             press = self.cfg.pressure
-            week.capacity = float(pressured_capacity(week.capacity, press.handle_time_target))
+            week.capacity = pressured_capacity(week.capacity, press.handle_time_target)
             week.handle_minutes = week.handle_minutes * press.handle_time_target
             week.demand = failure_demand(week.demand, press.handle_time_target, press.recontact)
 

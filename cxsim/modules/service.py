@@ -3,8 +3,11 @@
 With ``service.model = "queue"`` (the default) the week's contacts are a queue
 (Erlang C, or Erlang A with a patience; :mod:`cxsim.queueing`): waits grow
 smoothly with utilisation, contacts not answered carry over, and what customers
-experience is the quality staff deliver times what waiting leaves of it. Staff
-follow spend with a hiring delay and skill follows training spend with a delay.
+experience is the quality staff deliver times what waiting leaves of it. The
+staff are a workforce (:mod:`cxsim.staffing`): hires follow spend with a delay and
+ramp up, staff leave at ``employees.annual_turnover``; skill follows training
+spend with a delay. With service channels this module staffs each channel's
+queue (its share of the spend) and :mod:`cxsim.modules.channels` runs the queues.
 ``"capacity"`` keeps the simpler pool: spend / cost_per_encounter encounters a
 week, quality falling only above that.
 """
@@ -15,12 +18,20 @@ import numpy as np
 
 from cxsim.metrics import WeekState, WeekTally
 from cxsim.modules.base import Module, Week
+from cxsim.modules.channels import channel_queues
 from cxsim.queueing import WeekOfService, agents_from_spend, week_of_service
 from cxsim.response import loaded_quality, service_capacity, service_load, spend_at, trained_quality
 from cxsim.scenario import ScenarioConfig
+from cxsim.staffing import Workforce
 
 QUEUE_COLUMNS = ("contacts", "answered", "abandoned", "backlog", "service_level", "mean_wait_minutes", "occupancy",
-                 "agents")
+                 "agents", "headcount", "novice_share")
+
+
+def offered_load(erlangs: np.ndarray, agents: np.ndarray) -> np.ndarray:
+    """Offered Erlangs per agent (inf with contacts and no agents, 0 with no contacts)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(erlangs > 0, np.where(agents > 0, erlangs / np.where(agents > 0, agents, 1.0), np.inf), 0.0)
 
 
 def lagged(current: float, target: float, weeks: float) -> float:
@@ -38,21 +49,37 @@ class Service(Module):
         super().__init__(cfg, replications)
         self.last_demand = np.zeros(replications)  # last week's encounters
         self.backlog = np.zeros(replications)      # contacts not answered yet
-        svc = cfg.service
+        svc, emp = cfg.service, cfg.employees
         # staff and skill start where the first week's spend keeps them
-        self.agents = float(agents_from_spend(spend_at(svc.weekly_spend, 0), svc.cost_per_agent_hour,
-                                              svc.open_hours, svc.shrinkage))
+        self.attrition = np.full(replications, emp.annual_turnover / 52.0)
+        self.staff = Workforce.steady(self.target_agents(spend_at(svc.weekly_spend, 0)), self._attrition(),
+                                      emp.ramp_weeks)
+        self.agents = self.staff.effective(emp.novice_productivity)
         self.skill = float(trained_quality(svc.quality, spend_at(svc.training_weekly_spend, 0),
                                            svc.training_half_saturation))
         self.queue: WeekOfService | None = None
 
     @property
     def queueing(self) -> bool:
-        """Whether the pool is a queue (not with service channels, which have their own model)."""
+        """Whether the pool is a queue (not with service channels, which have their own queues)."""
         return self.cfg.service.model == "queue" and not self.cfg.channels
 
-    def before_customers(self, week: Week) -> None:
+    def target_agents(self, staff_spend: float) -> np.ndarray:
+        """Agents on duty that a week's staff spend pays for: (replications,), or (replications, channels)."""
         svc = self.cfg.service
+        if self.cfg.channels:
+            q = channel_queues(self.cfg)
+            agents = agents_from_spend(staff_spend * q.staff_share, q.cost_per_agent_hour, q.open_hours, svc.shrinkage)
+            return np.tile(np.asarray(agents, dtype=float), (self.replications, 1))
+        agents = agents_from_spend(staff_spend, svc.cost_per_agent_hour, svc.open_hours, svc.shrinkage)
+        return np.full(self.replications, float(agents))
+
+    def _attrition(self) -> np.ndarray:
+        """This week's attrition in the workforce's shape."""
+        return self.attrition[:, None] if self.cfg.channels else self.attrition
+
+    def before_customers(self, week: Week) -> None:
+        svc, emp = self.cfg.service, self.cfg.employees
         week.staff_spend = spend_at(svc.weekly_spend, week.number)
         week.training_spend = spend_at(svc.training_weekly_spend, week.number)
         fixed = svc.arrivals_per_week
@@ -62,9 +89,15 @@ class Service(Module):
         self.skill = lagged(self.skill, target, svc.training_weeks)
         week.quality = np.full(self.replications, self.skill)
         week.handle_minutes = svc.handle_minutes
+        week.attrition = self.attrition
+        # the workforce moves in either model (its new hires matter to the staff module); agents answer in the queue
+        self.staff = self.staff.step(self.target_agents(week.staff_spend), self._attrition(), svc.hiring_weeks,
+                                     emp.ramp_weeks, emp.layoffs)
+        week.agents = self.agents = self.staff.effective(emp.novice_productivity)
+        heads = self.staff.headcount.reshape(self.replications, -1).sum(axis=1)
+        novices = self.staff.novices.reshape(self.replications, -1).sum(axis=1)
+        week.novice_share = np.where(heads > 0, novices / np.where(heads > 0, heads, 1.0), 0.0)
         if self.queueing:
-            hired = float(agents_from_spend(week.staff_spend, svc.cost_per_agent_hour, svc.open_hours, svc.shrinkage))
-            self.agents = lagged(self.agents, hired, svc.hiring_weeks)
             week.capacity = self.agents * svc.open_hours * 60.0 / svc.handle_minutes
         else:
             week.capacity = float(service_capacity(week.staff_spend, svc.cost_per_encounter))
@@ -79,13 +112,12 @@ class Service(Module):
                                          svc.target_seconds, svc.patience_minutes,
                                          tolerance_minutes=svc.wait_tolerance_minutes)
         offered = q.contacts * week.handle_minutes / (svc.open_hours * 60.0)  # Erlangs
-        with np.errstate(divide="ignore", invalid="ignore"):
-            week.load = np.where(offered > 0, offered / self.agents, 0.0) if self.agents > 0 else np.where(
-                offered > 0, np.inf, 0.0)
+        week.load = offered_load(offered, self.agents)
         week.service_quality = week.quality * q.quality_factor
 
     def after_customers(self, week: Week, tally: WeekTally) -> None:
         self.last_demand = tally.service_encounters.astype(float)
+        self.attrition = np.broadcast_to(np.asarray(week.attrition, dtype=float), (self.replications,)).copy()
         if self.queue is not None:
             self.backlog = self.queue.carried
 
@@ -97,6 +129,7 @@ class Service(Module):
             q = self.queue
             out = {"contacts": q.contacts, "answered": q.answered, "abandoned": q.abandoned, "backlog": q.carried,
                    "service_level": q.service_level, "mean_wait_minutes": q.mean_wait_minutes,
-                   "occupancy": q.occupancy, "agents": self.agents}
+                   "occupancy": q.occupancy, "agents": self.agents, "headcount": self.staff.headcount,
+                   "novice_share": week.novice_share}
         return {"service_load": week.load, "service_quality": week.service_quality,
                 "service_spend": week.staff_spend + week.training_spend, **out}
