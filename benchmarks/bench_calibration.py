@@ -59,7 +59,7 @@ def coverage(args: argparse.Namespace) -> None:
     from make_company_history import FIT, past_spends
 
     keys = FIT[: args.keys]
-    priors = load_priors(keys)
+    priors = load_priors(keys, scenario=load_scenario(BASE))
     base = load_scenario(BASE).with_overrides({"market.population": args.population, "market.weeks": args.weeks,
                                                **past_spends(args.weeks)})
     rows = []

@@ -86,6 +86,10 @@ def test_the_folder_keeps_its_contract(fitted, tmp_path):
     for row in summary.itertuples():
         assert scenario[row.key] == pytest.approx(row.median)
     assert scenario["advertising.weekly_spend"] == 4000.0 and scenario.weeks == 52  # the base's plan, not the past
+    from cxsim.uncertainty import read_posterior  # the reader of --posterior DIR takes the folder as written
+
+    worlds = read_posterior(out, scenario, draws=30, seed=0)
+    assert worlds.keys == tuple(TRUTH) and worlds.values.shape == (30, len(TRUTH))
     page = (out / "check.html").read_text()
     assert "The history pins down" in page and "held-out weeks" in page and "Posterior correlations" in page
 
@@ -151,6 +155,7 @@ def test_bad_histories_are_refused_naming_file_column_and_row(tmp_path, capsys, 
 @pytest.mark.parametrize("fit, needle", [
     (["network.kind"], "'network.kind'"),
     (["market.nonsense"], "'market.nonsense'"),
+    (["market.population"], "a whole number"),
     (["advertising.weekly_spend"], "does not replay"),
     (["service.need_probability", "service.need_probability"], "twice"),
 ])

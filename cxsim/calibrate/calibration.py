@@ -54,7 +54,7 @@ def prepare(history: History, base: Scenario, keys: list[str], priors_file: str 
         if key in history.spends:
             raise UserError(f"--fit {key}: expected a key the history does not replay (its column "
                             f"{key!r} sets it week by week)")
-    priors = load_priors(keys, priors_file)
+    priors = load_priors(keys, priors_file, base)
     fit_weeks = check_holdout(history, holdout)
     replay = history.replay(base)
     plan = SummaryPlan.of(history, fit_weeks)

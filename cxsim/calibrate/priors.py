@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from cxsim.errors import ScenarioError, UserError
-from cxsim.ranges import is_number_key, plausible_range, schema_bounds
-from cxsim.scenario import read_toml, read_toml_text
+from cxsim.ranges import plausible_range
+from cxsim.scenario import Scenario, default_scenario, numeric_bounds, read_toml, read_toml_text
 
 FIELDS = ("low", "high", "log")
 
@@ -62,12 +62,19 @@ class Prior:
         return (b - a) ** 2 / 12
 
 
-def _fit_key(key: str, where: str) -> None:
-    if not is_number_key(key):
-        raise UserError(f"{where}: expected a numeric scenario key (`cxsim schema` lists them), got {key!r}")
+def _fit_key(key: str, where: str, scenario: Scenario) -> tuple[float, float]:
+    """The schema's bounds of a key that can be fitted: one real number (not a whole number, a switch or a spend)."""
+    bounds = numeric_bounds(key, scenario)
+    if bounds is None:
+        raise UserError(f"{where}: expected a scenario key that holds one number (`cxsim schema` lists them), "
+                        f"got {key!r}")
+    if bounds[2]:
+        raise UserError(f"{where}: expected a key that holds a real number, got {key!r}, a whole number "
+                        "(fit a rate or a share instead)")
+    return bounds[0], bounds[1]
 
 
-def _override(key: str, table: object, source: str, default: Prior | None) -> Prior:
+def _override(key: str, table: object, source: str, default: Prior | None, bounds: tuple[float, float]) -> Prior:
     field = f'["{key}"]'
     if not isinstance(table, dict):
         raise ScenarioError(source, field, "a table with low, high and log", repr(table))
@@ -84,7 +91,7 @@ def _override(key: str, table: object, source: str, default: Prior | None) -> Pr
     if not isinstance(log, bool):
         raise ScenarioError(source, f"{field}.log", "true or false", repr(log))
     low, high = values["low"], values["high"]
-    lo, hi = schema_bounds(key)
+    lo, hi = bounds
     if not lo <= low < high <= hi:
         raise ScenarioError(source, field, f"low < high, within what the schema allows [{lo:g}, {hi:g}]",
                             f"low = {low:g}, high = {high:g}")
@@ -93,8 +100,10 @@ def _override(key: str, table: object, source: str, default: Prior | None) -> Pr
     return Prior(key, low, high, log, f"{source}")
 
 
-def load_priors(keys: list[str], path: str | Path | None = None) -> dict[str, Prior]:
+def load_priors(keys: list[str], path: str | Path | None = None, scenario: Scenario | None = None) -> dict[str, Prior]:
     """The prior of each fitted key: its plausible range, or the priors file's entry.
+
+    ``scenario`` names the entries of tables such as ``channels`` (default: the default scenario).
 
     Raises:
         UserError: a key that is not a number in the schema, or one with no finite range and none in the file.
@@ -103,22 +112,22 @@ def load_priors(keys: list[str], path: str | Path | None = None) -> dict[str, Pr
     if len(set(keys)) != len(keys):
         twice = next(k for k in keys if keys.count(k) > 1)
         raise UserError(f"--fit: expected each key once, got {twice!r} twice")
-    for key in keys:
-        _fit_key(key, "--fit")
+    scenario = scenario or default_scenario()
+    bounds = {key: _fit_key(key, "--fit", scenario) for key in keys}
     given: dict = {}
     if path is not None:
         source = str(path)
         given = read_toml(read_toml_text(path, "priors"), source)
         for key in given:
-            _fit_key(key, f"{source}: [\"{key}\"]")
+            _fit_key(key, f"{source}: [\"{key}\"]", scenario)
     priors = {}
     for key in keys:
         try:
-            default = plausible_range(key)
+            default = plausible_range(key, scenario)
             default = Prior(key, default.low, default.high, default.log, default.source)
         except ValueError as exc:
             if key not in given:
                 raise UserError(f"--fit {key}: expected {exc}; give its range in a --priors file") from None
             default = None
-        priors[key] = _override(key, given[key], str(path), default) if key in given else default
+        priors[key] = _override(key, given[key], str(path), default, bounds[key]) if key in given else default
     return priors
