@@ -189,3 +189,14 @@ def test_several_replications_and_a_holdout_too_long_are_refused(tmp_path, capsy
     refused(_bad(capsys, small, str(small[1]), "--simulations", "100", "--particles", "50", "--out",
                  str(tmp_path / "o")), "--simulations", "200")
     assert not (tmp_path / "o").exists()
+
+
+def test_an_out_that_is_a_file_or_a_folder_of_other_things_is_refused(tmp_path, capsys, small):
+    a_file = tmp_path / "taken.csv"
+    a_file.write_text("x\n", encoding="utf-8")
+    refused(_bad(capsys, small, str(small[1]), "--out", str(a_file)), "--out", "got a file")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    refused(_bad(capsys, small, str(small[1]), "--out", str(other)), "--out", "notes.txt")
+    assert {p.name for p in other.iterdir()} == {"notes.txt"}
