@@ -325,6 +325,13 @@ def erlang_a(agents: ArrayLike, load: ArrayLike, handle_minutes: ArrayLike, pati
     return ErlangA(p_wait[()], p_abandon[()], sl[()], wait[()], np.minimum(occ, 1.0)[()])
 
 
+def offered_load(erlangs: ArrayLike, agents: ArrayLike) -> np.ndarray:
+    """Offered Erlangs per agent: inf with contacts and no agents, 0 with no contacts."""
+    erlangs, agents = np.asarray(erlangs, dtype=float), np.asarray(agents, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(erlangs > 0, np.where(agents > 0, erlangs / np.where(agents > 0, agents, 1.0), np.inf), 0.0)
+
+
 # ---------------------------------------------------------------------------
 # Staffing
 # ---------------------------------------------------------------------------

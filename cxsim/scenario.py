@@ -170,7 +170,7 @@ class Service(_Section):
         5.0, gt=0, le=1e5, description="Wait that costs half of the wait's weight in experienced quality (minutes; an assumption): quality x (1 - 0.5 W / (W + tolerance))."
     )
     hiring_weeks: float = Field(
-        6.0, ge=0, le=104, description="Mean delay before a change in staff spend is on the phones (weeks; hiring and onboarding; 0 = at once; an assumption, typical 4-8)."
+        6.0, ge=0, le=104, description="Mean delay before a change in staff spend is on the phones (weeks; hiring and onboarding; 0 = at once; an assumption, typical 4-8). New hires then ramp up (employees.ramp_weeks, employees.novice_productivity); leavers (employees.annual_turnover) are replaced at once."
     )
     training_weeks: float = Field(
         8.0, ge=0, le=104, description="Mean delay before training spend shows in service quality (weeks; skill builds over time; 0 = at once; an assumption)."

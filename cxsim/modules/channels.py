@@ -20,7 +20,7 @@ from cxsim.levers import ASSUMPTION, Lever
 from cxsim.metrics import WeekState, WeekTally
 from cxsim.modules.base import Module, Week
 from cxsim.modules.pressure import failure_demand, pressured_capacity
-from cxsim.queueing import WeekOfService, week_of_service
+from cxsim.queueing import WeekOfService, offered_load, week_of_service
 from cxsim.response import loaded_quality, service_capacity, service_load, trained_quality
 from cxsim.rules import (
     ESCALATION_CHANNEL,
@@ -146,16 +146,11 @@ def queue_conditions(cfg: ScenarioConfig, agents: np.ndarray, base_quality: np.n
                                tolerance_minutes=q.wait_tolerance_minutes[k], wait_weight=omni.wait_weight)
         factor[:, k] = week.quality_factor
         erlangs = week.contacts * handle[k] / (q.open_hours[k] * 60.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            load[:, k] = np.where(erlangs > 0, np.where(agents[:, k] > 0, erlangs / np.where(
-                agents[:, k] > 0, agents[:, k], 1.0), np.inf), 0.0)
+        load[:, k] = offered_load(erlangs, agents[:, k])
         weeks.append(week)
     capacity = agents * q.open_hours * 60.0 / handle  # contacts a week at full occupancy
     offered = np.stack([w.contacts for w in weeks], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        total = capacity.sum(axis=1)
-        total_load = np.where(offered.sum(axis=1) > 0, np.where(total > 0, offered.sum(axis=1) / np.where(
-            total > 0, total, 1.0), np.inf), 0.0)
+    total_load = offered_load(offered.sum(axis=1), capacity.sum(axis=1))  # contacts over what the staff can answer
     wait = np.stack([w.mean_wait_minutes for w in weeks], axis=1) / 60.0
     conditions = ChannelConditions(capacity=capacity.mean(axis=0), total_load=total_load, load=load, wait_hours=wait,
                                    quality=base_quality * factor)

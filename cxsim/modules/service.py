@@ -19,19 +19,13 @@ import numpy as np
 from cxsim.metrics import WeekState, WeekTally
 from cxsim.modules.base import Module, Week
 from cxsim.modules.channels import channel_queues
-from cxsim.queueing import WeekOfService, agents_from_spend, week_of_service
+from cxsim.queueing import WeekOfService, agents_from_spend, offered_load, week_of_service
 from cxsim.response import loaded_quality, service_capacity, service_load, spend_at, trained_quality
 from cxsim.scenario import ScenarioConfig
 from cxsim.staffing import Workforce
 
 QUEUE_COLUMNS = ("contacts", "answered", "abandoned", "backlog", "service_level", "mean_wait_minutes", "occupancy",
                  "agents", "headcount", "novice_share")
-
-
-def offered_load(erlangs: np.ndarray, agents: np.ndarray) -> np.ndarray:
-    """Offered Erlangs per agent (inf with contacts and no agents, 0 with no contacts)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(erlangs > 0, np.where(agents > 0, erlangs / np.where(agents > 0, agents, 1.0), np.inf), 0.0)
 
 
 def lagged(current: float, target: float, weeks: float) -> float:
