@@ -14,12 +14,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxsim import __version__, mechanisms, parse_scenario, planner, simulate
+from cxsim import __version__, allocate, mechanisms, parse_scenario, planner, simulate
 from cxsim.advise import CURVE_STEPS, DEFAULT_STEP, advise
 from cxsim.compare import Comparison, unique_labels
 from cxsim.errors import UserError
 from cxsim.figures import (
     acquisition_figure,
+    allocation_figure,
     customers_figure,
     frontier_figure,
     funnel_figure,
@@ -27,6 +28,7 @@ from cxsim.figures import (
     marginal_figure,
     profit_figure,
     response_figure,
+    robust_figure,
     satisfaction_figure,
     segment_figure,
 )
@@ -34,7 +36,9 @@ from cxsim.markdown import markdown_safe
 from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.report import report_html
 from cxsim.results import Results, clv_by_cohort
+from cxsim.robust import RobustAnswer, robust_compare
 from cxsim.spend import money, unit
+from cxsim.uncertainty import worlds_for
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 CHARTS = {"funnel": "Funnel by stage", "customers": "Customers won", "acquisition": "Ads vs word-of-mouth",
@@ -83,6 +87,16 @@ def chart(text: str, source: str, variants: tuple[str, ...], replications: int, 
     if name == "profit":
         return profit_figure(_comparison.results, _comparison.labels, _comparison.scenarios[0].config.economics.currency)
     return CHART_FUNCTIONS[name](_comparison.results, _comparison.labels)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def run_robust(text: str, source: str, variants: tuple[str, ...], draws: int, seed: int, posterior: str | None,
+               _progress=None) -> RobustAnswer:
+    """Every plan in every plausible world (published ranges, the file's [uncertainty] table, or a posterior)."""
+    base = parse_scenario(text, source)
+    plans = [base, *(base.with_variant(v) for v in variants)]
+    worlds = worlds_for(base, uncertain=True, posterior=posterior, draws=draws, seed=seed)
+    return robust_compare(plans, worlds, planner.WORLD_REPLICATIONS, seed, workers=1, progress=_progress or False)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -199,6 +213,24 @@ seed = side.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step
 variants = side.multiselect("Variants to compare with the base", list(base.variants), default=list(base.variants),
                             key=f"{text_id}:variants")
 
+# Uncertainty: every plan weighed over plausible worlds of the assumptions, on request.
+side.header("Uncertainty")
+uncertain = side.toggle(
+    "Weigh the plans over plausible worlds", value=False, key="uncertain-on",
+    help="Instead of holding the assumptions at the values above, draw them from their published ranges (or the "
+         "file's [uncertainty] table, or a calibrated posterior) and run every plan in every world with the same "
+         "random numbers: how likely each plan is best, its expected value and its worst 10%.")
+posterior = None
+if uncertain:
+    draws = int(side.number_input("Plausible worlds", min_value=10, max_value=planner.MAX_WORLDS,
+                                  value=planner.DEFAULT_WORLDS, step=10,
+                                  help=f"Draws of the assumptions; every plan runs {planner.WORLD_REPLICATIONS} "
+                                       "times in each. The command line uses 100 (`cxsim compare FILE --uncertain`)."))
+    handed = (calibrated or {}).get("posterior") or st.session_state.get("planning_posterior")
+    if handed and side.toggle("Use the calibrated posterior", value=True, key="posterior-on",
+                              help=f"The posterior draws of the Calibrate page ({handed}) instead of the ranges."):
+        posterior = str(handed)
+
 try:
     edited = planner.apply_levers(base, values)
     scenarios = [edited, *(edited.with_variant(v) for v in variants)]
@@ -223,6 +255,44 @@ except UserError as exc:
 bar.empty()
 comparison = Comparison(unique_labels(scenarios), results, scenarios)
 labels = comparison.labels
+
+# Under uncertainty, the robust answer first (on request: it runs every plan in every world).
+if uncertain:
+    robust_request = (text, source, tuple(variants), draws, int(seed), posterior)
+    where = "the calibrated posterior" if posterior else (
+        "the file's [uncertainty] table" if edited.uncertainty else "the published ranges of the assumptions")
+    if st.button(f"Weigh the plans over {draws} plausible worlds", type="primary", key="robust-run"):
+        st.session_state["robust"] = robust_request
+    if st.session_state.get("robust") == robust_request:
+        bar = st.progress(0.0)
+        total = len(scenarios) * draws * planner.WORLD_REPLICATIONS
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            bar.progress(min(done[0] / total, 1.0), text=f"Running every plan in every world: {done[0]:,} of "
+                                                         f"{total:,} runs of {edited.population:,} people")
+        try:
+            planner.check_world_size(scenarios, draws)
+            robust = run_robust(text, source, tuple(variants), draws, int(seed), posterior, _progress=step)
+        except UserError as exc:
+            bar.empty()
+            show_error(exc)
+        bar.empty()
+        st.markdown(f'<div class="cx-verdict cx-robust" style="font-size:1.15rem; font-weight:600; '
+                    f'line-height:1.45; padding:0.6rem 0.9rem; border-left:5px solid #2e8b57; background:#f3faf5">'
+                    f'{html.escape(robust.verdict())}</div>', unsafe_allow_html=True)
+        st.plotly_chart(robust_figure(robust), key="chart:robust", config={"displayModeBar": False})
+        st.dataframe(robust.display_table(), hide_index=True)
+        st.caption(f"{draws} worlds drawn from {markdown_safe(where)}, {planner.WORLD_REPLICATIONS} runs of each plan "
+                   f"in each, paired by world and seed. P(beats) and P(best) count worlds; the 10%-90% range and "
+                   f"the worst 10% count every run; regret: the mean over worlds of the best plan's value minus "
+                   f"this plan's. The same on the command line: `cxsim compare FILE --uncertain --draws {draws} "
+                   f"--discover` (which also says where each plan wins).")
+    else:
+        st.info(f"Press **Weigh the plans over {draws} plausible worlds**: it draws the assumptions from "
+                f"{markdown_safe(where)} and runs each of the {len(scenarios)} plans {planner.WORLD_REPLICATIONS} "
+                f"times in every world ({len(scenarios) * draws * planner.WORLD_REPLICATIONS:,} runs).")
 
 # The answer first: where the next money earns most, with its interval.
 for note in notes + planner.plan_warnings(edited):
@@ -337,6 +407,59 @@ else:
     st.info(f"Press **Find the best split**: it runs {markdown_safe(target)} at about {planner.FRONTIER_GRID + 10} "
             "splits per "
             f"budget ({len(budgets)} budget{'s' * (len(budgets) > 1)}), {int(replications)} replications each.")
+
+# The best plan over many levers, on request.
+with st.expander("Best plan over many levers", expanded=bool(st.session_state.get("allocation"))):
+    st.markdown("One weekly budget shared over several levers of the plan above (ads, staff, training, the people "
+                "programme, each channel's staff) by CMA-ES: every plan is run with the same seed (common random "
+                "numbers), each generation's plans ranked and the next drawn around the best. The answer: the "
+                "best split against today's plan, paired by seed, and the near-best range of each lever.")
+    keys = allocate.lever_keys(edited)
+    m1, m2, m3, m4 = st.columns([3, 2, 2, 2])
+    chosen = m1.multiselect("Levers", keys, default=keys, format_func=allocate.label, key=f"{text_id}:alloc-levers")
+    own = sum(allocate.spends(edited, chosen).values()) if chosen else 0.0
+    alloc_budget = m2.number_input("Weekly budget", min_value=100.0, value=float(max(100, round(own, -2))),
+                                   step=100.0, format="%.0f", key=f"{text_id}:alloc-budget:{own:.2f}",
+                                   help=f"Shared by the levers; today's plan spends {own:,.0f} on them.")
+    objective = m3.selectbox("Objective", list(allocate.OBJECTIVES), key="alloc-objective",
+                             help="mean of value over the runs; p10: its 10th percentile; cvar: the mean of the "
+                                  "worst 10% of runs.")
+    plans = int(m4.number_input("Plans at most", min_value=10, max_value=1000, value=allocate.DEFAULT_EVALUATIONS,
+                                step=10, key="alloc-evaluations",
+                                help="CMA-ES stops after this many plans (240: about 30 generations for 4 levers)."))
+    alloc_request = (text, tuple(chosen), float(alloc_budget), objective, plans, int(replications), int(seed))
+    if st.button("Find the best plan over many levers", type="primary", disabled=len(chosen) < 2):
+        alloc_bar = st.progress(0.0)
+        done = [0]
+
+        def tick(n: int) -> None:
+            done[0] += n
+            alloc_bar.progress(min(1.0, done[0] / (plans + 1)),
+                               text=f"Plan {done[0]} of at most {plans + 1}: {int(replications)} runs each")
+
+        try:
+            found = allocate.optimise(edited, chosen, float(alloc_budget), objective=objective,
+                                      replications=int(replications), seed=int(seed), evaluations=plans,
+                                      progress=tick)
+        except UserError as exc:
+            alloc_bar.empty()
+            show_error(exc)
+        alloc_bar.empty()
+        st.session_state["allocation"] = (alloc_request, found)
+    stored = st.session_state.get("allocation")
+    if stored and stored[0] == alloc_request:
+        found = stored[1]
+        st.markdown(f"**{markdown_safe(found.verdict())}**")
+        st.plotly_chart(allocation_figure(found), key="chart:allocation")
+        st.dataframe(found.table().drop(columns="key").round({"best share": 3}), hide_index=True)
+        st.caption(f"Near-best: plans within {allocate.NEAR:.1%} of the best or not distinguishable from it. "
+                   f"The same on the command line: `cxsim optimize FILE --levers {' '.join(chosen)} --budget "
+                   f"{alloc_budget:.0f} --objective {objective} -r {int(replications)}`.")
+    elif len(chosen) >= 2:
+        minutes = plans * int(replications) * 0.06 * edited.population / 10_000 * edited.weeks / 104 / 60
+        st.info(f"Press **Find the best plan over many levers**: up to {plans} plans of {int(replications)} runs "
+                f"each, about {max(1, round(minutes))} min on a 2-core machine (a run of 10,000 people over 104 "
+                "weeks takes about 0.06 s there).")
 
 # One customer's journey, from the same runs (on request: it reruns the chosen plan with a trace).
 st.header("One customer's journey", anchor=False)

@@ -259,7 +259,7 @@ def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = D
 
 def add_advise_arguments(p) -> None:
     """Arguments of ``cxsim advise``."""
-    from cxsim.cli import add_run_options
+    from cxsim.command_line import WORLD_REPLICATIONS, add_run_options, add_uncertainty_options
 
     p.add_argument("file", help="scenario file (TOML): today's plan is its base")
     p.add_argument("--variant", help="take this variant of the file as today's plan")
@@ -275,20 +275,40 @@ def add_advise_arguments(p) -> None:
                         "steps (more runs)")
     p.add_argument("--figure", help="write the marginal returns (and curves) as a self-contained .html file")
     p.add_argument("--json", action="store_true", help="print the verdict, the table and the curves as JSON")
-    add_run_options(p, replications=DEFAULT_REPLICATIONS)
+    add_run_options(p, replications=DEFAULT_REPLICATIONS, per_world=WORLD_REPLICATIONS)
+    add_uncertainty_options(p)
+    p.add_argument("--discover", action="store_true",
+                   help="under uncertainty: where each lever earns most, as boxes over the uncertain assumptions "
+                        "(PRIM)")
 
 
 def run_advise_command(args) -> int:
     """``cxsim advise``: the verdict sentence, then the table (or JSON)."""
     from pathlib import Path
 
-    from cxsim.cli import parse_set, progress_bar
+    from cxsim.command_line import parse_set, progress_bar, replications_of
     from cxsim.scenario import load_scenario
+    from cxsim.uncertainty import worlds_from_args
 
     scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file),
                                                                        where=f"{args.file} (--set)")
     if args.figure and (Path(args.figure).suffix.lower() != ".html" or not Path(args.figure).parent.exists()):
         raise UserError(f"{args.figure}: expected a .html file name in an existing folder")
+    if not (math.isfinite(args.step) and args.step > 0):
+        raise UserError(f"--step: expected a positive amount of money a week, got {args.step!r}")
+    worlds = worlds_from_args(args, scenario)
+    if worlds is not None:
+        from cxsim.robust import run_robust_advise
+
+        if args.curves:
+            raise UserError("--curves: expected the assumptions fixed (--fixed, or no --uncertain/--posterior); "
+                            "under uncertainty advise reports each lever's next step over the worlds")
+
+        return run_robust_advise(args, scenario, worlds, replications_of(args, True))
+    if args.discover:
+        raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
+                        "[uncertainty] table in the file)")
+    args.replications = replications_of(args, False)
     curve = CURVE_STEPS if args.curves or args.figure else ()
     plans = 1 + len(spend_levers(scenario)) * (1 + len(curve))
     with progress_bar(plans, "advise") as bar:

@@ -233,6 +233,27 @@ def voices(satisfaction: np.ndarray, has_bought: np.ndarray) -> np.ndarray:  # p
     return out
 
 
+@jit
+def survey_counts(stage: np.ndarray, answer: np.ndarray, n_groups: int) -> np.ndarray:  # pragma: no cover
+    """A survey of active customers (stages customer and repeat): (respondents, promoters, detractors) per market.
+
+    ``answer`` is each person's satisfaction plus their scale-use offset; classes follow the 0-10 answer
+    rounded as a respondent would (9-10 promoters, 0-6 detractors).
+    """
+    size = stage.size // n_groups
+    out = np.zeros((n_groups, 3), np.int64)
+    for g in range(n_groups):
+        for i in range(g * size, (g + 1) * size):
+            if stage[i] == 2 or stage[i] == 3:  # Stage.CUSTOMER, Stage.REPEAT
+                out[g, 0] += 1
+                cls = nps_class(answer[i])
+                if cls == 1:
+                    out[g, 1] += 1
+                elif cls == -1:
+                    out[g, 2] += 1
+    return out
+
+
 def talk_table(promoter_talk: float, passive_talk: float, detractor_talk: float) -> np.ndarray:
     """Positive and negative WOM sent per week by each voice (rows: Voice; columns: +, -).
 

@@ -20,18 +20,22 @@ from cxsim.command_line import (
     STDOUT,
     TABLES,
     WORKERS,
+    WORLD_REPLICATIONS,
     add_run_options,
+    add_uncertainty_options,
     check_output,
+    integer,
     parse_set,
     print_json,
     progress_bar,
+    replications_of,
     write_table,
 )
 from cxsim.errors import UserError, bounded, error_text
 
 WIDTH = 100  # columns of the terminal output of compare
 EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
-          "pyabc": "calibrate"}
+          "ema_workbench": "decide", "cma": "decide", "pyabc": "calibrate"}
 
 
 # --- run --------------------------------------------------------------------------
@@ -76,39 +80,54 @@ def _run(args: argparse.Namespace) -> int:
 
 def _add_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", help="scenario files; each file's base and all its variants are compared")
-    add_run_options(p)
+    add_run_options(p, replications=20, per_world=WORLD_REPLICATIONS)
+    p.add_argument("--kpi", choices=("value", "profit", "npv", "customers", "revenue", "active"), default="value",
+                   help="what the verdict ranks by (default value = NPV + terminal value)")
     p.add_argument("--report", help="write a self-contained HTML report with charts to this path")
-    p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet")
-    p.add_argument("--workers", "-w", type=WORKERS, default=os.cpu_count() or 1,
-                   help="processes running scenarios side by side (default: one per core)")
+    p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet; "
+                                   "under uncertainty, the robust table (one row per plan)")
     p.add_argument("--json", action="store_true", help="print the KPI table as JSON instead of text")
+    add_uncertainty_options(p)
+    p.add_argument("--discover", action="store_true",
+                   help="under uncertainty: where each plan wins, as boxes over the uncertain assumptions (PRIM)")
 
 
 def _compare(args: argparse.Namespace) -> int:
     from cxsim.compare import compare, display_table, fit_width, scenarios_from_files, value_split
     from cxsim.report import write_report
+    from cxsim.uncertainty import worlds_from_args
 
     scenarios = scenarios_from_files(args.files)
     if args.table:
         check_output(args.table, TABLES, "--table")
     if args.report:
         check_output(args.report, (".html",), "--report")
+    worlds = worlds_from_args(args, scenarios[0])
+    if worlds is not None:
+        from cxsim.robust import run_robust_compare
+
+        return run_robust_compare(args, scenarios, worlds, replications_of(args, True))
+    if args.discover:
+        raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
+                        "[uncertainty] table in the file)")
+    args.replications = replications_of(args, False)
     with progress_bar(args.replications * len(scenarios), "compare") as bar:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
-                             workers=args.workers)
+                             workers=args.workers or os.cpu_count() or 1)
     table = comparison.table()
     if args.table:
         write_table(table, args.table)
     if args.report:
         write_report(comparison, args.report)
     if args.json:
-        print_json({"verdict": comparison.verdict() if len(scenarios) > 1 else None, "scenarios": comparison.labels,
+        print_json({"verdict": comparison.verdict(args.kpi) if len(scenarios) > 1 else None,
+                    "scenarios": comparison.labels,
                     "replications": args.replications, "seed": args.seed, "engine": args.engine,
                     "kpis": table.to_dict(orient="records")})
         return 0
     split = value_split(table, scenarios[0].weeks, scenarios[0].config.economics.currency)
     if len(scenarios) > 1:
-        print(fill(comparison.verdict(), WIDTH))
+        print(fill(comparison.verdict(args.kpi), WIDTH))
     if split:
         print(fill(split, WIDTH))
     print(f"\n{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
@@ -166,17 +185,55 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
                    help="override a field, e.g. --set purchase.price=70 (repeatable)")
     p.add_argument("--budget", "-b", type=float, nargs="+", metavar="B",
                    help="total weekly budget(s) to split between service and ads, e.g. --budget 4500 6000 7500 "
-                        "(default: the scenario's own ads + service spend)")
-    p.add_argument("--kpi", choices=("value", "profit", "npv", "customers"), default="value",
-                   help="what to maximise: value = NPV + terminal value (default), profit, npv or customers won")
+                        "(default: the scenario's own ads + service spend); with --levers one budget, "
+                        "default today's spend on those levers")
+    p.add_argument("--kpi", choices=("value", "profit", "npv", "customers", "revenue", "active", "satisfaction",
+                                     "nps"), default="value", metavar="KPI",
+                   help="what to maximise: value = NPV + terminal value (default), profit, npv or customers won; "
+                        "with --levers also revenue, active, satisfaction, nps")
     p.add_argument("--training-share", type=float, metavar="F",
                    help="part of the service money spent on training, 0-1 (default: as in the scenario)")
     p.add_argument("--grid", type=int, default=11,
                    help="evenly spaced shares run before the search refines the best (default 11: 0%%, 10%%, ..., 100%%)")
+    multi = p.add_argument_group(
+        "many levers", "With --levers, one weekly budget is shared over several levers by CMA-ES, every plan run with "
+                       "the same seed (common random numbers); without it, the two-lever frontier (service vs ads).")
+    multi.add_argument("--levers", nargs="+", metavar="KEY",
+                       help="levers to share the budget: advertising.weekly_spend, service.weekly_spend, "
+                            "service.training_weekly_spend, employees.weekly_spend (with employees.enabled), "
+                            "channels.NAME (a channel's staff); or ads, staff, training, people")
+    multi.add_argument("--bounds", nargs="+", metavar="KEY=LOW:HIGH",
+                       help="a lever's weekly spend range, e.g. advertising.weekly_spend=1000:6000 "
+                            "(default 0 to the budget)")
+    multi.add_argument("--objective", choices=("mean", "p10", "cvar"), default="mean",
+                       help="how a plan's runs reduce to one number: mean (default), p10 (10th percentile) or "
+                            "cvar (mean of the worst 10%%)")
+    multi.add_argument("--evaluations", type=integer(10, 100_000), default=240, metavar="N",
+                       help="plans the search runs at most (default 240: about 30 generations for 4 levers)")
+    multi.add_argument("--workers", "-w", type=WORKERS, default=None,
+                       help="processes running a generation's plans side by side, one thread each (default: one per "
+                            "core; 1: this process, its threads on every core); with --scheduler local, Dask workers")
+    multi.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the plans on a Dask cluster: its scheduler's address (tcp://host:8786), or `local`")
+    multi.add_argument("--uncertain", action="store_true",
+                       help="weigh every plan over plausible worlds of the assumptions: the scenario's [uncertainty] "
+                            "table, else the published ranges (a scenario with the table is weighed so anyway)")
+    multi.add_argument("--posterior", metavar="DIR",
+                       help="the worlds are a calibration's posterior draws (DIR/posterior.parquet)")
+    multi.add_argument("--draws", type=integer(1, 100_000), default=12, metavar="N",
+                       help="worlds with --uncertain or --posterior (default 12; each plan runs in every one)")
     add_run_options(p)
-    p.add_argument("--out", "-o", help="write every share evaluated as .csv or .parquet (- : CSV on standard output)")
-    p.add_argument("--figure", help="write the frontier chart as a self-contained .html file")
-    p.add_argument("--json", action="store_true", help="print every share evaluated as JSON instead of text")
+    for action in p._actions:  # one default per mode: 20 runs per share, 8 per plan of the many-lever search
+        if action.dest == "replications":
+            action.default = None
+            action.help = ("independent runs per share (default 20), or per plan with --levers (default 6; "
+                           "per plan and world with worlds: 2)")
+    p.add_argument("--out", "-o", help="write every share (or plan) evaluated as .csv or .parquet "
+                                       "(- : CSV on standard output)")
+    p.add_argument("--figure", "--chart", dest="figure",
+                   help="write the chart (and, with --levers, the text summary) as a self-contained .html file")
+    p.add_argument("--json", action="store_true", help="print the result as JSON instead of text (with --levers the "
+                                                       "best weekly spend per lever under allocation)")
 
 
 def _optimize(args: argparse.Namespace) -> int:
@@ -187,6 +244,15 @@ def _optimize(args: argparse.Namespace) -> int:
     from cxsim.scenario import load_scenario
 
     scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file))
+    if args.levers:
+        return _optimize_levers(args, scenario)
+    for flag, given in (("--bounds", args.bounds), ("--scheduler", args.scheduler), ("--uncertain", args.uncertain),
+                        ("--posterior", args.posterior), ("--draws", args.draws != 12),
+                        ("--objective", args.objective != "mean"), ("--evaluations", args.evaluations != 240),
+                        ("--workers", args.workers is not None)):
+        if given:
+            raise UserError(f"{flag}: applies to the many-lever search; give --levers too")
+    args.replications = args.replications or 20
     budgets = args.budget or [round(total_budget(scenario), 2)]
     if args.out:
         check_output(args.out, (".csv", ".parquet"), "--out", stdout=True)
@@ -218,6 +284,68 @@ def _optimize(args: argparse.Namespace) -> int:
         print(f"\nfrontier table -> {args.out}", file=echo)
     if args.figure:
         print(f"frontier figure -> {args.figure}", file=echo)
+    return 0
+
+
+def _optimize_levers(args: argparse.Namespace, scenario) -> int:
+    """``cxsim optimize --levers``: the best split of one weekly budget over several levers (CMA-ES)."""
+    from cxsim.allocate import DEFAULT_REPLICATIONS, WORLD_REPLICATIONS, check_args, parse_bounds, resolve_levers, spends
+    from cxsim.allocate import optimise as optimise_levers
+    from cxsim.figures import allocation_html
+    from cxsim.outputs import write_text
+    from cxsim.uncertainty import worlds_for
+
+    if args.budget and len(args.budget) > 1:
+        raise UserError(f"--budget: with --levers expected one weekly budget, got {len(args.budget)}")
+    if args.training_share is not None:
+        raise UserError("--training-share: with --levers, training is a lever of its own "
+                        "(--levers ... service.training_weekly_spend)")
+    keys = resolve_levers(scenario, args.levers)
+    budget = args.budget[0] if args.budget else round(sum(spends(scenario, keys).values()), 2)
+    worlds = worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws,
+                        seed=args.seed)
+    replications = args.replications or (DEFAULT_REPLICATIONS if worlds is None else WORLD_REPLICATIONS)
+    check_args(budget, args.kpi, args.objective, replications, args.evaluations)
+    bounds = parse_bounds(args.bounds, keys, budget, args.file)
+    if args.out:
+        check_output(args.out, TABLES, "--out", stdout=True)
+    if args.figure:
+        check_output(args.figure, (".html",), "--figure")
+    workers = args.workers or os.cpu_count() or 1
+    if args.scheduler:
+        from cxsim.sweep.pools import DaskPool, check_address
+
+        check_address(args.scheduler)
+        pool = DaskPool(args.scheduler, workers)
+    elif workers > 1:
+        from cxsim.sweep.pools import ProcessPool
+
+        pool = ProcessPool(workers)
+    else:
+        pool = None
+    try:
+        with progress_bar(args.evaluations + 1, "optimize") as bar:
+            result = optimise_levers(scenario, keys, budget, bounds, args.kpi, args.objective, replications,
+                                     args.seed, args.engine, args.evaluations,
+                                     pool.executor() if pool else None, progress=bar.update, worlds=worlds)
+            bar.total = bar.n
+            bar.refresh()
+    finally:
+        if pool is not None:
+            pool.close()
+    if args.out:
+        write_table(result.plans, args.out)
+    if args.figure:
+        write_text(args.figure, allocation_html(result))
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    echo = sys.stderr if args.out == "-" else sys.stdout
+    print(result.describe(), file=echo)
+    if args.out and args.out != "-":
+        print(f"\nplans table -> {args.out}", file=echo)
+    if args.figure:
+        print(f"chart -> {args.figure}", file=echo)
     return 0
 
 
@@ -260,7 +388,8 @@ COMMANDS: list[Command] = [
     ("schema", "print the reference of every scenario key", _add_schema, _schema),
     ("advise", "where the next step of weekly spend earns most: each lever's marginal return with its interval",
      lazy("cxsim.advise", "add_advise_arguments"), lazy("cxsim.advise", "run_advise_command")),
-    ("optimize", "find the best split of a weekly budget between service and ads (the frontier)",
+    ("optimize", "find the best split of a weekly budget between service and ads (the frontier), or over many "
+                 "levers (--levers: CMA-ES)",
      _add_optimize, _optimize),
     ("sweep", "run a batch sweep over parameter ranges (resumable; local processes or Dask), or export it",
      lazy("cxsim.sweep.commands", "add_sweep_arguments"), lazy("cxsim.sweep.commands", "run_sweep_command")),

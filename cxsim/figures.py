@@ -314,3 +314,91 @@ def advice_html(advice) -> str:
             f"{html.escape(advice.scenario.name)}</title></head><body style='font-family: system-ui, sans-serif; "
             f"max-width: 1100px; margin: 2rem auto'><p><b>{html.escape(advice.verdict())}</b></p>{head}{curves}"
             "</body></html>")
+
+
+def robust_figure(answer) -> go.Figure:
+    """The distribution of each option's KPI over plausible worlds: one violin per plan (or lever), best on top.
+
+    Each point is a world (the mean of its replications, paired by seed); the box spans the middle half.
+    Takes a ``cxsim.robust.RobustAnswer``; levers are shown as their marginal return.
+    """
+    from cxsim.spend import money, unit
+
+    table = answer.table().sort_values(["p_best", "gain"], kind="stable")  # best last: plotted on top
+    means = answer.world_means
+    fig = go.Figure()
+    for i, row in table.iterrows():
+        colour = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Violin(
+            x=means[i], y=[row[answer.what]] * means.shape[1], orientation="h", name=row[answer.what],
+            line_color=colour, fillcolor=_rgba(colour, 0.25), box_visible=True, meanline_visible=True,
+            points="all", pointpos=0, jitter=0.3, marker={"size": 4, "opacity": 0.5}, spanmode="hard",
+            hovertemplate=(f"{row[answer.what]}: %{{x:,.0f}} in this world<br>best in {row['p_best']:.0%} of "
+                           f"worlds<extra></extra>")))
+    if answer.what == "lever":
+        fig.add_vline(x=0, line_color="#555555", line_width=1)
+        title = f"Marginal return of the next {money(answer.step, answer.currency)} a week, world by world"
+        axis = f"change in {answer.kpi} ({unit(answer.currency)})"
+    else:
+        title = f"{answer.kpi} of each plan, world by world ({answer.draws} plausible worlds)"
+        axis = f"{answer.kpi} ({unit(answer.currency)})"
+    fig.update_layout(title=title, xaxis_title=axis, template="plotly_white", showlegend=False,
+                      height=160 + 70 * len(table), margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return fig
+
+
+def allocation_figure(allocation) -> go.Figure:
+    """The best split of a weekly budget over levers beside today's, and the search that found it.
+
+    Takes a ``cxsim.allocate.Allocation``. Left: weekly spend per lever, today's plan and the best,
+    the whisker the near-best range. Right: every plan's objective in the order run, near-best
+    plans marked, and the best so far.
+    """
+    from cxsim.allocate import label
+    from cxsim.spend import unit
+
+    table = allocation.table()
+    plans = allocation.plans
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
+                        subplot_titles=("weekly spend per lever", f"every plan tried ({allocation.objective} "
+                                                                                 f"of {allocation.kpi})"))
+    names = [label(k) for k in allocation.levers]
+    fig.add_trace(go.Bar(x=names, y=table["today"], name="today's plan", marker_color="#bbbbbb",
+                         hovertemplate="%{x}: %{y:,.0f} a week today<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(
+        x=names, y=table["best"], name="best plan", marker_color=PALETTE[0],
+        error_y={"type": "data", "symmetric": False, "array": table["near-best high"] - table["best"],
+                 "arrayminus": table["best"] - table["near-best low"], "color": "#333333"},
+        customdata=table[["near-best low", "near-best high", "best share"]].to_numpy(),
+        hovertemplate=("%{x}: %{y:,.0f} a week (%{customdata[2]:.0%} of the budget)<br>near-best "
+                       "%{customdata[0]:,.0f} to %{customdata[1]:,.0f}<extra></extra>")), row=1, col=1)
+    search = plans[plans["plan"] > 0]
+    spends = search[allocation.levers].to_numpy()
+    hover = ["<br>".join(f"{n} {v:,.0f}" for n, v in zip(names, row, strict=True)) for row in spends]
+    for near, colour, name in ((False, "#999999", "plan tried"), (True, PALETTE[1], "near-best plan")):
+        part = search["near_best"] == near
+        fig.add_trace(go.Scatter(
+            x=search.loc[part, "plan"], y=search.loc[part, "objective"], mode="markers", name=name,
+            marker={"color": colour, "size": 6}, text=[h for h, p in zip(hover, part, strict=True) if p],
+            hovertemplate="plan %{x}: %{y:,.4g}<br>%{text}<extra></extra>"), row=1, col=2)
+    fig.add_trace(go.Scatter(x=search["plan"], y=search["objective"].cummax(), mode="lines", name="best so far",
+                             line={"color": PALETTE[0], "width": 2}, hoverinfo="skip"), row=1, col=2)
+    fig.add_hline(y=float(allocation.today["objective"]), line_dash="dot", line_color="#555555",
+                  annotation_text="today's plan", row=1, col=2)
+    fig.update_layout(title=f"Best split of {allocation.budget:,.0f} a week over {len(names)} levers",
+                      template="plotly_white", barmode="group", hovermode="closest", legend_title_text="")
+    fig.update_yaxes(title_text=f"weekly spend ({unit(allocation.currency)})", row=1, col=1)
+    fig.update_yaxes(title_text=allocation.kpi, row=1, col=2)
+    fig.update_xaxes(title_text="plan, in the order the search ran it", row=1, col=2)
+    return fig
+
+
+def allocation_html(allocation) -> str:
+    """The verdict, the chart and the text summary as one self-contained HTML page."""
+    import html
+
+    chart = allocation_figure(allocation).to_html(full_html=False, include_plotlyjs="inline")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cxsim optimize: "
+            f"{html.escape(allocation.scenario.name)}</title></head><body style='font-family: system-ui, sans-serif; "
+            f"max-width: 1200px; margin: 2rem auto'><p><b>{html.escape(allocation.verdict())}</b></p>{chart}"
+            f"<pre style='white-space: pre-wrap'>{html.escape(allocation.describe())}</pre></body></html>")

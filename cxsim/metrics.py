@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from cxsim.behaviour import Stage, Voice, nps_class, talk_table
-from cxsim.parallel import CHUNK, KERNEL_LOCK
+from cxsim.behaviour import Stage, Voice, survey_counts, talk_table
 from cxsim.scenario import ScenarioConfig
 
 COLUMNS = [
@@ -35,6 +34,7 @@ class WeekState:
     voice: np.ndarray
     scale: np.ndarray  # each person's scale-use offset (points added to their 0-10 answer)
     member: np.ndarray | None = None  # loyalty-programme members (with a programme)
+    initial_varies: bool = False  # whether people start with different satisfaction (segments)
 
 
 @dataclass
@@ -79,55 +79,20 @@ def per_group(values: np.ndarray, n_groups: int) -> np.ndarray:
     return values.reshape(n_groups, -1).sum(axis=1, dtype=float)
 
 
-N_STAGES, N_VOICES = len(Stage), len(Voice)
-_CUSTOMER, _REPEAT, _SILENT = int(Stage.CUSTOMER), int(Stage.REPEAT), int(Voice.SILENT)
-_SURVEY = N_STAGES * N_VOICES  # the survey's three counts follow the stage x voice cells
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
-def _counted_by_chunk(stage, voice, satisfaction, scale, n, n_groups):  # pragma: no cover
-    """One pass over everyone, in the fixed chunks of the fast engine: per chunk and replication, people by
-    stage x voice, the survey of active customers (respondents, promoters, detractors) and the satisfaction of
-    everyone who has bought."""
-    total = stage.size
-    n_chunks = (total + CHUNK - 1) // CHUNK
-    cells = np.zeros((n_chunks, n_groups, _SURVEY + 3), np.int64)
-    satisfied = np.zeros((n_chunks, n_groups))
-    for chunk in numba.prange(n_chunks):
-        for i in range(chunk * CHUNK, min(total, (chunk + 1) * CHUNK)):
-            r = i // n
-            s, v = stage[i], voice[i]
-            cells[chunk, r, s * N_VOICES + v] += 1
-            if v != _SILENT:
-                satisfied[chunk, r] += satisfaction[i]
-            if s == _CUSTOMER or s == _REPEAT:  # the survey: active customers answer as they use the scale
-                cells[chunk, r, _SURVEY] += 1
-                cls = nps_class(satisfaction[i] + scale[i])
-                if cls == 1:
-                    cells[chunk, r, _SURVEY + 1] += 1
-                elif cls == -1:
-                    cells[chunk, r, _SURVEY + 2] += 1
-    return cells, satisfied
-
-
-def counted(state: WeekState, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What the weekly columns count of the state, by replication, in one parallel pass.
-
-    Returns:
-        people by (replication, stage, voice); the survey by (replication, respondents/promoters/detractors);
-        the summed satisfaction of everyone who has bought, by replication (chunk sums added in chunk order,
-        so the total does not depend on the number of threads).
-    """
-    n = state.stage.size // n_groups
-    with KERNEL_LOCK:
-        cells, satisfied = _counted_by_chunk(state.stage, state.voice, state.satisfaction, state.scale, n, n_groups)
-    if not cells.shape[0]:
-        cells, satisfied = np.zeros((1, n_groups, _SURVEY + 3), np.int64), np.zeros((1, n_groups))
-    cells = cells.sum(axis=0)
-    total = satisfied[0].copy()
-    for chunk in satisfied[1:]:
-        total += chunk
-    return cells[:, :_SURVEY].reshape(n_groups, N_STAGES, N_VOICES), cells[:, _SURVEY:], total
+@numba.njit(cache=True, nogil=True)
+def _stage_voice_counts(stage, voice, n_groups, n_stages, n_voices):  # pragma: no cover
+    """People by replication, stage and voice (replications are consecutive, equal blocks)."""
+    size = stage.size // n_groups
+    counts = np.zeros((n_groups, n_stages, n_voices), np.int64)
+    lanes = np.zeros((4, n_stages * n_voices), np.int64)  # four tallies summed at the end: neighbours in
+    for g in range(n_groups):                              # the arrays mostly add to the same cell
+        lanes[:] = 0
+        start = g * size
+        for i in range(size):
+            lanes[i & 3, stage[start + i] * n_voices + voice[start + i]] += 1
+        for c in range(n_stages * n_voices):
+            counts[g, c // n_voices, c % n_voices] = lanes[0, c] + lanes[1, c] + lanes[2, c] + lanes[3, c]
+    return counts
 
 
 def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict[str, np.ndarray | float],
@@ -142,10 +107,16 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict
         fixed_cost: the week's fixed cost (0 for the state before the first week).
         n_groups: the number of replications sharing the arrays, as consecutive equal blocks.
     """
-    both, survey, sat_sum = counted(state, n_groups)
+    both = _stage_voice_counts(state.stage, state.voice, n_groups, len(Stage), len(Voice))
     counts, voices = both.sum(axis=2), both.sum(axis=1)
     n_ever = voices[:, 1:].sum(axis=1)  # everyone who has bought has a voice
-    respondents, promoters, detractors = survey.T
+    # the survey: active customers answer on the 0-10 scale as they use it
+    respondents, promoters, detractors = survey_counts(state.stage, state.satisfaction + state.scale, n_groups).T
+    # those who never bought keep their initial satisfaction: take them out of the total
+    if not state.initial_varies:
+        sat_sum = per_group(state.satisfaction, n_groups) - voices[:, Voice.SILENT] * cfg.satisfaction.initial
+    else:
+        sat_sum = per_group(np.where(state.voice != Voice.SILENT, state.satisfaction, 0.0), n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         sat_mean = np.where(n_ever > 0, sat_sum / n_ever, np.nan)
         nps = np.where(respondents > 0, 100.0 * (promoters - detractors) / respondents, np.nan)

@@ -171,7 +171,8 @@ class JourneyModel(mesa.Model):
     def counted_state(self, stage: np.ndarray, satisfaction: np.ndarray, voice: np.ndarray,
                       member: np.ndarray, scale: np.ndarray) -> WeekState:
         """The weekly state, with loyalty members only when there is a programme."""
-        return WeekState(stage, satisfaction, voice, scale, member=member if self.cfg.loyalty.enrolment > 0 else None)
+        return WeekState(stage, satisfaction, voice, scale, member=member if self.cfg.loyalty.enrolment > 0 else None,
+                         initial_varies=self.traits.varies("initial_satisfaction"))
 
     # -- the week ---------------------------------------------------------------
     def step(self) -> None:

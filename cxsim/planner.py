@@ -444,6 +444,23 @@ def apply_levers(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     return scenario.with_overrides(changed) if changed else scenario
 
 
+DEFAULT_WORLDS = 40           # plausible worlds weighed on request: 4 plans x 40 x 2 runs, about half a minute
+MAX_WORLDS = 200
+WORLD_REPLICATIONS = 2        # runs per plan and world, as on the command line
+MAX_WORLD_PERSON_RUNS = 40_000_000  # people x runs x worlds x plans under uncertainty (on request, with progress)
+
+
+def check_world_size(scenarios: Sequence[Scenario], draws: int) -> None:
+    """Refuse a weighing over worlds too big for the page, saying what to change."""
+    if not 1 <= draws <= MAX_WORLDS:
+        raise UserError(f"worlds: expected 1 to {MAX_WORLDS} in the planner, got {draws}")
+    person_runs = sum(s.population for s in scenarios) * WORLD_REPLICATIONS * draws
+    if person_runs > MAX_WORLD_PERSON_RUNS:
+        raise UserError(f"weighing over {draws} worlds would simulate {person_runs:,} customer-runs; the planner "
+                        f"allows at most {MAX_WORLD_PERSON_RUNS:,}. Fewer worlds or variants, or run `cxsim compare "
+                        "FILE --uncertain` on the command line.")
+
+
 def check_size(scenarios: Sequence[Scenario], replications: int) -> None:
     """Refuse runs too big for an interactive page, saying what to change."""
     if not 1 <= replications <= MAX_REPLICATIONS:

@@ -70,3 +70,39 @@ def write_report(comparison: Comparison, path: str | Path, title: str = "cxsim c
     from cxsim.outputs import write_text
 
     return write_text(path, report_html(comparison, title))
+
+
+def robust_report_html(answer, scenarios, findings: list[str], title: str = "cxsim comparison under uncertainty") -> str:
+    """The robust answer as one HTML page: the sentence, the table, each plan's distribution, where each wins."""
+    from cxsim.figures import robust_figure
+
+    table = answer.display_table()
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in table.itertuples(index=False))
+    plans = "".join(f"<li><b>{html.escape(label)}</b>: {html.escape(describe_plan(s))}</li>"
+                    for label, s in zip(answer.labels, scenarios, strict=True))
+    worlds = answer.worlds
+    keys = "".join(f"<li>{html.escape(k)}: {worlds.values[:, j].min():,.4g} to {worlds.values[:, j].max():,.4g}</li>"
+                   for j, k in enumerate(worlds.keys))
+    found = "".join(f"<li>{html.escape(s)}</li>" for s in findings)
+    figure = robust_figure(answer).to_html(full_html=False, include_plotlyjs="inline")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{STYLE}</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p><b>{html.escape(answer.verdict())}</b></p>
+<p class="note">{answer.draws} worlds drawn from {html.escape(worlds.source)}, {answer.replications} replications
+per plan and world, seed {answer.seed}, cxsim {__version__}. Every plan runs in the same worlds with the same random
+numbers. P(beats) and P(best) count worlds (each the mean of its replications); the percentiles count every run;
+regret is the mean over worlds of the best plan's {html.escape(answer.kpi)} minus this plan's.</p>
+<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+{figure}
+<h2>Where each plan wins</h2>
+<ul>{found or "<li>(not computed)</li>"}</ul>
+<h2>The plans, from their own spends</h2>
+<ul>{plans}</ul>
+<h2>The uncertain assumptions, as drawn</h2>
+<ul>{keys}</ul>
+</body></html>
+"""

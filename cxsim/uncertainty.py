@@ -277,7 +277,7 @@ def evaluate(plans: Sequence[Scenario], worlds: Worlds | None, replications: int
         replications: runs per plan and world (``R``).
         seed: master seed.
         kpi: the KPI (``cxsim.results.KPIS``).
-        workers: local worker processes (default one per core; 1 runs here, in this process).
+        workers: local worker processes (default :func:`default_workers`; 1 runs here, in this process).
         progress: a progress bar on stderr (``True``), none (``False``), or a function called
             with the number of runs just finished.
         engine: ``"fast"`` or ``"agents"``.
@@ -298,11 +298,22 @@ def _progress(progress: bool | Callable, total: int):
     return None, lambda n: None
 
 
+def default_workers() -> int:
+    """Worker processes when none are asked for: one per core, or none (this process) on 2 cores or fewer.
+
+    In this process the compiled engine already runs people in parallel on every core,
+    and on a 2-core machine a pool's start (about 10 s: each worker imports cxsim and
+    loads the compiled engine) buys nothing (benchmarks/bench_uncertain.py).
+    """
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 2 else cores
+
+
 def _execute(tasks: list, workers: int | None, scheduler: str | None):
     """Yield ``(tag, result)`` of every task, in this process, on local worker processes or on Dask."""
     from cxsim.sweep.pools import DaskPool, ProcessPool
 
-    workers = workers or os.cpu_count() or 1
+    workers = workers or default_workers()
     if scheduler is None and (workers == 1 or len(tasks) == 1):
         for tag, args in tasks:
             yield tag, _run_world(*args)
@@ -314,3 +325,22 @@ def _execute(tasks: list, workers: int | None, scheduler: str | None):
         for future in as_completed(futures):
             yield futures[future], future.result()
 
+
+
+def worlds_from_args(args, scenario: Scenario) -> Worlds | None:
+    """The worlds the command line asks for (``add_uncertainty_options``), checked before any run."""
+    if getattr(args, "scheduler", None):
+        from cxsim.sweep.pools import check_address
+
+        check_address(args.scheduler)
+    if args.fixed:
+        if args.uncertain or args.posterior:
+            raise UserError("--fixed: expected it alone, without --uncertain or --posterior")
+        worlds = None
+    else:
+        worlds = worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws,
+                            seed=args.seed)
+    if worlds is None and getattr(args, "scheduler", None):
+        raise UserError("--scheduler: expected only with uncertainty (--uncertain, --posterior DIR or an "
+                        "[uncertainty] table): a fixed comparison runs on this machine")
+    return worlds

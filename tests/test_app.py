@@ -99,7 +99,7 @@ def test_opens_on_the_flagship_comparison_computed(opened):
     d = deltas(at, "Profit within the horizon")
     assert d[0] == "the reference" and all(x.startswith("Δ ") and "90% CI" in x for x in d[1:])
     assert [b.label for b in at.button if b.label != "Reset the assumptions to the file's values"] == [
-        "Trace the response curves", "Find the best split"]
+        "Trace the response curves", "Find the best split", "Find the best plan over many levers"]
     labels_dl = [d.label for d in at.get("download_button")]
     assert {"Edited scenario (TOML)", "Results over time (CSV)", "Results over time (Parquet)",
             "KPI table (CSV)", "HTML report"} <= set(labels_dl)
@@ -367,3 +367,74 @@ def test_clv_by_cohort_on_request():
     table = next(d.value for d in at.dataframe if "cohort" in d.value.columns)
     assert list(table["cohort"][:3]) == ["weeks 0-12", "weeks 13-25", "weeks 26-30"]
     assert "CLV net of service ($)" in table.columns
+
+
+def test_uncertainty_on_request_puts_the_robust_sentence_first(tmp_path):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.file_uploader[0].set_value(("small.toml", SMALL_TOML, "application/toml"))
+    at.run()
+    assert not any(b.label.startswith("Weigh the plans") for b in at.button)  # off: the page stays quick
+    next(t for t in at.toggle if t.label == "Weigh the plans over plausible worlds").set_value(True)
+    at.run()
+    number_input(at, "Plausible worlds").set_value(10)
+    at.run()
+    assert not at.exception and not at.error
+    assert not any(c.key == "chart:robust" for c in at.get("plotly_chart"))  # computed on request only
+    next(b for b in at.button if b.label == "Weigh the plans over 10 plausible worlds").click()
+    at.run()
+    assert not at.exception and not at.error
+    boxes = [html.unescape(re.sub(r"<[^>]+>", "", m.value)) for m in at.markdown if "cx-verdict" in m.value]
+    assert "cx-robust" in next(m.value for m in at.markdown if "cx-verdict" in m.value)  # the robust one first
+    base = parse_scenario(SMALL_TOML.decode(), "small.toml")
+    from cxsim.robust import robust_compare
+    from cxsim.uncertainty import worlds_for
+
+    expected = robust_compare(base.all_variants(), worlds_for(base, uncertain=True, draws=10, seed=0),
+                              planner.WORLD_REPLICATIONS, 0, workers=1, progress=False)
+    assert boxes[0] == expected.verdict() and "of 10 plausible worlds (published ranges)" in boxes[0]
+    assert boxes[1].startswith("At today's plan")  # then the detail
+    assert [c.key for c in at.get("plotly_chart")][0] == "chart:robust"
+
+
+def test_a_posterior_handed_over_by_the_calibrate_page_is_used(tmp_path):
+    folder = tmp_path / "posterior"
+    folder.mkdir()
+    pd.DataFrame({"service.need_probability": [0.2, 0.3], "weight": [1.0, 1.0]}).to_parquet(
+        folder / "posterior.parquet")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["planning_posterior"] = str(folder)
+    at.run()
+    at.file_uploader[0].set_value(("small.toml", SMALL_TOML, "application/toml"))
+    next(t for t in at.toggle if t.label == "Weigh the plans over plausible worlds").set_value(True)
+    at.run()
+    number_input(at, "Plausible worlds").set_value(10)
+    at.run()
+    assert next(t for t in at.toggle if t.label == "Use the calibrated posterior").value
+    next(b for b in at.button if b.label == "Weigh the plans over 10 plausible worlds").click()
+    at.run()
+    assert not at.exception and not at.error
+    robust = next(html.unescape(re.sub(r"<[^>]+>", "", m.value)) for m in at.markdown if "cx-robust" in m.value)
+    assert f"of 10 plausible worlds (posterior {folder})" in robust
+
+
+def test_small_upload_best_plan_over_many_levers():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.file_uploader[0].set_value(("small.toml", SMALL_TOML, "application/toml"))
+    at.run()
+    number_input(at, "Replications per scenario").set_value(2)
+    number_input(at, "Plans at most").set_value(12)
+    at.run()
+    assert not at.exception and not at.error
+    assert number_input(at, "Weekly budget").value == pytest.approx(2000)  # ads 1,500 + staff 500 + training 0
+    assert not any(c.key == "chart:allocation" for c in at.get("plotly_chart"))
+    next(b for b in at.button if b.label == "Find the best plan over many levers").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any(c.key == "chart:allocation" for c in at.get("plotly_chart"))
+    answer = next(m.value for m in at.markdown if "a week over 3 levers" in m.value or "Today's plan" in m.value)
+    assert answer.startswith(("**Best split of 2,000 a week over 3 levers", "**Today's plan"))
+    table = at.dataframe[-1].value
+    assert list(table["lever"]) == ["ads", "service staff", "training"]
+    assert table["best"].sum() == pytest.approx(2000)

@@ -166,6 +166,11 @@ def test_discovery_finds_the_threshold_and_says_it_in_words():
     at_most = re.search(rf"more ads wins where {KEYS[1]} is at most ([0-9.]+):", text)
     assert above and at_most and abs(float(above[1]) - 0.6) < 0.02 and above[1] == at_most[1]
     assert KEYS[0] not in text and KEYS[2] not in text  # parameters that do not matter are not mentioned
+    # beside the tree, PRIM: each variant's own box, on the same threshold, with coverage and density
+    people_box = next(b for b in found.boxes if b.startswith("'more people' wins where"))
+    cut = re.search(rf"where {re.escape(KEYS[1])} > ([0-9.]+) \(coverage (\d+)%", people_box)
+    assert cut and abs(float(cut[1]) - 0.6) < 0.03 and int(cut[2]) >= 90, people_box
+    assert KEYS[0] not in people_box and KEYS[2] not in people_box
 
 
 def test_discovery_combines_two_conditions_and_names_categories():

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -139,3 +140,15 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(UserError, match="could not reach a Dask scheduler there"):
         DaskPool(f"tcp://127.0.0.1:{_free_port()}", timeout=2)
     assert time.monotonic() - start < 30
+
+
+def test_plans_in_plausible_worlds_on_a_dask_cluster_give_identical_numbers(dask_cluster):
+    from cxsim import parse_scenario
+    from cxsim.uncertainty import evaluate, worlds_for
+
+    scenario = parse_scenario('[market]\npopulation = 300\nweeks = 8\n[variants."more ads"]\n'
+                              '"advertising.weekly_spend" = "+1500"\n')
+    worlds = worlds_for(scenario, uncertain=True, draws=3, seed=1)
+    here = evaluate(scenario.all_variants(), worlds, 2, 5, workers=1, progress=False)
+    there = evaluate(scenario.all_variants(), worlds, 2, 5, scheduler=dask_cluster, progress=False)
+    assert np.array_equal(here, there) and np.isfinite(here).all()

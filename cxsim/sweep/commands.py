@@ -232,7 +232,8 @@ def run_sensitivity_command(args: argparse.Namespace) -> int:
         print_json({"sweep": spec.name, "runs": len(results), "points": len(design), "method": result.method,
                     "indices": result.table.to_dict(orient="records"), "notes": list(result.notes),
                     "discovery": None if found is None else {"a": found.a, "b": found.b, "kpi": found.kpi,
-                                                             "findings": list(found.sentences)},
+                                                             "findings": list(found.sentences),
+                                                             "boxes": list(found.boxes)},
                     "page": str(html_path)})
         return 0
     labels = {n: p.label for n, p in spec.parameters.items() if p.label}
@@ -249,6 +250,11 @@ def run_sensitivity_command(args: argparse.Namespace) -> int:
         print(f"\n== where {found.b} beats {found.a} ({found.kpi}) ==", file=echo)
         for sentence in found.sentences:
             print(f"- {sentence}", file=echo)
+        if found.boxes:
+            print("\nPRIM boxes (each variant's own region; coverage: share of its wins inside, density: share "
+                  "of the box it wins):", file=echo)
+            for sentence in found.boxes:
+                print(f"- {sentence}", file=echo)
     print(f"\npage -> {html_path}", file=echo)
     if args.table and args.table != "-":
         print(f"indices -> {args.table}", file=echo)

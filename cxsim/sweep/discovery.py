@@ -5,11 +5,14 @@ random numbers), and the point is labelled by which wins on average. A shallow
 decision tree then splits the parameter space into a few boxes; each box
 becomes a sentence such as "more people wins where word-of-mouth strength is
 above 0.42 (91% of 64 conditions; mean gain +3,400)". Sibling boxes with the
-same winner are merged, so the rules are as few as the data allow.
+same winner are merged, so the rules are as few as the data allow. Beside the
+tree, PRIM (``cxsim.prim``) describes each variant's own region as one box over
+the numeric parameters, with its coverage and density.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import dataclass, field
 
@@ -45,6 +48,7 @@ class Discovery:
         sentences: the findings in words.
         accuracy: share of points the rules put on the right side.
         baseline: share a single verdict for every point would get right.
+        boxes: where each variant wins as a PRIM box over the numeric parameters, in words.
     """
 
     a: str
@@ -55,6 +59,7 @@ class Discovery:
     sentences: list[str] = field(default_factory=list)
     accuracy: float = float("nan")
     baseline: float = float("nan")
+    boxes: list[str] = field(default_factory=list)
 
 
 def choose_pair(spec: SweepSpec, versus: tuple[str, str] | None = None) -> tuple[str, str]:
@@ -210,7 +215,26 @@ def discover(results: pd.DataFrame, spec: SweepSpec, kpi: str = "npv", versus: t
     found.sentences.append(
         f"These {len(rules)} rules put {found.accuracy:.0%} of the combinations on the right side "
         f"(one verdict for all would get {found.baseline:.0%}).")
+    found.boxes = _prim_boxes(points, names, categories, a, b, describe)
     return found
+
+
+def _prim_boxes(points: pd.DataFrame, names: list[str], categories: dict[str, list], a: str, b: str,
+                describe: _Describer) -> list[str]:
+    """Where each of the two variants wins, as PRIM boxes over the numeric parameters (in words).
+
+    PRIM comes with the ``decide`` extra; without it the tree's findings stand alone, with a note.
+    """
+    from cxsim.prim import where_each_wins
+
+    if importlib.util.find_spec("ema_workbench") is None:
+        return ["(PRIM boxes need the optional package ema-workbench: pip install 'cxsim[decide]')"]
+    numeric = [n for n in names if n not in categories and points[n].nunique() > 1]
+    if not numeric:
+        return []
+    x = points[numeric].astype(float).rename(columns={n: describe.label(n) for n in numeric})
+    winners = points["wins"].to_numpy().astype(int)  # 0: a wins, 1: b wins
+    return [sentence for sentence, _ in where_each_wins(x, winners, [a, b], noun="combinations")]
 
 
 def _interval(d: np.ndarray) -> tuple[float, float]:

@@ -49,6 +49,10 @@ def sensitivity_html(spec: SweepSpec, result: Sensitivity, found: Discovery | No
     if found is not None:
         parts.append(f"<h2>Where {html.escape(found.b)} beats {html.escape(found.a)} ({html.escape(found.kpi)})</h2>")
         parts.append("<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in found.sentences) + "</ul>")
+        if found.boxes:
+            parts.append("<p>PRIM boxes: each variant's own region (coverage: the share of its wins inside the box; "
+                         "density: the share of the box where it wins).</p>")
+            parts.append("<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in found.boxes) + "</ul>")
         parts.append(discovery_figure(found, labels).to_html(full_html=False, include_plotlyjs="inline"))
     plotly_inlined = found is not None
     for variant in dict.fromkeys(result.table["variant"]):
