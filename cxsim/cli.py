@@ -35,7 +35,7 @@ from cxsim.errors import UserError, bounded, error_text
 
 WIDTH = 100  # columns of the terminal output of compare
 EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
-          "ema_workbench": "decide", "cma": "decide"}
+          "ema_workbench": "decide", "cma": "decide", "pyabc": "calibrate"}
 
 
 # --- run --------------------------------------------------------------------------
@@ -396,7 +396,7 @@ COMMANDS: list[Command] = [
     ("sensitivity", "sensitivity indices of a finished sweep, and where one variant beats another",
      lazy("cxsim.sweep.commands", "add_sensitivity_arguments"),
      lazy("cxsim.sweep.commands", "run_sensitivity_command")),
-    ("calibrate", "fit acquisition (Bass) or repeat purchase (BG/NBD) to your data and write a scenario",
+    ("calibrate", "fit acquisition (Bass), repeat purchase (BG/NBD) or any keys to a weekly history (ABC-SMC)",
      lazy("cxsim.calibrate.commands", "add_calibrate_arguments"),
      lazy("cxsim.calibrate.commands", "run_calibrate_command")),
     ("viz", "a live view of a small market in the browser: the network, the funnel and NPS, with sliders",

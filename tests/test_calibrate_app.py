@@ -92,3 +92,33 @@ def test_use_in_the_planner_merges_the_fit_into_a_planning_scenario(page, option
         assert merged["wom.awareness_effect"] == pytest.approx(fit.weekly.params["q"])
     else:
         assert merged["repeat.rate_shape"] == pytest.approx(bare["repeat.rate_shape"])
+
+
+def test_history_tab_runs_a_small_calibration_and_hands_it_to_the_planner(page, tmp_path):
+    from pathlib import Path
+
+    from cxsim.calibrate.synthetic import company_history
+
+    base_text = ("[market]\npopulation = 300\nweeks = 24\n[advertising]\nweekly_spend = 3000.0\n"
+                 "[service]\nweekly_spend = 300.0\n")
+    history = company_history(parse_scenario(base_text), {"service.need_probability": 0.3}, seed=4)
+    page.file_uploader(key="history upload").set_value(
+        ("shop.csv", history.to_csv(index=False).encode(), "text/csv"))
+    page.file_uploader(key="history base").set_value(("shop.toml", base_text.encode(), "application/toml"))
+    page.multiselect(key="history keys").set_value(["service.need_probability"])
+    page.number_input(key="history holdout").set_value(4)
+    page.number_input(key="history simulations").set_value(100)
+    page.number_input(key="history particles").set_value(20)
+    page.number_input(key="history workers").set_value(1)
+    page.run()
+    page.button(key="history run").click().run(timeout=240)
+    assert not page.exception and not page.error, [e.value for e in page.error]
+    done = page.session_state["history_calibration"]
+    assert {p.name for p in Path(done["dir"]).iterdir()} == {"posterior.parquet", "summary.csv", "scenario.toml",
+                                                               "check.html"}
+    assert any("The history pins down" in m.value for m in page.markdown)
+    page.button(key="history to planner").click().run()
+    handed = page.session_state["planning_scenario"]
+    assert handed["posterior"] == done["dir"]
+    median = pd.read_csv(Path(done["dir"]) / "summary.csv").set_index("key").loc["service.need_probability", "median"]
+    assert parse_scenario(handed["text"])["service.need_probability"] == pytest.approx(median)

@@ -12,14 +12,19 @@ from cxsim.outputs import check_output, write_atomically, write_text
 
 ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
 MAX_PERIOD_WEEKS = 1040  # a row longer than a scenario's longest horizon cannot be simulated
+HISTORY_HELP = ("fit any scenario keys to a company's weekly history (spends replayed, outcomes compared) by ABC-SMC: "
+                "a posterior, a scenario at its medians and a check")
 TRANSACTIONS_HELP = "fit BG/NBD repeat purchase and dropout (and spend) to a transaction log, with a holdout check"
 
 
 def add_calibrate_arguments(p: argparse.ArgumentParser) -> None:
-    """The ``adoption`` and ``transactions`` subcommands."""
+    """The ``adoption``, ``transactions`` and ``history`` subcommands."""
     p.epilog = ("Examples: cxsim calibrate adoption launch.csv --column new_customers --out launch.toml\n"
                 "          cxsim calibrate transactions log.csv --customer-col id --date-col date "
-                "--calibration-end 2024-06-30 --out repeat.toml")
+                "--calibration-end 2024-06-30 --out repeat.toml\n"
+                "          cxsim calibrate history scenarios/data/company_history.csv --scenario "
+                "scenarios/data/company_base.toml --fit advertising.half_saturation service.need_probability "
+                "--out calibrated")
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = p.add_subparsers(dest="target", metavar="WHAT", required=True)
 
@@ -45,6 +50,49 @@ def add_calibrate_arguments(p: argparse.ArgumentParser) -> None:
     t.add_argument("--date-format", help="strftime format of the dates when not ISO-like, e.g. %%d/%%m/%%Y")
     t.add_argument("--base", help="write the fitted keys into this scenario file instead of the BG/NBD-limit scenario")
     _add_outputs(t)
+    _add_history(sub)
+
+
+def _add_history(sub) -> None:
+    h = sub.add_parser("history", help=HISTORY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description=HISTORY_HELP[0].upper() + HISTORY_HELP[1:] + ".", epilog=HISTORY_EPILOG)
+    h.add_argument("data", metavar="HISTORY.csv", help="one row per week: week (1..T), spend columns named by "
+                   "scenario key, outcome columns named as cxsim's weekly metrics (blank: not measured)")
+    h.add_argument("--scenario", required=True, metavar="BASE.toml", help="the base scenario the history replays on")
+    h.add_argument("--fit", required=True, nargs="+", metavar="KEY", help="scenario keys to fit, e.g. "
+                   "advertising.half_saturation wom.awareness_effect service.need_probability")
+    h.add_argument("--out", "-o", required=True, metavar="DIR", help="folder for posterior.parquet, summary.csv, "
+                   "scenario.toml and check.html")
+    h.add_argument("--priors", metavar="FILE", help="TOML file overriding priors: [\"KEY\"] low = .. high = .. "
+                   "log = true|false (default: each key's plausible range, cxsim.ranges)")
+    h.add_argument("--holdout", type=integer(0, 1040), default=0, metavar="WEEKS",
+                   help="leave the last WEEKS weeks out of the fit and check the posterior's forecast of them")
+    h.add_argument("--simulations", type=integer(1, 10_000_000), default=6_000, metavar="N",
+                   help="budget: at most N simulations for the fit (default 6,000)")
+    h.add_argument("--minutes", type=float, default=20.0, metavar="M", help="budget: stop after about M minutes "
+                   "(default 20); the fit ends at whichever budget runs out first")
+    h.add_argument("--particles", type=integer(20, 100_000), default=200, metavar="N",
+                   help="ABC-SMC population size (default 200)")
+    h.add_argument("--seed", "-s", type=integer(0, 2**32 - 1), default=0, help="master seed (default 0)")
+    h.add_argument("--workers", "-w", type=integer(1, 4096), metavar="N",
+                   help="worker processes (default: one per core); with --scheduler local, Dask workers")
+    h.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the simulations on a Dask cluster: its scheduler (tcp://host:8786), or `local`")
+
+
+HISTORY_EPILOG = """\
+Priors: each key's plausible range (uniform, or log-uniform for ranges spanning decades; `cxsim.ranges`
+gives the source of each). The fit is ABC-SMC (pyabc): it stops at the budget of simulations or minutes.
+Writes into DIR: posterior.parquet (a row per draw, a column per key, weight), summary.csv (median, 90%
+interval, prior interval, contraction), scenario.toml (the base with the posterior medians) and check.html.
+The output of `cxsim run --out` (one replication) is itself a valid history.
+
+Example (the shipped company, docs/calibration.md):
+  cxsim calibrate history scenarios/data/company_history.csv --scenario scenarios/data/company_base.toml \\
+      --fit advertising.half_saturation advertising.max_awareness_rate wom.awareness_effect \\
+            service.need_probability satisfaction.disconfirmation_weight repeat.dropout_sensitivity \\
+      --holdout 26 --out calibrated
+"""
 
 
 def _add_outputs(p: argparse.ArgumentParser) -> None:
@@ -158,10 +206,70 @@ def run_transactions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pool(args: argparse.Namespace):
+    from cxsim.sweep.pools import DaskPool, ProcessPool
+
+    return DaskPool(args.scheduler, args.workers) if args.scheduler else ProcessPool(args.workers)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """``cxsim calibrate history``: everything checked first, then the fit, then the folder."""
+    import math
+
+    from cxsim.calibrate.calibration import read_problem
+    from cxsim.calibrate.inference import Budget, check_budget
+    from cxsim.calibrate.posterior import check_folder
+    from cxsim.command_line import progress_bar
+    from cxsim.errors import UserError
+    from cxsim.scenario import load_scenario
+    from cxsim.sweep.pools import check_address
+
+    out = check_folder(args.out)
+    if not (math.isfinite(args.minutes) and 0 < args.minutes <= 10_080):
+        raise UserError(f"--minutes: expected a number of minutes > 0 and at most 10,080 (a week), got {args.minutes}")
+    if args.scheduler:
+        check_address(args.scheduler)
+    check_budget(Budget(args.simulations, args.minutes), args.particles)
+    base = load_scenario(args.scenario)
+    problem = read_problem(args.data, base, args.fit, args.priors, args.holdout)
+    from cxsim.calibrate.calibration import PREDICTIVE_RUNS, calibrate
+
+    h = problem.history
+    print(f"{args.data}: {h.weeks} weeks; fitting weeks 1-{problem.fit_weeks} on "
+          f"{', '.join(problem.model.plan.outcomes)}; replaying {', '.join(h.spends) or 'no spends'}")
+    for p in problem.priors.values():
+        print(f"  prior {p.key}: {'log-uniform' if p.log else 'uniform'} [{p.low:g}, {p.high:g}] ({p.source})")
+    budget = Budget(args.simulations, args.minutes)
+    with _pool(args) as pool, progress_bar(args.simulations + PREDICTIVE_RUNS, "calibrating") as bar:
+        bar.unit = "sim"
+
+        def progress(done: int, status: str) -> None:
+            bar.set_postfix_str(status, refresh=False)
+            bar.update(done - bar.n)
+
+        result = calibrate(problem, pool, args.particles, budget, args.seed, progress=progress)
+    result.write(out)
+    check, post = result.check, result.check.posterior
+    print(f"\n{check.headline()}\n")
+    print(_fmt_table(check.table.drop(columns="prior")))
+    print(f"\n{post.simulations:,} simulations in {post.elapsed / 60:.1f} min on {post.where}; stopped: {post.stopped}")
+    from cxsim.calibrate.posterior import verdicts
+
+    for line in verdicts(check.table, check.corr):
+        print(f"  {line}")
+    held = check.holdout_coverage
+    if held:
+        print("held-out weeks inside the 90% band: " + ", ".join(f"{k} {v:.0%}" for k, v in held.items()))
+    print(f"posterior -> {out}/ (posterior.parquet, summary.csv, scenario.toml, check.html)")
+    return 0
+
+
 def run_calibrate_command(args: argparse.Namespace) -> int:
     """Dispatch ``cxsim calibrate WHAT``; numbers the fit cannot work with end in a message, not a traceback."""
     import numpy as np
 
+    if args.target == "history":
+        return run_history(args)
     try:
         return run_adoption(args) if args.target == "adoption" else run_transactions(args)
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:

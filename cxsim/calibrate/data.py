@@ -80,7 +80,7 @@ def require_columns(frame: pd.DataFrame, columns: list[str | None], source: str)
             raise DataError(source, f"column {column!r}", f"one of the file's columns ({known})", "no such column")
 
 
-def _first_bad(mask: np.ndarray, values: pd.Series) -> str:
+def first_bad(mask: np.ndarray, values: pd.Series) -> str:
     i = int(np.flatnonzero(mask)[0])
     value = values.iloc[i]
     shown = repr(value) if isinstance(value, str) else ("a blank" if pd.isna(value) else str(value))
@@ -94,13 +94,13 @@ def numeric_column(frame: pd.DataFrame, column: str, source: str, what: str = "a
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values)
     if bad.any():
-        raise DataError(source, f"column {column!r}", f"{what} in every row", _first_bad(bad, raw))
+        raise DataError(source, f"column {column!r}", f"{what} in every row", first_bad(bad, raw))
     huge = np.abs(values) > MAX_MAGNITUDE
     if huge.any():
         raise DataError(source, f"column {column!r}", f"{what} of size at most {MAX_MAGNITUDE:g} in every row",
-                        _first_bad(huge, raw))
+                        first_bad(huge, raw))
     if non_negative and (values < 0).any():
-        raise DataError(source, f"column {column!r}", f"{what} >= 0 in every row", _first_bad(values < 0, raw))
+        raise DataError(source, f"column {column!r}", f"{what} >= 0 in every row", first_bad(values < 0, raw))
     return values
 
 
@@ -124,7 +124,7 @@ def parse_dates(frame: pd.DataFrame, column: str, source: str, date_format: str 
     if bad.any():
         hint = f"dates in the format {date_format!r}" if date_format else (
             "dates in one format in every row (e.g. 2024-03-31; give --date-format for others)")
-        raise DataError(source, f"column {column!r}", hint, _first_bad(bad, raw))
+        raise DataError(source, f"column {column!r}", hint, first_bad(bad, raw))
     if dates.dt.tz is not None:
         dates = dates.dt.tz_localize(None)
     return dates.dt.normalize()

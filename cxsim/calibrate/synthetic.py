@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 
 from cxsim import presets
+from cxsim.response import spend_at
+from cxsim.scenario import Scenario
 from cxsim.simulate import engine_class, simulate
+
+HISTORY_OUTCOMES = ("new_customers", "active", "purchases", "revenue", "contacts", "nps")
 
 
 def adoption_series(p: float, q: float, population: int = 10_000, weeks: int = 52, seed: int = 0) -> pd.DataFrame:
@@ -56,3 +60,32 @@ def transaction_log(r: float, alpha: float, a: float, b: float, customers: int =
     log = pd.DataFrame({"customer": cust[keep], "date": origin + pd.to_timedelta(day[keep], unit="D"),
                         "amount": price})
     return log.sort_values(["date", "customer"], ignore_index=True)
+
+
+def company_history(base: Scenario, truth: dict[str, float], seed: int = 0, survey_size: int = 200,
+                    survey_every: int = 2, outcomes: tuple[str, ...] = HISTORY_OUTCOMES) -> pd.DataFrame:
+    """A company's weekly history from one run of ``base`` with ``truth`` set, as ``cxsim calibrate history`` reads it.
+
+    The spend columns are the base's schedules, one value a week; the outcomes
+    are the run's weekly metrics, exact (as a company's own records are),
+    except NPS: a survey of ``survey_size`` customers every ``survey_every``
+    weeks (blank in between), drawn from the run's promoters and detractors,
+    with the survey's size in ``respondents``.
+    """
+    from cxsim.calibrate.summaries import survey
+
+    scenario = base.with_overrides(truth)
+    ts = simulate(scenario, replications=1, seed=seed, keep_customers=False).timeseries
+    ts = ts[ts["step"] > 0].reset_index(drop=True)
+    weeks = np.arange(1, scenario.weeks + 1)
+    frame = pd.DataFrame({"week": weeks})
+    for key in ("advertising.weekly_spend", "service.weekly_spend"):
+        frame[key] = [spend_at(scenario[key], w) for w in range(scenario.weeks)]
+    for column in outcomes:
+        frame[column] = ts[column].to_numpy()
+    if "nps" in outcomes:
+        size = np.where(weeks % survey_every == 0, np.minimum(survey_size, ts["active"].to_numpy()), 0)
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5E5, 1)))
+        frame["nps"] = np.round(survey(ts, size, rng), 1)
+        frame["respondents"] = pd.Series(size, dtype="Int64").mask(size == 0)
+    return frame

@@ -1,0 +1,158 @@
+"""Benchmarks of `cxsim calibrate history` (not CI tests): coverage, the held-out check, and speed.
+
+coverage: simulation-based calibration (Talts et al. 2018). Truths drawn from the
+    prior, a synthetic history made from each, a calibration of each; the share
+    of 90% posterior intervals that contain the truth, per key (bar: 80-97%).
+example: the shipped example (6 keys, 104 weeks, 10,000 people) fitted on weeks
+    1-78 (``--holdout 26``): wall time, and the share of weeks 79-104 whose
+    observed new_customers and active lie in the 90% posterior-predictive band
+    (bar: >= 80%).
+
+Run from the repository root (the machine's load is printed with each result):
+
+    .venv/bin/python benchmarks/bench_calibration.py coverage --histories 20 --workers 2
+    .venv/bin/python benchmarks/bench_calibration.py example --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from cxsim.calibrate.calibration import calibrate, prepare  # noqa: E402
+from cxsim.calibrate.history import read_history  # noqa: E402
+from cxsim.calibrate.inference import Budget  # noqa: E402
+from cxsim.calibrate.priors import load_priors  # noqa: E402
+from cxsim.calibrate.synthetic import company_history  # noqa: E402
+from cxsim.scenario import load_scenario  # noqa: E402
+from cxsim.sweep.pools import ProcessPool  # noqa: E402
+
+BASE = ROOT / "scenarios" / "data" / "company_base.toml"
+HISTORY = ROOT / "scenarios" / "data" / "company_history.csv"
+RESULTS = ROOT / "benchmarks" / "results-calibration.md"
+
+
+def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A DataFrame (index included) as a Markdown table."""
+    frame = frame.reset_index()
+    cell = lambda v: f"{v:.{digits}g}" if isinstance(v, float) else str(v)  # noqa: E731
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def coverage(args: argparse.Namespace) -> None:
+    from make_company_history import FIT, past_spends
+
+    keys = FIT[: args.keys]
+    priors = load_priors(keys, scenario=load_scenario(BASE))
+    base = load_scenario(BASE).with_overrides({"market.population": args.population, "market.weeks": args.weeks,
+                                               **past_spends(args.weeks)})
+    rows = []
+    Path(args.tmp).mkdir(parents=True, exist_ok=True)
+    with ProcessPool(args.workers) as pool:
+        for i in range(args.histories):
+            rng = np.random.default_rng(np.random.SeedSequence([args.seed, i]))
+            truth = {k: float(p.to_value(rng.uniform(*p.bounds))) for k, p in priors.items()}
+            frame = company_history(base, truth, seed=10_000 + i)
+            path = Path(args.tmp) / f"history_{i}.csv"
+            frame.to_csv(path, index=False)
+            plain = load_scenario(BASE).with_overrides({"market.population": args.population})
+            problem = prepare(read_history(path, plain), plain, keys)
+            start = time.perf_counter()
+            result = calibrate(problem, pool, args.particles, Budget(args.simulations, 60), seed=i, runs=20)
+            table = result.check.table.set_index("key")
+            for k in keys:
+                row = table.loc[k]
+                rows.append({"history": i, "key": k, "truth": truth[k], "low_5": row.low_5, "high_95": row.high_95,
+                             "inside": bool(row.low_5 <= truth[k] <= row.high_95), "contraction": row.contraction,
+                             "simulations": result.check.posterior.simulations,
+                             "seconds": time.perf_counter() - start})
+            done = pd.DataFrame(rows)
+            print(f"history {i + 1}/{args.histories}: inside {done[done.history == i].inside.mean():.0%}, "
+                  f"{rows[-1]['seconds']:.0f} s, {load()}", flush=True)
+    frame = pd.DataFrame(rows)
+    frame.to_csv(Path(args.tmp) / "coverage.csv", index=False)
+    table = frame.groupby("key", sort=False).agg(histories=("inside", "size"), coverage=("inside", "mean"),
+                                                 median_contraction=("contraction", "median"))
+    text = (f"\n## Coverage of 90% intervals ({args.histories} histories, truths from the prior)\n\n"
+            f"Market of {args.population:,} people, {args.weeks} weeks, {len(keys)} keys, {args.particles} particles, "
+            f"budget {args.simulations:,} simulations, {args.workers} workers; {load()} at the end; median "
+            f"{frame.groupby('history').seconds.first().median():.0f} s per calibration.\n\n"
+            + markdown(table) + "\n\nCommand: `.venv/bin/python benchmarks/bench_calibration.py "
+            + " ".join(sys.argv[1:]) + "`\n")
+    print(text)
+    with RESULTS.open("a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def example(args: argparse.Namespace) -> None:
+    from make_company_history import FIT, TRUTH
+
+    base = load_scenario(BASE)
+    problem = prepare(read_history(HISTORY, base), base, FIT, holdout=args.holdout)
+    before = load()
+    start = time.perf_counter()
+    with ProcessPool(args.workers) as pool:
+        result = calibrate(problem, pool, args.particles, Budget(args.simulations, args.minutes), seed=args.seed)
+    seconds = time.perf_counter() - start
+    check = result.check
+    table = check.table.set_index("key")
+    table["truth"] = pd.Series(TRUTH)
+    table["inside"] = (table.low_5 <= table.truth) & (table.truth <= table.high_95)
+    held = check.holdout_coverage
+    text = (f"\n## The shipped example, {len(FIT)} keys, fitted on weeks 1-{problem.fit_weeks} of 104\n\n"
+            f"{seconds / 60:.1f} minutes wall ({check.posterior.simulations:,} simulations, {args.particles} particles, "
+            f"{args.workers} workers); {before} before, {load()} after; stopped: {check.posterior.stopped}.\n\n"
+            f"Held-out weeks {problem.fit_weeks + 1}-104 inside the 90% posterior-predictive band: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in held.items()) + "\n\n"
+            + table[["truth", "median", "low_5", "high_95", "inside", "contraction"]].pipe(markdown, 4)
+            + "\n\nCommand: `.venv/bin/python benchmarks/bench_calibration.py " + " ".join(sys.argv[1:]) + "`\n")
+    print(text)
+    if args.out:
+        result.write(args.out)
+    with RESULTS.open("a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    c = sub.add_parser("coverage")
+    c.add_argument("--histories", type=int, default=20)
+    c.add_argument("--keys", type=int, default=6)
+    c.add_argument("--population", type=int, default=2_000)
+    c.add_argument("--weeks", type=int, default=52)
+    c.add_argument("--particles", type=int, default=100)
+    c.add_argument("--simulations", type=int, default=2_000)
+    c.add_argument("--workers", type=int, default=2)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--tmp", default="/tmp")
+    e = sub.add_parser("example")
+    e.add_argument("--holdout", type=int, default=26)
+    e.add_argument("--particles", type=int, default=200)
+    e.add_argument("--simulations", type=int, default=6_000)
+    e.add_argument("--minutes", type=float, default=20.0)
+    e.add_argument("--workers", type=int, default=2)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--out", help="also write the calibration folder here")
+    args = parser.parse_args()
+    coverage(args) if args.what == "coverage" else example(args)
+
+
+if __name__ == "__main__":
+    main()
