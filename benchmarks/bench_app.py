@@ -51,7 +51,7 @@ def with_cpu(fn):
 
 def spread(values: list[float]) -> str:
     """Median and range of repeated timings: "2.1 s (1.9-2.6)"."""
-    return f"{statistics.median(values):.1f} s ({min(values):.1f}-{max(values):.1f})"
+    return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
 
 
 def both(wall: list[float], cpu: list[float]) -> str:
