@@ -61,11 +61,11 @@ class WinBox:
         parts = []
         for key, (lo, hi) in self.limits.items():
             if math.isfinite(lo) and math.isfinite(hi):
-                parts.append(f"{_number(lo)} < {key} < {_number(hi)}")
+                parts.append(f"{rounded(lo)} < {key} < {rounded(hi)}")
             elif math.isfinite(lo):
-                parts.append(f"{key} > {_number(lo)}")
+                parts.append(f"{key} > {rounded(lo)}")
             else:
-                parts.append(f"{key} < {_number(hi)}")
+                parts.append(f"{key} < {rounded(hi)}")
         return " and ".join(parts) or "anywhere"
 
     def sentence(self) -> str:
@@ -84,12 +84,13 @@ class WinBox:
                 f"{self.density:.0%} of {self.noun} (density: {hits} of {self.worlds}).")
 
 
-def _number(value: float) -> str:
+def rounded(value: float, digits: int = 2) -> str:
+    """A bound or an amount in words: whole thousands with separators, smaller values to ``digits`` figures."""
     if value == 0:
         return "0"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.2g}"
+    return f"{value:.{digits}g}"
 
 
 def _inside(x: pd.DataFrame, limits: dict[str, tuple[float, float]]) -> np.ndarray:

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from cxsim.errors import UserError
+from cxsim.prim import rounded
 from cxsim.sweep.analysis import paired
 from cxsim.sweep.spec import SweepSpec
 
@@ -79,14 +80,6 @@ def choose_pair(spec: SweepSpec, versus: tuple[str, str] | None = None) -> tuple
     return arms[0], arms[1]
 
 
-def _number(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
 class _Describer:
     """Parameter bounds in words."""
 
@@ -101,7 +94,7 @@ class _Describer:
     def value(self, name: str, v: float) -> str:
         if self.spec.parameters[name].budget_split is not None:
             return f"{v:.0%}"
-        return _number(v)
+        return rounded(v, 3)
 
     def bound(self, name: str, lo: float, hi: float) -> str:
         if name in self.categories:
@@ -210,8 +203,8 @@ def discover(results: pd.DataFrame, spec: SweepSpec, kpi: str = "npv", versus: t
             lo, hi = sorted((sign * r["lo"], sign * r["hi"]))
             found.sentences.append(
                 f"{who} wins where {r['condition']}: it is ahead in {r['win_share']:.0%} of those {r['points']} "
-                f"combinations, by {_number(sign * r['mean'])} {kpi} on average ({LEVEL:.0%} confidence interval "
-                f"{_number(lo)} to {_number(hi)}).")
+                f"combinations, by {rounded(sign * r['mean'], 3)} {kpi} on average ({LEVEL:.0%} confidence interval "
+                f"{rounded(lo, 3)} to {rounded(hi, 3)}).")
     found.sentences.append(
         f"These {len(rules)} rules put {found.accuracy:.0%} of the combinations on the right side "
         f"(one verdict for all would get {found.baseline:.0%}).")
@@ -247,4 +240,4 @@ def _interval(d: np.ndarray) -> tuple[float, float]:
 def _signed(v: float) -> str:
     if pd.isna(v):
         return "-"
-    return ("+" if v > 0 else "") + _number(float(v))
+    return ("+" if v > 0 else "") + rounded(float(v), 3)
