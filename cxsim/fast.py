@@ -83,7 +83,7 @@ def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, in
     mean_field = indptr.size == 0
     single, one_segment = trait_rows.shape[0] == 1, trait_rows[0]
     total = stage.size
-    for chunk in numba.prange((total + CHUNK - 1) // CHUNK):
+    for chunk in numba.prange(chunks(total)):
         tally, cash, served = counts[chunk], money[chunk], channel_counts[chunk]
         for i in range(chunk * CHUNK, min(total, (chunk + 1) * CHUNK)):
             r = i // n

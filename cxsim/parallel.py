@@ -17,6 +17,7 @@ CHUNK = 16_384  # people per parallel task: fixed, so results never depend on th
 KERNEL_LOCK = threading.Lock()  # numba's workqueue threads serve one caller at a time
 
 
-def chunks(total: int) -> int:
-    """The number of chunks ``total`` people fall into."""
+@numba.njit(cache=True, nogil=True)
+def chunks(total: int) -> int:  # pragma: no cover
+    """The number of chunks ``total`` people fall into (compiled: the kernels call it too)."""
     return (total + CHUNK - 1) // CHUNK
