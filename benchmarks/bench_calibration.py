@@ -62,10 +62,14 @@ def coverage(args: argparse.Namespace) -> None:
     priors = load_priors(keys, scenario=load_scenario(BASE))
     base = load_scenario(BASE).with_overrides({"market.population": args.population, "market.weeks": args.weeks,
                                                **past_spends(args.weeks)})
-    rows = []
     Path(args.tmp).mkdir(parents=True, exist_ok=True)
+    saved = Path(args.tmp) / "coverage.csv"
+    rows = pd.read_csv(saved).to_dict("records") if args.resume and saved.exists() else []
+    finished = {row["history"] for row in rows}
     with ProcessPool(args.workers) as pool:
         for i in range(args.histories):
+            if i in finished:
+                continue
             rng = np.random.default_rng(np.random.SeedSequence([args.seed, i]))
             truth = {k: float(p.to_value(rng.uniform(*p.bounds))) for k, p in priors.items()}
             frame = company_history(base, truth, seed=10_000 + i)
@@ -83,10 +87,10 @@ def coverage(args: argparse.Namespace) -> None:
                              "simulations": result.check.posterior.simulations,
                              "seconds": time.perf_counter() - start})
             done = pd.DataFrame(rows)
+            done.to_csv(saved, index=False)
             print(f"history {i + 1}/{args.histories}: inside {done[done.history == i].inside.mean():.0%}, "
                   f"{rows[-1]['seconds']:.0f} s, {load()}", flush=True)
     frame = pd.DataFrame(rows)
-    frame.to_csv(Path(args.tmp) / "coverage.csv", index=False)
     table = frame.groupby("key", sort=False).agg(histories=("inside", "size"), coverage=("inside", "mean"),
                                                  median_contraction=("contraction", "median"))
     text = (f"\n## Coverage of 90% intervals ({args.histories} histories, truths from the prior)\n\n"
@@ -141,7 +145,8 @@ def main() -> None:
     c.add_argument("--simulations", type=int, default=2_000)
     c.add_argument("--workers", type=int, default=2)
     c.add_argument("--seed", type=int, default=0)
-    c.add_argument("--tmp", default="/tmp")
+    c.add_argument("--tmp", default="/tmp", help="folder for the histories and coverage.csv, written after each one")
+    c.add_argument("--resume", action="store_true", help="skip the histories already in TMP/coverage.csv")
     e = sub.add_parser("example")
     e.add_argument("--holdout", type=int, default=26)
     e.add_argument("--particles", type=int, default=200)

@@ -242,15 +242,14 @@ def survey_counts(stage: np.ndarray, answer: np.ndarray, n_groups: int) -> np.nd
     """
     size = stage.size // n_groups
     out = np.zeros((n_groups, 3), np.int64)
-    for g in range(n_groups):
+    for g in range(n_groups):  # without branches (answers are unpredictable): nps_class's cutoffs, summed
+        respondents = promoters = detractors = 0
         for i in range(g * size, (g + 1) * size):
-            if stage[i] == 2 or stage[i] == 3:  # Stage.CUSTOMER, Stage.REPEAT
-                out[g, 0] += 1
-                cls = nps_class(answer[i])
-                if cls == 1:
-                    out[g, 1] += 1
-                elif cls == -1:
-                    out[g, 2] += 1
+            active = (stage[i] == 2) | (stage[i] == 3)  # Stage.CUSTOMER, Stage.REPEAT
+            respondents += active
+            promoters += active & (answer[i] >= PROMOTER_CUTOFF)
+            detractors += active & (answer[i] < DETRACTOR_CUTOFF)
+        out[g, 0], out[g, 1], out[g, 2] = respondents, promoters, detractors
     return out
 
 

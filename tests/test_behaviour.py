@@ -29,6 +29,19 @@ def test_nps_classes_follow_the_rounded_scale():
     assert b.voices(sat, np.array([True, True, True, False])).tolist() == [1, 2, 3, 0]
 
 
+def test_survey_counts_active_customers_by_nps_class_per_market():
+    rng = np.random.default_rng(3)
+    stage = rng.integers(0, len(b.Stage), 3_000).astype(np.int8)
+    answer = rng.uniform(0.0, 11.0, 3_000)
+    answer[:40] = [b.PROMOTER_CUTOFF, b.DETRACTOR_CUTOFF] * 20  # on the cutoffs
+    expected = []
+    for g in range(3):
+        block = range(g * 1_000, (g + 1) * 1_000)
+        classes = [b.nps_class(answer[i]) for i in block if stage[i] in (b.Stage.CUSTOMER, b.Stage.REPEAT)]
+        expected.append([len(classes), classes.count(1), classes.count(-1)])
+    assert b.survey_counts(stage, answer, 3).tolist() == expected
+
+
 def test_experience_score_follows_disconfirmation():
     assert b.experience_score(0.9, 0.7, 1.0, 0.0, 0.0) == pytest.approx(10.0)  # 10 * (0.9 + 0.2) = 11, clipped
     assert b.experience_score(0.5, 0.7, 1.0, 0.0, 0.0) == pytest.approx(3.0)

@@ -9,13 +9,18 @@ source, first purchase week, purchases, repeat purchases, service encounters
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 import pytest
 
 import cxsim
+from cxsim.compare import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 POPULATION, WEEKS, REPLICATIONS = 2_000, 26, 2
@@ -77,8 +82,6 @@ def test_a_replication_is_the_same_run_alone_or_in_a_batch():
 
 
 def test_results_do_not_depend_on_the_number_of_threads():
-    import numba
-
     sc = cxsim.load_scenario(ROOT / "scenarios/people_vs_ads.toml").with_overrides(
         {"market.population": 20_000, "market.weeks": 20})  # more people than one parallel chunk
     before = numba.get_num_threads()
@@ -91,3 +94,27 @@ def test_results_do_not_depend_on_the_number_of_threads():
         numba.set_num_threads(before)
     pd.testing.assert_frame_equal(one.customers, many.customers)
     pd.testing.assert_frame_equal(one.timeseries, many.timeseries)
+
+
+def test_scenarios_run_side_by_side_in_worker_processes_give_the_same_results():
+    sc = cxsim.load_scenario(ROOT / "scenarios/people_vs_ads.toml").with_overrides(
+        {"market.population": 3_000, "market.weeks": 20})
+    plans = [sc, *sc.all_variants()[1:3]]
+    cxsim.simulate(sc, 1, seed=2)  # this process has run the threaded loop: its workers must not be forked copies
+    alone = compare(plans, 2, seed=2, workers=1)
+    side_by_side = compare(plans, 2, seed=2, workers=2)
+    for a, b in zip(alone.results, side_by_side.results, strict=True):
+        pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+
+
+def test_results_do_not_depend_on_the_threading_layer(tmp_path):
+    code = ("import sys, cxsim; sc = cxsim.load_scenario(sys.argv[1]).with_overrides({'market.population': 20_000, "
+            "'market.weeks': 12}); cxsim.simulate(sc, 2, seed=5).timeseries.to_parquet(sys.argv[2])")
+    path = ROOT / "scenarios/people_vs_ads.toml"
+    out = tmp_path / "workqueue.parquet"
+    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
+    subprocess.run([sys.executable, "-c", code, str(path), str(out)], check=True, env=env, cwd=ROOT, timeout=600)
+    here = cxsim.simulate(cxsim.load_scenario(path).with_overrides({"market.population": 20_000, "market.weeks": 12}),
+                          2, seed=5).timeseries
+    assert numba.threading_layer() == "omp"  # this process: OpenMP; the other: the built-in layer
+    pd.testing.assert_frame_equal(here, pd.read_parquet(out))
