@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxsim.parallel import worker_context
 from cxsim.results import KPIS, Results, paired_difference
 from cxsim.scenario import Scenario, load_scenario
 from cxsim.simulate import simulate
@@ -128,8 +128,8 @@ def compare(scenarios: Sequence[Scenario], replications: int = 20, seed: int = 0
         engine: ``"fast"`` or ``"agents"``.
         progress: called with the number of replications just finished.
         keep_customers: keep each customer's final state in the results.
-        workers: processes running scenarios side by side (from a fork server, at most
-            one per scenario); 1 (the default, safe inside threaded hosts such as an app)
+        workers: processes running scenarios side by side (at most one per scenario;
+            see :func:`cxsim.parallel.worker_context`); 1 (the default, safe inside threaded hosts such as an app)
             runs everything in this process. The numbers do not depend on it.
     """
     workers = min(len(scenarios), max(1, workers))
@@ -141,8 +141,7 @@ def compare(scenarios: Sequence[Scenario], replications: int = 20, seed: int = 0
             if progress:
                 progress(replications)
     else:
-        context = multiprocessing.get_context("forkserver")  # a forked copy of this process could not use OpenMP
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=_one_thread) as pool:
             futures = [pool.submit(_summarised, *a) for a in args]
             for future in as_completed(futures):
                 future.result()

@@ -7,12 +7,15 @@ summed afterwards in chunk order, so no result depends on the number of threads
 The threads come from OpenMP where its runtime is installed (the week's loop runs
 about a fifth faster than on numba's built-in ``workqueue`` layer, whose threads
 sleep between weeks), else from ``workqueue``. GNU OpenMP cannot run in a process
-forked after it started, so cxsim's worker processes come from a fork server.
+forked after it started, so worker processes are forked only before it starts
+(:func:`worker_context`), and otherwise come from a fork server.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from multiprocessing.context import BaseContext
 
 import numba
 
@@ -27,3 +30,17 @@ KERNEL_LOCK = threading.Lock()  # one caller at a time: workqueue's threads requ
 def chunks(total: int) -> int:  # pragma: no cover
     """The number of chunks ``total`` people fall into (compiled: the kernels call it too)."""
     return (total + CHUNK - 1) // CHUNK
+
+
+def worker_context() -> BaseContext:
+    """How to start worker processes: forked (quick, they share what this process loaded) while no OpenMP
+    thread has started here, else from a fork server that imported cxsim (a forked copy could not use OpenMP)."""
+    try:
+        started = numba.threading_layer() == "omp"
+    except ValueError:  # no parallel loop has run in this process yet
+        started = False
+    if not started and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["cxsim.sweep.worker"])
+    return context
