@@ -21,6 +21,7 @@ import pytest
 
 import cxsim
 from cxsim.compare import compare
+from cxsim.parallel import worker_context
 
 ROOT = Path(__file__).resolve().parent.parent
 POPULATION, WEEKS, REPLICATIONS = 2_000, 26, 2
@@ -96,15 +97,26 @@ def test_results_do_not_depend_on_the_number_of_threads():
     pd.testing.assert_frame_equal(one.timeseries, many.timeseries)
 
 
-def test_scenarios_run_side_by_side_in_worker_processes_give_the_same_results():
-    sc = cxsim.load_scenario(ROOT / "scenarios/people_vs_ads.toml").with_overrides(
-        {"market.population": 3_000, "market.weeks": 20})
+SIDE_BY_SIDE = ("import sys, cxsim; from cxsim.compare import compare; from cxsim.parallel import worker_context; "
+                "assert worker_context().get_start_method() == 'fork'; sc = cxsim.load_scenario(sys.argv[1])"
+                ".with_overrides({'market.population': 3_000, 'market.weeks': 20}); plans = [sc, *sc.all_variants()[1:3]]; "
+                "compare(plans, 2, seed=2, workers=2).results[2].timeseries.to_parquet(sys.argv[2])")
+
+
+def test_scenarios_run_side_by_side_in_worker_processes_give_the_same_results(tmp_path):
+    path = ROOT / "scenarios/people_vs_ads.toml"
+    sc = cxsim.load_scenario(path).with_overrides({"market.population": 3_000, "market.weeks": 20})
     plans = [sc, *sc.all_variants()[1:3]]
-    cxsim.simulate(sc, 1, seed=2)  # this process has run the threaded loop: its workers must not be forked copies
     alone = compare(plans, 2, seed=2, workers=1)
+    # this process has run the threaded loop: its workers come from a fork server, not forked copies
+    assert worker_context().get_start_method() == "forkserver"
     side_by_side = compare(plans, 2, seed=2, workers=2)
     for a, b in zip(alone.results, side_by_side.results, strict=True):
         pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    # a fresh process (the command line) forks its workers
+    out = tmp_path / "forked.parquet"
+    subprocess.run([sys.executable, "-c", SIDE_BY_SIDE, str(path), str(out)], check=True, cwd=ROOT, timeout=600)
+    pd.testing.assert_frame_equal(alone.results[2].timeseries, pd.read_parquet(out))
 
 
 def test_results_do_not_depend_on_the_threading_layer(tmp_path):
