@@ -55,6 +55,24 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def coverage_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per key: intervals holding the truth, their share with its 90% Clopper-Pearson interval, and where the
+    misses fell (truth below the interval, or above)."""
+    from scipy import stats
+
+    def one(group: pd.DataFrame) -> pd.Series:
+        n, k = len(group), int(group.inside.sum())
+        low = stats.beta.ppf(0.05, k, n - k + 1) if k > 0 else 0.0
+        high = stats.beta.ppf(0.95, k + 1, n - k) if k < n else 1.0
+        return pd.Series({"histories": n, "inside": k, "coverage": f"{k / n:.0%}",
+                          "coverage_90ci": f"{low:.0%}-{high:.0%}",
+                          "truth_below": int((group.truth < group.low_5).sum()),
+                          "truth_above": int((group.truth > group.high_95).sum()),
+                          "median_contraction": group.contraction.median()})
+
+    return pd.DataFrame({key: one(group) for key, group in frame.groupby("key", sort=False)}).T.rename_axis("key")
+
+
 def coverage(args: argparse.Namespace) -> None:
     from make_company_history import FIT, past_spends
 
@@ -91,8 +109,7 @@ def coverage(args: argparse.Namespace) -> None:
             print(f"history {i + 1}/{args.histories}: inside {done[done.history == i].inside.mean():.0%}, "
                   f"{rows[-1]['seconds']:.0f} s, {load()}", flush=True)
     frame = pd.DataFrame(rows)
-    table = frame.groupby("key", sort=False).agg(histories=("inside", "size"), coverage=("inside", "mean"),
-                                                 median_contraction=("contraction", "median"))
+    table = coverage_table(frame)
     text = (f"\n## Coverage of 90% intervals ({args.histories} histories, truths from the prior)\n\n"
             f"Market of {args.population:,} people, {args.weeks} weeks, {len(keys)} keys, {args.particles} particles, "
             f"budget {args.simulations:,} simulations, {args.workers} workers; {load()} at the end; median "
