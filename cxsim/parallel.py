@@ -22,7 +22,7 @@ import numba
 if numba.config.THREADING_LAYER == "default":  # not set by NUMBA_THREADING_LAYER: OpenMP first
     numba.config.THREADING_LAYER_PRIORITY = ["omp", "workqueue", "tbb"]
 
-CHUNK = 16_384  # people per parallel task: fixed, so results never depend on the number of threads
+CHUNK = 2_048  # people per parallel task: fixed, so results never depend on the number of threads
 KERNEL_LOCK = threading.Lock()  # one caller at a time: workqueue's threads require it, and callers share the cores
 
 
