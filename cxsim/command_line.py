@@ -112,8 +112,7 @@ def add_uncertainty_options(parser: argparse.ArgumentParser, workers: bool = Tru
                        help="hold the assumptions fixed even when the file has an [uncertainty] table")
     if workers:
         group.add_argument("--workers", "-w", type=WORKERS, default=None,
-                           help="processes running plans side by side (default: one per core; under uncertainty "
-                                "on 2 cores or fewer, this process, whose compiled engine already uses every core)")
+                           help="processes running plans side by side (default: one per core; 1: this process)")
     group.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the worlds on a Dask cluster (tcp://host:8786, or 'local' for one on this machine)")
 

@@ -299,14 +299,13 @@ def _progress(progress: bool | Callable, total: int):
 
 
 def default_workers() -> int:
-    """Worker processes when none are asked for: one per core, or none (this process) on 2 cores or fewer.
+    """Worker processes when none are asked for: one per core.
 
-    In this process the compiled engine already runs people in parallel on every core,
-    and on a 2-core machine a pool's start (about 10 s: each worker imports cxsim and
-    loads the compiled engine) buys nothing (benchmarks/bench_uncertain.py).
+    Even on 2 cores, where this process's compiled engine already runs people on both,
+    two single-thread workers run the flagship's 800 runs faster, their start included:
+    28.8 s against 40.7 s (benchmarks/bench_uncertain.py).
     """
-    cores = os.cpu_count() or 1
-    return 1 if cores <= 2 else cores
+    return os.cpu_count() or 1
 
 
 def _execute(tasks: list, workers: int | None, scheduler: str | None):
