@@ -137,6 +137,8 @@ def build_network(spec: Network, n: int, rng: np.random.Generator | Sequence[np.
         return None
     rngs = [rng] * replications if isinstance(rng, np.random.Generator) else list(rng)
     parts = [network_edges(spec, n, g) for g in rngs]  # each market draws as many edges
+    if len(parts) == 1:  # one market: its lists as one row each, without copying
+        return _symmetric_csr(parts[0][0][None, :], parts[0][1][None, :], n)
     return _symmetric_csr(np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts]), n)
 
 
