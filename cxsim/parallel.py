@@ -41,6 +41,11 @@ def worker_context() -> BaseContext:
         started = False
     if not started and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
+    return fork_server()
+
+
+def fork_server() -> BaseContext:
+    """Worker processes forked from a server process that imported cxsim (never from this process)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["cxsim.sweep.worker"])
     return context

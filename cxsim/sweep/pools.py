@@ -8,12 +8,12 @@ flight) and a way to start over after a worker process died.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import re
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from cxsim.errors import UserError, bounded
+from cxsim.parallel import fork_server
 from cxsim.sweep import worker
 
 ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}/?")
@@ -69,8 +69,7 @@ class ProcessPool(Pool):
     def __init__(self, workers: int | None = None) -> None:
         super().__init__(slots=workers or os.cpu_count() or 1)
         self.description = f"{self.slots} local worker process{'es' if self.slots > 1 else ''}"
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["cxsim.sweep.worker"])
+        self._context = fork_server()
         self._executor = self._new()
 
     def _new(self) -> Executor:
