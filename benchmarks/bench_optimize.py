@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from timings import spread
+
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = ["optimize", "scenarios/service_profit_chain.toml", "--levers", "ads", "staff", "training", "people",
            "--json"]
@@ -71,7 +73,7 @@ def main() -> int:
             "|---|---|---|---|"]
     for name in settings:
         t = times[name]
-        rows.append(f"| {name} | {statistics.median(t):.0f} [{min(t):.0f}, {max(t):.0f}] | "
+        rows.append(f"| {name} | {spread(t, '{:.0f}')} | "
                     f"{statistics.median(times[first]) / statistics.median(t):.2f}x | "
                     f"{min(loads[name]):.1f}-{max(loads[name]):.1f} |")
     text = "\n".join([

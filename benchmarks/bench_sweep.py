@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timings import spread
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -106,11 +108,6 @@ def _loop(points: int, replications: int, seed: int) -> float:
         for r in range(replications):
             simulate(scenario, 1, seed=seed, first_replication=r, keep_customers=False).summary()
     return time.perf_counter() - start
-
-
-def _spread(values: list[float], fmt: str = "{:.2f}") -> str:
-    """Median [lowest, highest] of a list of figures."""
-    return f"{fmt.format(statistics.median(values))} [{fmt.format(min(values))}, {fmt.format(max(values))}]"
 
 
 def warm_text(workers: int) -> str:
@@ -186,18 +183,18 @@ def main() -> None:
     ]
     for name, values in times.items():
         rates = [runs / v for v in values]
-        scaling = "" if name == "direct" else _spread([a / b for a, b in zip(one, values, strict=True)]) + "x"
-        lines.append(f"| {name} | {_spread(rates)} | {_spread([v / runs for v in values], '{:.4f}')} | {scaling} |")
+        scaling = "" if name == "direct" else spread([a / b for a, b in zip(one, values, strict=True)]) + "x"
+        lines.append(f"| {name} | {spread(rates)} | {spread([v / runs for v in values], '{:.4f}')} | {scaling} |")
     lines.append("")
     if not args.no_direct:
         direct = statistics.median(times["direct"]) / runs
         lines.append(f"- overhead per run of a 1-worker sweep against calling simulate directly: "
                      f"{(statistics.median(one) / runs / direct - 1) * 100:+.1f}%")
     lines.append(f"- the sweep's own cost per run (1 worker: wall time minus the time the runs took inside the "
-                 f"worker, over the runs): {_spread([m * 1000 for m in machinery], '{:.3f}')} ms")
+                 f"worker, over the runs): {spread([m * 1000 for m in machinery], '{:.3f}')} ms")
     lines.append("- processor time of the sweep's own process per run (design, ledger, sending and collecting; "
                  "with Dask, its scheduler and client too): " + ", ".join(
-                     f"{name} {_spread([c * 1000 for c in values], '{:.3f}')} ms" for name, values in own_cpu.items()))
+                     f"{name} {spread([c * 1000 for c in values], '{:.3f}')} ms" for name, values in own_cpu.items()))
     lines.append(f"- load average of the machine (1 min) before and after: {load_before:.1f}, {os.getloadavg()[0]:.1f}")
     text = "\n".join(lines)
     print(text)

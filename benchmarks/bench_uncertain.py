@@ -22,11 +22,12 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from timings import spread
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = "scenarios/people_vs_ads.toml"
@@ -48,10 +49,6 @@ def timed(extra: list[str], draws: int, replications: int | None, scenario: str)
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed, cpu, json.loads(done.stdout)
-
-
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):.1f} [{min(values):.1f}, {max(values):.1f}]"
 
 
 def main() -> None:
@@ -95,7 +92,8 @@ def main() -> None:
     for name, values in times.items():
         rates = [runs / v for v in values]
         ups = [a / b for a, b in zip(times[first], values, strict=True)]
-        lines.append(f"| {name} | {spread(values)} | {spread(cpus[name])} | {spread(rates)} | {spread(ups)}x |")
+        cells = [spread(figures, "{:.1f}") for figures in (values, cpus[name], rates, ups)]
+        lines.append(f"| {name} | {cells[0]} | {cells[1]} | {cells[2]} | {cells[3]}x |")
     lines += ["", f"- the same answer on every configuration: {'yes' if len(verdicts) == 1 else 'NO'}",
               f"- verdict: {answer['verdict']}",
               f"- load average of the machine (1 min) before and after: {load_before:.1f}, {load_after:.1f}"]
