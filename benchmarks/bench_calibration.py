@@ -31,7 +31,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from cxsim.calibrate.calibration import calibrate, prepare  # noqa: E402
 from cxsim.calibrate.history import read_history  # noqa: E402
-from cxsim.calibrate.inference import Budget  # noqa: E402
+from cxsim.calibrate.adjustment import LastGeneration  # noqa: E402
+from cxsim.calibrate.inference import Budget, posterior_draws  # noqa: E402
+from cxsim.calibrate.posterior import summary_table  # noqa: E402
 from cxsim.calibrate.priors import load_priors  # noqa: E402
 from cxsim.calibrate.synthetic import company_history  # noqa: E402
 from cxsim.scenario import load_scenario  # noqa: E402
@@ -55,12 +57,15 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def coverage_table(frame: pd.DataFrame) -> pd.DataFrame:
+def coverage_table(frame: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
     """Per key: intervals holding the truth, their share with its 90% Clopper-Pearson interval, and where the
-    misses fell (truth below the interval, or above)."""
+    misses fell (truth below the interval, or above); ``prefix`` "abc_" for the particles before adjustment."""
     from scipy import stats
 
     def one(group: pd.DataFrame) -> pd.Series:
+        if prefix:
+            group = group[["truth"] + [c for c in group if c.startswith(prefix)]]
+            group = group.rename(columns=lambda c: c.removeprefix(prefix))
         n, k = len(group), int(group.inside.sum())
         low = stats.beta.ppf(0.05, k, n - k + 1) if k > 0 else 0.0
         high = stats.beta.ppf(0.95, k + 1, n - k) if k < n else 1.0
@@ -71,6 +76,22 @@ def coverage_table(frame: pd.DataFrame) -> pd.DataFrame:
                           "median_contraction": group.contraction.median()})
 
     return pd.DataFrame({key: one(group) for key, group in frame.groupby("key", sort=False)}).T.rename_axis("key")
+
+
+def interval_rows(history: int, truth: dict[str, float], generation: LastGeneration, priors: dict,
+                  spent: dict) -> list[dict]:
+    """Per key: the 90% interval of the posterior (regression-adjusted) and of the ABC particles as they are."""
+    tables = {name: summary_table(posterior_draws(generation, list(priors.values()), regression)[0], priors)
+              .set_index("key") for name, regression in (("", True), ("abc_", False))}
+    rows = []
+    for k in priors:
+        row = {"history": history, "key": k, "truth": truth[k]}
+        for name, table in tables.items():
+            low, high = table.loc[k, "low_5"], table.loc[k, "high_95"]
+            row |= {f"{name}low_5": low, f"{name}high_95": high, f"{name}inside": bool(low <= truth[k] <= high),
+                    f"{name}contraction": table.loc[k, "contraction"]}
+        rows.append(row | spent)
+    return rows
 
 
 def coverage(args: argparse.Namespace) -> None:
@@ -90,31 +111,33 @@ def coverage(args: argparse.Namespace) -> None:
                 continue
             rng = np.random.default_rng(np.random.SeedSequence([args.seed, i]))
             truth = {k: float(p.to_value(rng.uniform(*p.bounds))) for k, p in priors.items()}
-            frame = company_history(base, truth, seed=10_000 + i)
-            path = Path(args.tmp) / f"history_{i}.csv"
-            frame.to_csv(path, index=False)
-            plain = load_scenario(BASE).with_overrides({"market.population": args.population})
-            problem = prepare(read_history(path, plain), plain, keys)
+            generation = Path(args.tmp) / f"generation_{i}.npz"
             start = time.perf_counter()
-            result = calibrate(problem, pool, args.particles, Budget(args.simulations, 60), seed=i, runs=20)
-            table = result.check.table.set_index("key")
-            for k in keys:
-                row = table.loc[k]
-                rows.append({"history": i, "key": k, "truth": truth[k], "low_5": row.low_5, "high_95": row.high_95,
-                             "inside": bool(row.low_5 <= truth[k] <= row.high_95), "contraction": row.contraction,
-                             "simulations": result.check.posterior.simulations,
-                             "seconds": time.perf_counter() - start})
+            if not generation.exists():
+                frame = company_history(base, truth, seed=10_000 + i)
+                path = Path(args.tmp) / f"history_{i}.csv"
+                frame.to_csv(path, index=False)
+                plain = load_scenario(BASE).with_overrides({"market.population": args.population})
+                problem = prepare(read_history(path, plain), plain, keys)
+                result = calibrate(problem, pool, args.particles, Budget(args.simulations, 60), seed=i, runs=20)
+                result.check.posterior.last.save(generation)
+                spent = {"simulations": result.check.posterior.simulations, "seconds": time.perf_counter() - start}
+            else:  # a calibration saved by an earlier run: re-analysed, not re-run
+                spent = {"simulations": np.nan, "seconds": np.nan}
+            rows += interval_rows(i, truth, LastGeneration.load(generation), priors, spent)
             done = pd.DataFrame(rows)
             done.to_csv(saved, index=False)
             print(f"history {i + 1}/{args.histories}: inside {done[done.history == i].inside.mean():.0%}, "
-                  f"{rows[-1]['seconds']:.0f} s, {load()}", flush=True)
+                  f"{time.perf_counter() - start:.0f} s, {load()}", flush=True)
     frame = pd.DataFrame(rows)
     table = coverage_table(frame)
     text = (f"\n## Coverage of 90% intervals ({args.histories} histories, truths from the prior)\n\n"
             f"Market of {args.population:,} people, {args.weeks} weeks, {len(keys)} keys, {args.particles} particles, "
             f"budget {args.simulations:,} simulations, {args.workers} workers; {load()} at the end; median "
             f"{frame.groupby('history').seconds.first().median():.0f} s per calibration.\n\n"
-            + markdown(table) + "\n\nCommand: `.venv/bin/python benchmarks/bench_calibration.py "
+            "The posterior (regression-adjusted):\n\n" + markdown(table)
+            + "\n\nThe ABC particles before the adjustment:\n\n" + markdown(coverage_table(frame, "abc_"))
+            + "\n\nCommand: `.venv/bin/python benchmarks/bench_calibration.py "
             + " ".join(sys.argv[1:]) + "`\n")
     print(text)
     with RESULTS.open("a", encoding="utf-8") as f:
@@ -162,7 +185,8 @@ def main() -> None:
     c.add_argument("--simulations", type=int, default=2_000)
     c.add_argument("--workers", type=int, default=2)
     c.add_argument("--seed", type=int, default=0)
-    c.add_argument("--tmp", default="/tmp", help="folder for the histories and coverage.csv, written after each one")
+    c.add_argument("--tmp", default="/tmp", help="folder for the histories, coverage.csv and each calibration's last generation "
+                   "(generation_N.npz), written after each one; a saved generation is re-analysed, not re-run")
     c.add_argument("--resume", action="store_true", help="skip the histories already in TMP/coverage.csv")
     e = sub.add_parser("example")
     e.add_argument("--holdout", type=int, default=26)

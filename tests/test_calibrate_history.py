@@ -92,6 +92,7 @@ def test_the_folder_keeps_its_contract(fitted, tmp_path):
     assert worlds.keys == tuple(TRUTH) and worlds.values.shape == (30, len(TRUTH))
     page = (out / "check.html").read_text()
     assert "The history pins down" in page and "held-out weeks" in page and "Posterior correlations" in page
+    assert "regression-adjusted" in page
 
 
 def test_the_same_seed_gives_the_same_posterior_on_one_thread_or_two_processes(small):

@@ -119,6 +119,10 @@ def correlation_figure(check: Check) -> go.Figure:
     return fig
 
 
+ADJUSTED = {True: ", regression-adjusted to the history's summary statistics (Beaumont, Zhang & Balding 2002)",
+            False: " as ABC-SMC left them (too few carried weight for the regression adjustment)"}
+
+
 def _table_html(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="t")
 
@@ -143,7 +147,7 @@ text-align:right}} .lead{{font-size:1.2em}}</style></head><body>
 <h2>Posterior of the fitted keys</h2>{_table_html(check.table)}
 <p>Contraction is 1 - posterior variance / prior variance (on the prior's scale): 1 when the history fixes the
 value, 0 when it teaches nothing. {int(BAND[0] * 100)}% and {int(BAND[1] * 100)}% are weighted quantiles of
-{len(post.draws)} ABC-SMC particles.</p>
+{len(post.draws)} ABC-SMC particles{ADJUSTED[post.adjusted]}.</p>
 <h2>What the data pin down, and what stays confounded</h2><ul>{lines}</ul>
 <h2>The history against the posterior</h2>{_table_html(cover)}
 {body}

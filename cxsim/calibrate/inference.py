@@ -5,7 +5,8 @@ Beaumont et al. 2009; the ``pyabc`` library, Schälte et al. 2022): particles ar
 drawn from the prior, simulated, and kept when their summary statistics lie
 within a distance epsilon of the history's; each generation perturbs the kept
 ones and lowers epsilon to the median distance of the last. The final
-generation's weighted particles are the posterior.
+generation's weighted particles, regression-adjusted to the history's statistics
+(:mod:`cxsim.calibrate.adjustment`), are the posterior.
 
 The simulations run on the pools sweeps use (:mod:`cxsim.sweep.pools`: local
 worker processes, or a Dask cluster with ``--scheduler``). Each particle slot of
@@ -20,7 +21,7 @@ import math
 import random
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,8 @@ import numpy as np
 import pandas as pd
 from pyabc.sampler import Sampler
 
+from cxsim.calibrate.adjustment import LastGeneration, adjust
+from cxsim.calibrate.priors import Prior
 from cxsim.calibrate.summaries import HistoryModel
 from cxsim.errors import UserError
 from cxsim.sweep.pools import Pool
@@ -127,7 +130,8 @@ class Posterior:
     """What a calibration found.
 
     Attributes:
-        draws: one row per particle of the last generation: the fitted keys' values and a ``weight`` (sums to 1).
+        draws: one row per particle of the last generation, regression-adjusted: the fitted keys' values and a
+            ``weight`` (sums to 1).
         generations: by generation: epsilon, simulations, acceptance rate.
         simulations: simulations run in all (the prior's calibration sample included).
         elapsed: wall time (seconds).
@@ -142,6 +146,8 @@ class Posterior:
     stopped: str
     where: str = ""
     notes: list[str] = field(default_factory=list)
+    last: LastGeneration | None = None
+    adjusted: bool = False
 
 
 def _stop_reason(gen: int, rate: float, sampler: PoolSampler, budget: Budget, particles: int,
@@ -222,8 +228,29 @@ def fit_posterior(model: HistoryModel, observed: dict[str, np.ndarray], pool: Po
         if not rows:
             raise UserError(f"the budget ({budget.simulations:,} simulations, {budget.minutes:g} minutes) ran out "
                             "before a first generation was done; give more --simulations or --minutes")
-        frame, weights = abc.history.get_distribution(t=abc.history.max_t)
-    draws = pd.DataFrame({p.key: p.to_value(frame[f"p{i}"].to_numpy(float)) for i, p in enumerate(model.priors)})
-    draws[WEIGHT] = np.asarray(weights, dtype=float) / np.sum(weights)
+        last = last_generation(abc.history.get_population(t=abc.history.max_t), observed, len(model.priors))
+    draws, adjusted = posterior_draws(last, model.priors)
     return Posterior(draws, pd.DataFrame(rows), sampler.total, time.perf_counter() - started, stopped,
-                     pool.description)
+                     pool.description, last=last, adjusted=adjusted)
+
+
+def last_generation(population, observed: dict[str, np.ndarray], keys: int) -> LastGeneration:
+    """A pyabc population as arrays (statistics flattened in the order of ``observed``)."""
+    particles = population.particles
+    flat = lambda stats: np.concatenate([np.atleast_1d(np.asarray(stats[k], float)) for k in observed])  # noqa: E731
+    weights = np.array([p.weight for p in particles], dtype=float)
+    return LastGeneration(points=np.array([[p.parameter[f"p{i}"] for i in range(keys)] for p in particles], float),
+                          weights=weights / weights.sum(),
+                          distances=np.array([p.distance for p in particles], dtype=float),
+                          stats=np.array([flat(p.sum_stat) for p in particles]), observed=flat(observed))
+
+
+def posterior_draws(last: LastGeneration, priors: Sequence[Prior], regression: bool = True
+                    ) -> tuple[pd.DataFrame, bool]:
+    """The posterior's draws as values of the keys: the regression-adjusted particles (``True``), or the
+    particles as ABC left them (``False``: asked for, or too few carry weight for a regression)."""
+    found = adjust(last, [p.bounds for p in priors]) if regression else None
+    points, weights = found if found is not None else (last.points, last.weights)
+    draws = pd.DataFrame({p.key: p.to_value(points[:, i]) for i, p in enumerate(priors)})
+    draws[WEIGHT] = weights / weights.sum()
+    return draws, found is not None
