@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from cxsim.calibrate.adjustment import LastGeneration  # noqa: E402
 from cxsim.calibrate.calibration import calibrate, prepare  # noqa: E402
 from cxsim.calibrate.history import read_history  # noqa: E402
-from cxsim.calibrate.adjustment import LastGeneration  # noqa: E402
 from cxsim.calibrate.inference import Budget, posterior_draws  # noqa: E402
 from cxsim.calibrate.posterior import summary_table  # noqa: E402
 from cxsim.calibrate.priors import load_priors  # noqa: E402
