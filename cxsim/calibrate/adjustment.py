@@ -16,7 +16,8 @@ Three choices:
 * parameters are regressed on the logit of their place in the prior's range
   (Hamilton et al. 2005, as in the R package ``abc``), so adjusted particles
   stay inside it;
-* the statistics (blocks of weeks for each outcome) outnumber the particles, so
+* the statistics (blocks of weeks for each outcome) are about as many as the
+  particles (168 for 200 over two years of six outcomes) or more, so
   the regression is a ridge regression, its penalty chosen per parameter by
   weighted leave-one-out error: a parameter the statistics do not predict gets
   a slope near zero and is left about as ABC found it;
