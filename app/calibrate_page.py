@@ -110,8 +110,9 @@ def history_section() -> None:
     st.caption("Fit any of the model's assumptions (ad response, word of mouth, need for service, how service and "
                "satisfaction move buying) to a company's weekly history by ABC-SMC, and see which the history pins "
                "down. Spend columns are replayed; outcome columns (new_customers, active, purchases, revenue, nps, "
-               "contacts, ...) are compared. The full-size fit runs from the command line: "
-               "`cxsim calibrate history`.")
+               "contacts, ...) are compared. A small fit is a first look; the full-size fit runs from the command "
+               "line: `cxsim calibrate history` (docs/calibration.md measures how often each one's 90% intervals "
+               "hold the truth).")
     left, right = st.columns(2)
     upload = left.file_uploader("Weekly history (CSV)", type=["csv"], key="history upload")
     base_upload = right.file_uploader("Base scenario (TOML)", type=["toml"], key="history base")
