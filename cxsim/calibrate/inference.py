@@ -236,8 +236,10 @@ def fit_posterior(model: HistoryModel, observed: dict[str, np.ndarray], pool: Po
 
 def last_generation(population, observed: dict[str, np.ndarray], keys: int) -> LastGeneration:
     """A pyabc population as arrays (statistics flattened in the order of ``observed``)."""
+    def flat(stats: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([np.atleast_1d(np.asarray(stats[k], float)) for k in observed])
+
     particles = population.particles
-    flat = lambda stats: np.concatenate([np.atleast_1d(np.asarray(stats[k], float)) for k in observed])  # noqa: E731
     weights = np.array([p.weight for p in particles], dtype=float)
     return LastGeneration(points=np.array([[p.parameter[f"p{i}"] for i in range(keys)] for p in particles], float),
                           weights=weights / weights.sum(),
