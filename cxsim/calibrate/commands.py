@@ -81,17 +81,21 @@ def _add_history(sub) -> None:
 
 
 HISTORY_EPILOG = """\
-Priors: each key's plausible range (uniform, or log-uniform for ranges spanning decades; `cxsim.ranges`
-gives the source of each). The fit is ABC-SMC (pyabc): it stops at the budget of simulations or minutes;
-its last generation is then regression-adjusted to the history's statistics (Beaumont et al. 2002).
-Writes into DIR: posterior.parquet (a row per draw, a column per key, weight), summary.csv (median, 90%
-interval, prior interval, contraction), scenario.toml (the base with the posterior medians) and check.html.
+Priors: each key's plausible range (uniform, or log-uniform for ranges
+spanning decades; `cxsim.ranges` gives the source of each). The fit is ABC-SMC
+(pyabc): it stops at the budget of simulations or minutes; its last generation
+is then regression-adjusted to the history's statistics (Beaumont et al.
+2002). Writes into DIR: posterior.parquet (a row per draw, a column per key,
+weight), summary.csv (median, 90% interval, prior interval, contraction),
+scenario.toml (the base with the posterior medians) and check.html.
 The output of `cxsim run --out` (one replication) is itself a valid history.
 
 Example (the shipped company, docs/calibration.md):
-  cxsim calibrate history scenarios/data/company_history.csv --scenario scenarios/data/company_base.toml \\
-      --fit advertising.half_saturation advertising.max_awareness_rate wom.awareness_effect \\
-            service.need_probability satisfaction.disconfirmation_weight repeat.dropout_sensitivity \\
+  cxsim calibrate history scenarios/data/company_history.csv \\
+      --scenario scenarios/data/company_base.toml \\
+      --fit advertising.half_saturation advertising.max_awareness_rate \\
+            wom.awareness_effect service.need_probability \\
+            satisfaction.disconfirmation_weight repeat.dropout_sensitivity \\
       --holdout 26 --out calibrated
 """
 
