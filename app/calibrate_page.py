@@ -14,14 +14,16 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from cxsim import parse_scenario, planner, simulate
+from cxsim import parse_scenario
 from cxsim.calibrate import fit_adoption, fit_transactions
 from cxsim.calibrate.adoption import PERIODS
 from cxsim.calibrate.data import numeric_column, parse_dates, read_csv, require_columns
-from cxsim.calibrate.figures import fit_figure, simulated_check_figure
 from cxsim.calibrate.synthetic import adoption_series, transaction_log
-from cxsim.errors import UserError, bounded
-from cxsim.markdown import markdown_safe
+from cxsim.core.errors import UserError, bounded
+from cxsim import simulate
+from cxsim.report.calibration_figures import fit_figure, simulated_check_figure
+from cxsim.report.markdown import markdown_safe
+from cxsim.views import planner
 
 MAX_WEEKS = 1040  # the longest horizon a scenario runs
 
@@ -83,7 +85,7 @@ def _run_history(name: str, data: bytes, base_name: str, base_text: str, keys: l
 
     from cxsim.calibrate.calibration import calibrate, read_problem
     from cxsim.calibrate.inference import Budget
-    from cxsim.sweep.pools import ProcessPool
+    from cxsim.decide.pools import ProcessPool
 
     base = parse_scenario(base_text, base_name)
     problem = read_problem(name, base, keys, holdout=holdout, data=data)
@@ -105,7 +107,7 @@ def history_section() -> None:
     """The History tab: a small calibration of chosen keys to a weekly history, handed to the planner."""
     from cxsim.calibrate.check import series_figure
     from cxsim.calibrate.posterior import verdicts
-    from cxsim.ranges import RANGES
+    from cxsim.scenario.ranges import RANGES
 
     st.caption("Fit any of the model's assumptions (ad response, word of mouth, need for service, how service and "
                "satisfaction move buying) to a company's weekly history by ABC-SMC, and see which the history pins "
@@ -124,7 +126,7 @@ def history_section() -> None:
                 "with known parameters; docs/calibration.md).", icon="ℹ️")
     options = sorted(set(RANGES) | set(EXAMPLE_KEYS))
     keys = st.multiselect("Keys to fit", options, default=EXAMPLE_KEYS, key="history keys",
-                          help="Each key's prior is its plausible range (cxsim.ranges).")
+                          help="Each key's prior is its plausible range (cxsim.scenario.ranges).")
     c1, c2, c3, c4 = st.columns(4)
     holdout = int(c1.number_input("Held-out weeks", 0, 1040, 26 if not upload else 0, key="history holdout",
                                   help="The last weeks are not fitted; the check shows how well they are forecast."))

@@ -1,8 +1,8 @@
 """cxsim planner: compare "people vs ads" and find the best split of a weekly budget.
 
 Serve it with ``make app`` (http://127.0.0.1:8501). Everything shown is computed
-by cxsim (``cxsim.planner``, ``cxsim.compare``, ``cxsim.optimize``,
-``cxsim.figures``); this page only arranges it.
+by cxsim (``cxsim.views.planner``, ``cxsim.decide.compare``, ``cxsim.decide.optimize``,
+``cxsim.report.figures``); this page only arranges it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxsim import __version__, allocate, mechanisms, parse_scenario, planner, simulate
-from cxsim.advise import CURVE_STEPS, DEFAULT_STEP, advise
-from cxsim.compare import Comparison, unique_labels
-from cxsim.errors import UserError
-from cxsim.figures import (
+from cxsim import __version__, parse_scenario
+from cxsim.core.errors import UserError
+from cxsim.decide import allocate
+from cxsim.decide.advise import CURVE_STEPS, DEFAULT_STEP, advise
+from cxsim.decide.compare import Comparison, unique_labels
+from cxsim.decide.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
+from cxsim.decide.robust import RobustAnswer, robust_compare
+from cxsim.decide.spend import money, unit
+from cxsim.decide.uncertainty import worlds_for
+from cxsim import simulate
+from cxsim.model.results import Results, clv_by_cohort
+from cxsim.report.figures import (
     acquisition_figure,
     allocation_figure,
     customers_figure,
@@ -32,13 +39,9 @@ from cxsim.figures import (
     satisfaction_figure,
     segment_figure,
 )
-from cxsim.markdown import markdown_safe
-from cxsim.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
-from cxsim.report import report_html
-from cxsim.results import Results, clv_by_cohort
-from cxsim.robust import RobustAnswer, robust_compare
-from cxsim.spend import money, unit
-from cxsim.uncertainty import worlds_for
+from cxsim.report.markdown import markdown_safe
+from cxsim.report.pages import report_html
+from cxsim.views import mechanisms, planner
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 CHARTS = {"funnel": "Funnel by stage", "customers": "Customers won", "acquisition": "Ads vs word-of-mouth",
@@ -116,7 +119,7 @@ def show_error(exc: Exception) -> None:
 
 
 def lever_input(container, lever: planner.Lever, value: float, key: str):
-    """A number input for a lever, its bounds and format from ``cxsim.planner``.
+    """A number input for a lever, its bounds and format from ``cxsim.views.planner``.
 
     The bounds widen to take in a file's value outside them; validation still applies.
     """

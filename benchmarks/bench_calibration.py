@@ -36,8 +36,8 @@ from cxsim.calibrate.inference import Budget, posterior_draws  # noqa: E402
 from cxsim.calibrate.posterior import summary_table  # noqa: E402
 from cxsim.calibrate.priors import load_priors  # noqa: E402
 from cxsim.calibrate.synthetic import company_history  # noqa: E402
+from cxsim.decide.pools import ProcessPool  # noqa: E402
 from cxsim.scenario import load_scenario  # noqa: E402
-from cxsim.sweep.pools import ProcessPool  # noqa: E402
 
 BASE = ROOT / "scenarios" / "data" / "company_base.toml"
 HISTORY = ROOT / "scenarios" / "data" / "company_history.csv"

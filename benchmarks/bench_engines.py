@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import cxsim  # noqa: E402
-from cxsim.compare import compare, scenarios_from_files  # noqa: E402
+from cxsim.decide.compare import compare, scenarios_from_files  # noqa: E402
 
 FLAGSHIP = ROOT / "scenarios" / "people_vs_ads.toml"
 
@@ -75,7 +75,7 @@ sys.path.insert(0, {root!r})
 import cxsim
 sc = cxsim.load_scenario({flagship!r}).with_overrides({{"market.population": {n}, "market.weeks": 52,
                                                         "network.mean_degree": 10}})
-cxsim.simulate(cxsim.presets.bass(0.03, 0.38, 1000, 2).with_overrides({{"network.kind": "random"}}), 1)  # compile
+cxsim.simulate(cxsim.scenario.presets.bass(0.03, 0.38, 1000, 2).with_overrides({{"network.kind": "random"}}), 1)  # compile
 start = time.perf_counter()
 cxsim.simulate(sc, 1, seed=1, keep_customers=False)
 print("WALL", time.perf_counter() - start)

@@ -1,6 +1,6 @@
 """Benchmark of the fast engine with each customer-experience mechanism switched on.
 
-Times ``cxsim.simulate`` (fast engine, 20 replications x 10,000 customers x 52 weeks)
+Times ``cxsim.model.simulate`` (fast engine, 20 replications x 10,000 customers x 52 weeks)
 on the baseline (every mechanism off) and on each mechanism's scenario file, as
 medians over repeats after a warm-up run, interleaved so that load on the machine
 hits every case alike. The files differ in what their markets do (more customers

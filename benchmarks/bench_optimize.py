@@ -38,7 +38,7 @@ def timed(extra: list[str]) -> tuple[float, dict, tuple[float, float]]:
     """Wall seconds of one optimize command, its JSON, and the 1-minute load average before and after."""
     before = os.getloadavg()[0]
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cxsim.cli", *COMMAND, *extra], cwd=ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "cxsim.cli.main", *COMMAND, *extra], cwd=ROOT, capture_output=True,
                           text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     elapsed = time.perf_counter() - start
     return elapsed, json.loads(done.stdout), (before, os.getloadavg()[0])

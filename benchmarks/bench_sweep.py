@@ -44,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 import numba  # noqa: E402
 
 from cxsim import load_scenario, simulate  # noqa: E402
+from cxsim.decide.pools import DaskPool, Pool, ProcessPool  # noqa: E402
 from cxsim.sweep import parse_sweep, run_sweep  # noqa: E402
-from cxsim.sweep.pools import DaskPool, Pool, ProcessPool  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "baseline.toml"
 POPULATION, WEEKS = map(int, os.environ.get("CXSIM_BENCH_SIZE", "10000,52").split(","))  # --population, --weeks

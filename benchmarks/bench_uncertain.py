@@ -35,7 +35,7 @@ SCENARIO = "scenarios/people_vs_ads.toml"
 
 def timed(extra: list[str], draws: int, replications: int | None, scenario: str) -> tuple[float, float, dict]:
     """Wall seconds for one `cxsim advise --uncertain`, the processor seconds it and its workers used, its answer."""
-    command = [sys.executable, "-m", "cxsim.cli", "advise", scenario, "--uncertain", "--draws", str(draws),
+    command = [sys.executable, "-m", "cxsim.cli.main", "advise", scenario, "--uncertain", "--draws", str(draws),
                "--json", *extra]
     if replications:
         command += ["--replications", str(replications)]

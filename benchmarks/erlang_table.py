@@ -1,4 +1,4 @@
-"""Erlang C and Erlang A closed forms beside one week of ``cxsim.queueing.week_of_service``.
+"""Erlang C and Erlang A closed forms beside one week of ``cxsim.model.mechanisms.queueing.week_of_service``.
 
 For a few contact-centre cases (contacts a week, handle time, agents, open hours,
 target, patience) prints the steady-state closed form and what the weekly queue
@@ -54,8 +54,8 @@ def closed_form(contacts, handle, agents, hours, target, patience) -> dict[str, 
 
 
 def simulated(contacts, handle, agents, hours, target, patience) -> dict[str, float]:
-    """The simulator's weekly outputs on ``cxsim.presets.contact_centre`` (weeks 2-6, both engines)."""
-    sc = cxsim.presets.contact_centre(contacts, handle, agents, hours, target, patience, weeks=6)
+    """The simulator's weekly outputs on ``cxsim.scenario.presets.contact_centre`` (weeks 2-6, both engines)."""
+    sc = cxsim.scenario.presets.contact_centre(contacts, handle, agents, hours, target, patience, weeks=6)
     out = {}
     for engine in ("fast", "agents"):
         ts = cxsim.simulate(sc, 1, seed=1, engine=engine, keep_customers=False).timeseries
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the Markdown")
     args = parser.parse_args(argv)
     text = "\n".join(["Closed form (steady state) beside one week of the queue step and the simulator's week 2 "
-                      "on `cxsim.presets.contact_centre` (both engines); SL = share of all contacts answered within "
+                      "on `cxsim.scenario.presets.contact_centre` (both engines); SL = share of all contacts answered within "
                       "the target.", "", *table(), "",
                       f"Machine: {os.cpu_count()} cores; {args.repeats} calls per case.", "", *timing(args.repeats)])
     print(text)

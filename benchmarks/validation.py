@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import cxsim  # noqa: E402
-from cxsim.bgnbd import expected_repeat_purchases, repeat_purchase_pmf  # noqa: E402
+from cxsim.model.bgnbd import expected_repeat_purchases, repeat_purchase_pmf  # noqa: E402
 
 IMG = ROOT / "docs" / "img"
 
@@ -39,7 +39,7 @@ def bass() -> list[str]:
         f = bass_recursion(p, q, 40)
         ax.plot(f, color=colour, lw=2, label=f"recursion p={p}, q={q}")
         for engine, marker, reps in (("fast", "o", 10), ("agents", "x", 10)):
-            res = cxsim.simulate(cxsim.presets.bass(p, q, 10_000, 40), reps, seed=1, engine=engine,
+            res = cxsim.simulate(cxsim.scenario.presets.bass(p, q, 10_000, 40), reps, seed=1, engine=engine,
                                  keep_customers=False)
             share = res.timeseries.pivot(index="step", columns="replication", values="ever_customers") / 10_000
             mean, se = share.mean(axis=1), share.std(axis=1, ddof=1) / np.sqrt(reps)
@@ -63,7 +63,7 @@ def bgnbd() -> list[str]:
     x = np.arange(8)
     ax.bar(x, repeat_purchase_pmf(x, t, r, alpha, a, b), color="lightgrey", label="P(X(t) = x), BG/NBD")
     for engine, offset in (("fast", -0.15), ("agents", 0.15)):
-        res = cxsim.simulate(cxsim.presets.bgnbd(r, alpha, a, b, 20_000, t), 1, seed=2, engine=engine)
+        res = cxsim.simulate(cxsim.scenario.presets.bgnbd(r, alpha, a, b, 20_000, t), 1, seed=2, engine=engine)
         k = res.customers["repeat_purchases"].to_numpy()
         share = np.bincount(k, minlength=8)[:8] / k.size
         ax.plot(x + offset, share, "o", label=f"{engine} engine")

@@ -4,12 +4,11 @@ A customer-journey simulator: awareness, purchase, service, satisfaction,
 repeat purchase and word-of-mouth, with two engines (agents and fast).
 """
 
-from cxsim import presets
-from cxsim.advise import Advice, advise
-from cxsim.errors import ScenarioError, UserError
-from cxsim.results import Results, paired_difference
-from cxsim.scenario import Scenario, load_scenario, parse_scenario
-from cxsim.simulate import simulate
+from cxsim.core.errors import ScenarioError, UserError
+from cxsim.decide.advise import Advice, advise
+from cxsim.model.results import Results, paired_difference
+from cxsim.model.simulate import simulate
+from cxsim.scenario import Scenario, load_scenario, parse_scenario, presets
 
 __all__ = [
     "Advice", "Results", "advise", "Scenario", "ScenarioError", "UserError", "load_scenario", "paired_difference",

@@ -50,11 +50,12 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Code
 
-from cxsim import behaviour, load_scenario, simulate
-from cxsim.agents import AgentsModel, Customer
-from cxsim.behaviour import Source
-from cxsim.figures import funnel_figure, journey_figure, keep_figures_in_exports, satisfaction_figure
-from cxsim.widgets import MarketExplorer
+from cxsim import load_scenario, simulate
+from cxsim.model import behaviour
+from cxsim.model.agents import AgentsModel, Customer
+from cxsim.model.behaviour import Source
+from cxsim.report.figures import funnel_figure, journey_figure, keep_figures_in_exports, satisfaction_figure
+from cxsim.views.widgets import MarketExplorer
 
 keep_figures_in_exports()  # every figure also survives `jupyter nbconvert --to html`
 
@@ -209,7 +210,7 @@ Code(inspect.getsource(Customer.buy_again_or_leave), language="python")
 Code(inspect.getsource(Customer.buy), language="python")
 
 # %% [markdown]
-# The probabilities themselves live in `cxsim.behaviour`, as plain functions
+# The probabilities themselves live in `cxsim.model.behaviour`, as plain functions
 # written once and used by both engines. For example the awareness hazard:
 
 # %%
@@ -351,7 +352,7 @@ print("stages of those won:", Counter(c.stage.name.lower() for c in model.agents
 
 # %% jupyter={"source_hidden": true}
 # Solution to exercise 3: overpromising.
-from cxsim.behaviour import nps_class  # noqa: E402
+from cxsim.model.behaviour import nps_class  # noqa: E402
 
 w = scenario["satisfaction.disconfirmation_weight"]
 for expected in (0.70, 0.80):

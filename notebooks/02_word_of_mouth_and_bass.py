@@ -44,10 +44,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Code
 
-from cxsim import load_scenario, presets, simulate
-from cxsim.compare import compare, display_table
-from cxsim.figures import acquisition_figure, band_figure, keep_figures_in_exports
-from cxsim.widgets import MarketExplorer
+from cxsim import load_scenario, simulate
+from cxsim.decide.compare import compare, display_table
+from cxsim.report.figures import acquisition_figure, band_figure, keep_figures_in_exports
+from cxsim.scenario import presets
+from cxsim.views.widgets import MarketExplorer
 
 keep_figures_in_exports()  # every figure also survives `jupyter nbconvert --to html`
 
@@ -114,7 +115,7 @@ print(f"largest gap between the curves: {np.max(np.abs(bass_continuous(P, Q, wee
 # %% [markdown]
 # ## 2. Bass as the limit of the agent model
 #
-# `cxsim.presets.bass` builds the scenario in which cxsim *is* the Bass model:
+# `cxsim.scenario.presets.bass` builds the scenario in which cxsim *is* the Bass model:
 # advertising is a constant weekly awareness probability `p`, word-of-mouth adds
 # `q` times the share of the market that adopted (everyone hears everyone:
 # `network.kind = "complete"`), people buy as soon as they are aware, every

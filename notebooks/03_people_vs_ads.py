@@ -42,10 +42,10 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from cxsim import load_scenario, paired_difference, simulate
-from cxsim.compare import compare, display_table
-from cxsim.figures import band_figure, comparison_figures, frontier_figure, keep_figures_in_exports
-from cxsim.optimize import describe, frontiers, service_budget, total_budget
-from cxsim.widgets import PlanComparer
+from cxsim.decide.compare import compare, display_table
+from cxsim.decide.optimize import describe, frontiers, service_budget, total_budget
+from cxsim.report.figures import band_figure, comparison_figures, frontier_figure, keep_figures_in_exports
+from cxsim.views.widgets import PlanComparer
 
 keep_figures_in_exports()  # every figure also survives `jupyter nbconvert --to html`
 
@@ -202,7 +202,7 @@ pd.DataFrame([{
 # %% [markdown]
 # ## 4. The budget-split frontier
 #
-# The variants are three points. `cxsim.optimize.frontier` runs the whole
+# The variants are three points. `cxsim.decide.optimize.frontier` runs the whole
 # curve: for a total weekly budget it moves the share spent on service from 0
 # to 1 (the rest goes to ads), runs a coarse grid, then refines around the best
 # point with a bounded search; every share uses the same seed. The service

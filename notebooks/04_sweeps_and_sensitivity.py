@@ -41,16 +41,16 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from cxsim.errors import UserError
-from cxsim.figures import keep_figures_in_exports
+from cxsim.core.errors import UserError
+from cxsim.decide.pools import DaskPool, ProcessPool
+from cxsim.report.figures import keep_figures_in_exports
+from cxsim.report.sweep_figures import sensitivity_figure
 from cxsim.scenario import load_scenario
 from cxsim.sweep import load_design, load_results, load_sweep, run_sweep
 from cxsim.sweep.analysis import display as display_indices
 from cxsim.sweep.analysis import headline, sensitivity
 from cxsim.sweep.design import build_design
-from cxsim.sweep.figures import sensitivity_figure
-from cxsim.sweep.pools import DaskPool, ProcessPool
-from cxsim.widgets import MarketExplorer
+from cxsim.views.widgets import MarketExplorer
 
 keep_figures_in_exports()  # every figure also survives `jupyter nbconvert --to html`
 

@@ -37,10 +37,10 @@
 from IPython.display import HTML, SVG, Image, display
 
 from cxsim import load_scenario
-from cxsim.behaviour import Voice
-from cxsim.figures import keep_figures_in_exports
-from cxsim.viz import BASELINE, LiveMarket, funnel_figure, funnel_text, legend_html, live_view, network_svg, png
-from cxsim.widgets import MarketExplorer, PlanComparer
+from cxsim.model.behaviour import Voice
+from cxsim.report.figures import keep_figures_in_exports
+from cxsim.views.viz import BASELINE, LiveMarket, funnel_figure, funnel_text, legend_html, live_view, network_svg, png
+from cxsim.views.widgets import MarketExplorer, PlanComparer
 
 keep_figures_in_exports()  # every figure also survives `jupyter nbconvert --to html`
 

@@ -3,7 +3,7 @@
 Each assumption is moved 20% down and 20% up from the flagship's value (within its bounds),
 with the same seed as the base (paired runs); its influence is the mean absolute change in
 ``value`` over the two moves, relative to the base. Prints the keys most influential first,
-the order ``cxsim.planner.INFLUENCE`` holds. Run: ``.venv/bin/python scripts/rank_assumptions.py``.
+the order ``cxsim.views.planner.INFLUENCE`` holds. Run: ``.venv/bin/python scripts/rank_assumptions.py``.
 """
 
 from __future__ import annotations

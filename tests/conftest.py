@@ -18,7 +18,7 @@ SCENARIOS = ROOT / "scenarios"
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the ``cxsim`` command line in a subprocess and capture its output."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "cxsim.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cxsim.cli.main", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=env)
 
 
@@ -33,7 +33,7 @@ class CliResult:
 
 def call_cli(capsys, *args: str) -> CliResult:
     """Run ``cxsim`` in this process (fast; the subprocess tests check the real exit codes)."""
-    from cxsim.cli import main
+    from cxsim.cli.main import main
 
     capsys.readouterr()
     try:
@@ -58,7 +58,7 @@ def root() -> Path:
 
 def docking_misfit(a, b, steps=(4, 13, 26)) -> dict[str, float]:
     """|difference of means| / (4 SE of the difference) for every metric column and step; <= 1: same distribution."""
-    from cxsim.metrics import COLUMNS
+    from cxsim.model.metrics import COLUMNS
 
     out = {}
     extra = [c for c in a.timeseries.columns if c in b.timeseries.columns and c not in (*COLUMNS, "replication", "step")]

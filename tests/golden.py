@@ -42,7 +42,8 @@ def _kpis(scenario, engine: str) -> list[dict]:
 
 def scenarios():
     """(label, scenario) for every file, variant and preset, at the small size."""
-    from cxsim import load_scenario, presets
+    from cxsim import load_scenario
+    from cxsim.scenario import presets
 
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
         base = load_scenario(path)
@@ -56,7 +57,7 @@ def scenarios():
 
 
 def _cli_json(args: list[str]):
-    from cxsim.cli import main
+    from cxsim.cli.main import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim.advise import _interval, advise
-from cxsim.errors import UserError
-from cxsim.results import weekly_discount
-from cxsim.spend import plan_spends, spend_levers
+from cxsim.core.errors import UserError
+from cxsim.decide.advise import _interval, advise
+from cxsim.decide.spend import plan_spends, spend_levers
+from cxsim.model.results import weekly_discount
 from tests.conftest import SCENARIOS, call_cli
 
 SMALL = {"market.population": 2000, "market.weeks": 40}
@@ -95,7 +95,7 @@ def test_response_curves_cover_the_steps_asked_and_skip_spend_below_zero():
     ads = advice.curves[advice.curves["lever"] == "ads"]
     assert sorted(ads["steps"]) == [-2, -1, 0, 1, 2]
     assert ads.set_index("steps").loc[-2, "spend"] == pytest.approx(2000.0)
-    from cxsim.figures import marginal_figure, response_figure
+    from cxsim.report.figures import marginal_figure, response_figure
     assert len(marginal_figure(advice).data) == 1
     assert len(response_figure(advice).data) == 2 * len(advice.returns)
 

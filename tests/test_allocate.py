@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from cxsim.allocate import (
+from cxsim.core.errors import UserError
+from cxsim.decide.allocate import (
     optimise,
     parse_bounds,
     plan_overrides,
@@ -17,8 +18,7 @@ from cxsim.allocate import (
     spends,
     weights_to_spends,
 )
-from cxsim.errors import UserError
-from cxsim.response import loaded_quality, service_capacity, service_load, trained_quality
+from cxsim.model.response import loaded_quality, service_capacity, service_load, trained_quality
 from cxsim.scenario import Scenario, load_scenario
 
 from .conftest import SCENARIOS, call_cli
@@ -112,7 +112,7 @@ def test_same_seed_same_search(two_levers):
 
 
 def test_worker_processes_give_the_same_plans():
-    from cxsim.sweep.pools import ProcessPool
+    from cxsim.decide.pools import ProcessPool
 
     here = optimise(service_only(), ["staff", "training", "ads"], BUDGET, kpi="satisfaction", replications=2,
                     seed=3, evaluations=14)
@@ -223,8 +223,8 @@ def test_cli_levers_refuse_bad_input(tmp_path, capsys, args, expected):
 
 
 def test_worlds_collapsed_to_a_point_give_the_fixed_answer():
-    from cxsim.allocate import plan_values
-    from cxsim.uncertainty import Worlds
+    from cxsim.decide.allocate import plan_values
+    from cxsim.decide.uncertainty import Worlds
 
     scenario = service_only()
     point = Worlds(("service.need_probability",), np.full((3, 1), 1.0), None, "a point")  # the scenario's own value
@@ -244,7 +244,7 @@ def test_worlds_collapsed_to_a_point_give_the_fixed_answer():
 
 
 def test_worlds_that_differ_pair_plans_world_by_world():
-    from cxsim.uncertainty import Worlds
+    from cxsim.decide.uncertainty import Worlds
 
     scenario = service_only()
     worlds = Worlds(("service.quality",), np.array([[0.3], [0.6], [0.9]]), None, "three qualities")

@@ -1,4 +1,4 @@
-"""The planner's page logic, run headless with ``streamlit.testing.v1.AppTest``, and ``cxsim.planner``."""
+"""The planner's page logic, run headless with ``streamlit.testing.v1.AppTest``, and ``cxsim.views.planner``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxsim import load_scenario, parse_scenario, planner, simulate
-from cxsim.cli import main
-from cxsim.compare import compare
-from cxsim.errors import ScenarioError, UserError
+from cxsim import load_scenario, parse_scenario
+from cxsim.cli.main import main
+from cxsim.core.errors import ScenarioError, UserError
+from cxsim.decide.compare import compare
+from cxsim import simulate
+from cxsim.views import planner
 
 from .conftest import ROOT, SCENARIOS
 
@@ -228,7 +230,7 @@ def test_sizes_are_bounded_with_a_clear_message():
     assert table_markdown(at) is None
 
 
-# --- cxsim.planner, without a page ---------------------------------------------------------------
+# --- cxsim.views.planner, without a page ---------------------------------------------------------------
 
 def test_apply_levers_changes_only_what_moved():
     base = load_scenario(SCENARIOS / "people_vs_ads.toml")
@@ -387,8 +389,8 @@ def test_uncertainty_on_request_puts_the_robust_sentence_first(tmp_path):
     boxes = [html.unescape(re.sub(r"<[^>]+>", "", m.value)) for m in at.markdown if "cx-verdict" in m.value]
     assert "cx-robust" in next(m.value for m in at.markdown if "cx-verdict" in m.value)  # the robust one first
     base = parse_scenario(SMALL_TOML.decode(), "small.toml")
-    from cxsim.robust import robust_compare
-    from cxsim.uncertainty import worlds_for
+    from cxsim.decide.robust import robust_compare
+    from cxsim.decide.uncertainty import worlds_for
 
     expected = robust_compare(base.all_variants(), worlds_for(base, uncertain=True, draws=10, seed=0),
                               planner.WORLD_REPLICATIONS, 0, workers=1, progress=False)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxsim import load_scenario, mechanisms, planner, simulate
-from cxsim.compare import compare
+from cxsim import load_scenario
+from cxsim.decide.compare import compare
+from cxsim import simulate
+from cxsim.views import mechanisms, planner
 
 from .conftest import ROOT, SCENARIOS
 from .test_app import shown, unescape

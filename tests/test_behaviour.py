@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cxsim import behaviour as b
-from cxsim import draws as d
-from cxsim import response as r
-from cxsim import rules
+from cxsim.model import behaviour as b
+from cxsim.model import draws as d
+from cxsim.model import response as r
+from cxsim.model import rules
 
 
 def test_probabilities_stay_in_unit_interval():

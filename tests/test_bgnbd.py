@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from cxsim import bgnbd
+from cxsim.model import bgnbd
 
 # Fader, Hardie & Lee's CDNOW estimates (weeks) and a second set with a > 1.
 CDNOW = (0.243, 4.414, 0.793, 2.426)

@@ -14,7 +14,7 @@ Z = 4.0  # tolerance in standard errors; with a dozen estimates a false alarm ha
 
 def bass_runs(p: float, q: float, population: int, weeks: int, replications: int, seed: int) -> list[np.ndarray]:
     """New customers per week of independent runs of the Bass limit."""
-    ts = cxsim.simulate(cxsim.presets.bass(p, q, population, weeks), replications=replications, seed=seed,
+    ts = cxsim.simulate(cxsim.scenario.presets.bass(p, q, population, weeks), replications=replications, seed=seed,
                         keep_customers=False).timeseries
     ts = ts[ts["step"] > 0]
     return [g["new_customers"].to_numpy(float) for _, g in ts.groupby("replication")]

@@ -73,7 +73,8 @@ def test_bad_upload_shows_the_command_line_message(page):
 
 @pytest.mark.parametrize("option", [0, 1])
 def test_use_in_the_planner_merges_the_fit_into_a_planning_scenario(page, option):
-    from cxsim import load_scenario, planner
+    from cxsim import load_scenario
+    from cxsim.views import planner
 
     page.radio[0].set_value(page.radio[0].options[option]).run()
     assert not page.exception and not page.error

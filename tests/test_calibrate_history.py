@@ -13,7 +13,7 @@ import cxsim
 from cxsim.calibrate.calibration import calibrate, read_problem
 from cxsim.calibrate.inference import Budget
 from cxsim.calibrate.synthetic import company_history
-from cxsim.sweep.pools import Pool, ProcessPool
+from cxsim.decide.pools import Pool, ProcessPool
 from tests.conftest import call_cli
 from tests.test_hostile_inputs import refused
 
@@ -86,7 +86,7 @@ def test_the_folder_keeps_its_contract(fitted, tmp_path):
     for row in summary.itertuples():
         assert scenario[row.key] == pytest.approx(row.median)
     assert scenario["advertising.weekly_spend"] == 4000.0 and scenario.weeks == 52  # the base's plan, not the past
-    from cxsim.uncertainty import read_posterior  # the reader of --posterior DIR takes the folder as written
+    from cxsim.decide.uncertainty import read_posterior  # the reader of --posterior DIR takes the folder as written
 
     worlds = read_posterior(out, scenario, draws=30, seed=0)
     assert worlds.keys == tuple(TRUTH) and worlds.values.shape == (30, len(TRUTH))

@@ -75,7 +75,7 @@ def test_round_trip_holdout_prediction_matches(round_trips):
     for _, fit in round_trips:
         h = fit.holdout
         c = fit.customers
-        from cxsim import bgnbd
+        from cxsim.model import bgnbd
         predicted = bgnbd.conditional_expected_purchases(h.weeks, c["x"], c["t_x"], c["T"], *fit.values())
         sd_total = np.sqrt(((c["holdout"] - predicted) ** 2).sum())
         assert abs(h.predicted - h.actual) <= Z * sd_total
@@ -84,7 +84,7 @@ def test_round_trip_holdout_prediction_matches(round_trips):
 
 def test_log_is_the_run_simulate_makes():
     log = transaction_log(**TRUE, customers=500, weeks=20, seed=3, entry_weeks=0)
-    res = cxsim.simulate(cxsim.presets.bgnbd(**TRUE, population=500, steps=20).with_overrides({"purchase.price": 60.0}),
+    res = cxsim.simulate(cxsim.scenario.presets.bgnbd(**TRUE, population=500, steps=20).with_overrides({"purchase.price": 60.0}),
                          replications=1, seed=3)
     per_customer = log.groupby("customer").size().reindex(range(500), fill_value=0).to_numpy()
     # the log adds each customer's first purchase (week 0), which the simulation starts from

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim.queueing import erlang_a, erlang_c_service_level
+from cxsim.model.mechanisms.queueing import erlang_a, erlang_c_service_level
+from cxsim.model.mechanisms.staffing import Workforce, steady_novice_share
 from cxsim.scenario import Scenario
-from cxsim.staffing import Workforce, steady_novice_share
 
 PHONE = {"contacts": 2_400, "handle": 6.0, "agents": 5.0, "hours": 60.0, "target": 20.0}
 # email: long handle time, a target of 4 open hours, customers who wait a week of open time
@@ -66,7 +66,7 @@ def test_an_email_queue_waits_long_but_loses_few():
 
 def hired_at(week: int, novice_productivity: float, weeks: int = 40) -> Scenario:
     """The contact-centre limit; the staff budget rises from 4.5 to 5.5 agents in ``week``, nobody leaves."""
-    sc = cxsim.presets.contact_centre(2_400, 6.0, 4.5, 60.0, 20.0, weeks=weeks)
+    sc = cxsim.scenario.presets.contact_centre(2_400, 6.0, 4.5, 60.0, 20.0, weeks=weeks)
     schedule = [4.5 * 60.0] * week + [5.5 * 60.0]
     return sc.with_overrides({"service.weekly_spend": schedule, "employees.novice_productivity": novice_productivity})
 
@@ -84,7 +84,7 @@ def test_new_hires_ramp_up_so_service_dips_below_proficient_hires_then_recovers(
 
 
 def test_attrition_without_hiring_lowers_agents_week_by_week():
-    sc = cxsim.presets.contact_centre(2_400, 6.0, 5.0, 60.0, 20.0, weeks=30).with_overrides(
+    sc = cxsim.scenario.presets.contact_centre(2_400, 6.0, 5.0, 60.0, 20.0, weeks=30).with_overrides(
         {"employees.annual_turnover": 0.3, "employees.layoffs": False, "employees.novice_productivity": 1.0,
          "service.weekly_spend": [5.0 * 60.0] * 3 + [2.0 * 60.0]})  # the budget falls to 2 agents in week 3
     heads = cxsim.simulate(sc, 1, seed=1).timeseries.set_index("step")["headcount"]

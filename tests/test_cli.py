@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxsim.compare import display_table
-from cxsim.metrics import COLUMNS
-from cxsim.schema_doc import markdown_reference
+from cxsim.decide.compare import display_table
+from cxsim.model.metrics import COLUMNS
+from cxsim.scenario.reference import markdown_reference
 from tests.conftest import ROOT, run_cli
 
 F_SETPIPE_SZ = 1031  # Linux: fcntl's code that sets a pipe's capacity
@@ -76,7 +76,7 @@ def test_schema_reference_in_docs_is_current():
 
 def test_labels_stay_unique_and_renaming_a_variant_names_it():
     import cxsim
-    from cxsim.compare import unique_labels
+    from cxsim.decide.compare import unique_labels
 
     more_ads = cxsim.load_scenario(ROOT / "scenarios/people_vs_ads.toml", variant="more ads")
     assert more_ads.with_overrides({"scenario.name": "loud"}).name == "loud"
@@ -89,7 +89,7 @@ def test_output_piped_into_a_reader_that_stops_is_not_an_error():
     """`cxsim schema --format json | head -c 100`: the reader leaves early; no error line, exit 0."""
     read_end, write_end = os.pipe()
     fcntl.fcntl(read_end, F_SETPIPE_SZ, 4096)  # a small pipe: the 50 kB reference cannot fit before it is read
-    proc = subprocess.Popen([sys.executable, "-m", "cxsim.cli", "schema", "--format", "json"],
+    proc = subprocess.Popen([sys.executable, "-m", "cxsim.cli.main", "schema", "--format", "json"],
                             stdout=write_end, stderr=subprocess.PIPE)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as reader:

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
+from cxsim.decide.pools import Pool
 from cxsim.sweep import parse_sweep, run_sweep
-from cxsim.sweep.pools import Pool
 from tests.conftest import SCENARIOS, call_cli
 
 SMALL = "[market]\npopulation = 300\nweeks = 8\n[variants.loud]\n\"advertising.weekly_spend\" = 8000.0\n"

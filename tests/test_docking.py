@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 import cxsim
-from cxsim.compare import compare
-from cxsim.parallel import worker_context
+from cxsim.decide.compare import compare
+from cxsim.model.parallel import worker_context
 
 ROOT = Path(__file__).resolve().parent.parent
 POPULATION, WEEKS, REPLICATIONS = 2_000, 26, 2
@@ -34,8 +34,8 @@ def _cases() -> list[tuple[str, cxsim.Scenario]]:
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
         for sc in cxsim.load_scenario(path).all_variants():
             cases.append((f"{path.stem}:{sc.name}", sc))
-    cases.append(("preset:bass", cxsim.presets.bass(0.03, 0.38)))
-    cases.append(("preset:bgnbd", cxsim.presets.bgnbd(0.8, 4.0, 0.6, 3.0)))
+    cases.append(("preset:bass", cxsim.scenario.presets.bass(0.03, 0.38)))
+    cases.append(("preset:bgnbd", cxsim.scenario.presets.bgnbd(0.8, 4.0, 0.6, 3.0)))
     return cases
 
 
@@ -97,7 +97,7 @@ def test_results_do_not_depend_on_the_number_of_threads():
     pd.testing.assert_frame_equal(one.timeseries, many.timeseries)
 
 
-SIDE_BY_SIDE = ("import sys, cxsim; from cxsim.compare import compare; from cxsim.parallel import worker_context; "
+SIDE_BY_SIDE = ("import sys, cxsim; from cxsim.decide.compare import compare; from cxsim.model.parallel import worker_context; "
                 "assert worker_context().get_start_method() == 'fork'; sc = cxsim.load_scenario(sys.argv[1])"
                 ".with_overrides({'market.population': 3_000, 'market.weeks': 20}); plans = [sc, *sc.all_variants()[1:3]]; "
                 "compare(plans, 2, seed=2, workers=2).results[2].timeseries.to_parquet(sys.argv[2])")

@@ -19,12 +19,12 @@ import tomli_w
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from cxsim.cli import main
-from cxsim.errors import UserError
+from cxsim.cli.main import main
+from cxsim.core.errors import UserError
+from cxsim.decide.pools import Pool
+from cxsim.model.simulate import simulate
 from cxsim.scenario import ScenarioConfig, load_scenario, named_tables
-from cxsim.simulate import simulate
 from cxsim.sweep import load_results, parse_sweep, run_sweep
-from cxsim.sweep.pools import Pool
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

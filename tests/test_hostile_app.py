@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxsim.markdown import markdown_safe
+from cxsim.report.markdown import markdown_safe
 from tests.conftest import ROOT
 
 PLANNER = str(ROOT / "app" / "planner_page.py")

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim import load_scenario, parse_scenario, simulate
-from cxsim.errors import ScenarioError
-from cxsim.response import hill
+from cxsim import load_scenario, parse_scenario
+from cxsim.core.errors import ScenarioError
+from cxsim.decide.pools import Pool
+from cxsim import simulate
+from cxsim.model.response import hill
 from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
-from cxsim.sweep.pools import Pool
 from cxsim.sweep.store import LEDGER, PARTS
 from tests.conftest import ROOT, SCENARIOS, call_cli, run_cli
 
@@ -195,7 +196,7 @@ def test_an_unreachable_scheduler_creates_no_folder(tmp_path, capsys):
     sweep = tmp_path / "sw.toml"
     sweep.write_text(f'[sweep]\nscenario = "{PEOPLE_VS_ADS}"\nreplications = 1\n[parameters."purchase.price"]\n'
                      'values = [50, 60]\n', encoding="utf-8")
-    from cxsim.sweep import pools
+    from cxsim.decide import pools
 
     class Unreachable(pools.DaskPool):
         def __init__(self, address, workers=None):
@@ -374,7 +375,7 @@ def test_the_library_imports_without_the_extras():
 
     code = ("import sys\nfor name in ('streamlit', 'dask', 'distributed', 'SALib', 'sklearn'):\n"
             "    sys.modules[name] = None\n"
-            "import cxsim, cxsim.cli, cxsim.compare, cxsim.optimize, cxsim.calibrate, cxsim.sweep\n"
+            "import cxsim, cxsim.cli.main, cxsim.decide.compare, cxsim.decide.optimize, cxsim.calibrate, cxsim.sweep\n"
             "sc = cxsim.parse_scenario('[market]\\npopulation = 100\\nweeks = 4\\n')\n"
             "print(cxsim.simulate(sc, 1).summary()['customers'].iloc[0] >= 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)

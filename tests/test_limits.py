@@ -30,14 +30,14 @@ def bass_misfit(res: cxsim.Results, p: float, q: float, n: int) -> float:
 
 @pytest.mark.parametrize("p,q", [(0.001, 0.05), (0.001, 0.8), (0.1, 0.05), (0.1, 0.8), (0.03, 0.38), (0.01, 0.5)])
 def test_bass_limit_fast_engine(p, q):
-    res = cxsim.simulate(cxsim.presets.bass(p, q, N_BASS, BASS_STEPS), replications=10, seed=11,
+    res = cxsim.simulate(cxsim.scenario.presets.bass(p, q, N_BASS, BASS_STEPS), replications=10, seed=11,
                          engine="fast", keep_customers=False)
     assert bass_misfit(res, p, q, N_BASS) <= 1.0
 
 
 @pytest.mark.parametrize("p,q", [(0.03, 0.38), (0.1, 0.8)])
 def test_bass_limit_agents_engine(p, q):
-    res = cxsim.simulate(cxsim.presets.bass(p, q, N_BASS, 25), replications=10, seed=5,
+    res = cxsim.simulate(cxsim.scenario.presets.bass(p, q, N_BASS, 25), replications=10, seed=5,
                          engine="agents", keep_customers=False)
     assert bass_misfit(res, p, q, N_BASS) <= 1.0
 
@@ -45,14 +45,14 @@ def test_bass_limit_agents_engine(p, q):
 def test_bass_check_detects_a_wrong_model():
     """The check has power: a run whose WOM effect is 15% too strong fails against the recursion."""
     p, q = 0.03, 0.38
-    res = cxsim.simulate(cxsim.presets.bass(p, q * 1.15, N_BASS, BASS_STEPS), replications=10, seed=11,
+    res = cxsim.simulate(cxsim.scenario.presets.bass(p, q * 1.15, N_BASS, BASS_STEPS), replications=10, seed=11,
                          keep_customers=False)
     assert bass_misfit(res, p, q, N_BASS) > 1.0
 
 
 def test_bass_file_is_the_bass_preset():
     from_file = cxsim.load_scenario("scenarios/bass.toml").to_dict()
-    preset = cxsim.presets.bass(0.03, 0.38, 10_000, 52).to_dict()
+    preset = cxsim.scenario.presets.bass(0.03, 0.38, 10_000, 52).to_dict()
     from_file.pop("scenario"), preset.pop("scenario")
     assert from_file == preset
 
@@ -61,7 +61,7 @@ N_BGNBD = 20_000
 
 
 def bgnbd_check(res: cxsim.Results, t: int, r: float, alpha: float, a: float, b: float) -> None:
-    from cxsim.bgnbd import expected_repeat_purchases, repeat_purchase_pmf
+    from cxsim.model.bgnbd import expected_repeat_purchases, repeat_purchase_pmf
 
     x = res.customers["repeat_purchases"].to_numpy()
     share = np.bincount(x, minlength=6)[:6] / x.size
@@ -73,13 +73,13 @@ def bgnbd_check(res: cxsim.Results, t: int, r: float, alpha: float, a: float, b:
 @pytest.mark.parametrize("r,alpha,a,b,t", [(0.8, 4.0, 0.6, 3.0, 39), (0.25, 4.4, 0.8, 2.4, 26),
                                            (2.0, 10.0, 1.5, 5.0, 52), (0.5, 1.0, 0.3, 1.0, 10)])
 def test_bgnbd_limit_fast_engine(r, alpha, a, b, t):
-    res = cxsim.simulate(cxsim.presets.bgnbd(r, alpha, a, b, N_BGNBD, t), replications=1, seed=3)
+    res = cxsim.simulate(cxsim.scenario.presets.bgnbd(r, alpha, a, b, N_BGNBD, t), replications=1, seed=3)
     bgnbd_check(res, t, r, alpha, a, b)
 
 
 def test_bgnbd_limit_agents_engine():
     r, alpha, a, b, t = 0.8, 4.0, 0.6, 3.0, 20
-    res = cxsim.simulate(cxsim.presets.bgnbd(r, alpha, a, b, N_BGNBD, t), replications=1, seed=4,
+    res = cxsim.simulate(cxsim.scenario.presets.bgnbd(r, alpha, a, b, N_BGNBD, t), replications=1, seed=4,
                          engine="agents")
     bgnbd_check(res, t, r, alpha, a, b)
 
@@ -87,7 +87,7 @@ def test_bgnbd_limit_agents_engine():
 def test_a_bgnbd_fit_written_into_a_full_scenario_reproduces_its_expected_purchases():
     """With satisfaction effects neutral and win-back off, the initial cohort of a full scenario (ads, WOM,
     service) buys as BG/NBD says: dropout is permanent and nothing but the fit moves repeat buying."""
-    from cxsim.bgnbd import expected_repeat_purchases
+    from cxsim.model.bgnbd import expected_repeat_purchases
 
     r, alpha, a, b, t = 0.243, 4.414, 0.793, 2.426, 39  # the published CDNOW fit, in weeks
     sc = cxsim.load_scenario("scenarios/people_vs_ads.toml").with_overrides({

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim.errors import ScenarioError
-from cxsim.segments import segment_sizes, segment_table
+from cxsim.core.errors import ScenarioError
+from cxsim.model.segments import segment_sizes, segment_table
 from tests.conftest import SCENARIOS, docking_misfit, mean_and_se, run_cli
 
 SIZE = {"market.population": 3_000, "market.weeks": 52}

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import cxsim
-from cxsim.agents import AgentsModel, Customer
-from cxsim.errors import ScenarioError
+from cxsim.core.errors import ScenarioError
+from cxsim.model.agents import AgentsModel, Customer
 
 
 def test_the_model_is_built_from_scenario_keys_as_keywords():

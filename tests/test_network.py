@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from cxsim.network import ContactVoices, build_network
-from cxsim.scenario import Network
+from cxsim.model.network import ContactVoices, build_network
+from cxsim.scenario.schema import Network
 
 
 @pytest.mark.parametrize("kind", ["random", "small_world", "scale_free"])
@@ -30,7 +30,7 @@ def test_csr_matches_a_reference_build():
     rng = np.random.default_rng(4)
     n = 500
     src, dst = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
-    from cxsim.network import _symmetric_csr
+    from cxsim.model.network import _symmetric_csr
 
     ours = _symmetric_csr(src[None, :], dst[None, :], n)  # one market
     keep = src != dst
@@ -75,8 +75,8 @@ def test_contact_voices_stay_exact_under_updates(kind):
 
 
 def test_a_network_drawn_again_is_shared_and_each_replication_has_its_own_stream():
-    from cxsim.draws import NETWORK_STREAM, market_rng
-    from cxsim.network import market_network
+    from cxsim.model.draws import NETWORK_STREAM, market_rng
+    from cxsim.model.network import market_network
 
     spec = Network(kind="small_world", mean_degree=6)
     first = market_network(spec, 2000, 9, first_replication=0, replications=2)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from cxsim import queueing as q
+from cxsim.model.mechanisms import queueing as q
 
 # ---------------------------------------------------------------------------
 # Independent references

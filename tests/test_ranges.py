@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from cxsim.ranges import RANGES, Range, plausible_range
 from cxsim.scenario import default_scenario, flatten, numeric_bounds
+from cxsim.scenario.ranges import RANGES, Range, plausible_range
 
 
 def test_every_range_is_a_number_key_inside_the_schema():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 import cxsim
-from cxsim.compare import compare
-from cxsim.errors import ScenarioError
-from cxsim.report import report_html
-from cxsim.spend import describe_plan, plan_spends
+from cxsim.core.errors import ScenarioError
+from cxsim.decide.compare import compare
+from cxsim.decide.spend import describe_plan, plan_spends
+from cxsim.report.pages import report_html
 from tests.conftest import SCENARIOS
 
 TEXT = """

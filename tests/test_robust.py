@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from cxsim import parse_scenario
-from cxsim.compare import compare
-from cxsim.prim import prim_box, where_each_wins
-from cxsim.robust import RobustAnswer, robust_advise, robust_compare, weighted_quantile
-from cxsim.uncertainty import Worlds, worlds_for
+from cxsim.decide.compare import compare
+from cxsim.decide.prim import prim_box, where_each_wins
+from cxsim.decide.robust import RobustAnswer, robust_advise, robust_compare, weighted_quantile
+from cxsim.decide.uncertainty import Worlds, worlds_for
 from tests.conftest import call_cli
 
 SMALL = "[market]\npopulation = 300\nweeks = 8\n[economics]\ncurrency = \"$\"\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import cxsim
-from cxsim.errors import ScenarioError
+from cxsim.core.errors import ScenarioError
 from tests.conftest import call_cli, run_cli
 
 BAD_FILES = {

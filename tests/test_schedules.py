@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim.errors import ScenarioError
+from cxsim.core.errors import ScenarioError
 
 BASE = {"market.population": 2_000, "market.weeks": 20, "employees.enabled": True}
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim.queueing import erlang_a, erlang_c_service_level
+from cxsim.model.mechanisms.queueing import erlang_a, erlang_c_service_level
 
 CASES = [  # contacts a week, handle minutes, agents, open hours, target seconds, patience minutes
     (2_400, 6.0, 5.0, 60.0, 20.0, None),
@@ -19,7 +19,7 @@ CASES = [  # contacts a week, handle minutes, agents, open hours, target seconds
 @pytest.mark.parametrize("engine", ["fast", "agents"])
 @pytest.mark.parametrize("contacts,handle,agents,hours,target,patience", CASES)
 def test_the_contact_centre_preset_matches_erlang(engine, contacts, handle, agents, hours, target, patience):
-    sc = cxsim.presets.contact_centre(contacts, handle, agents, hours, target, patience, weeks=6)
+    sc = cxsim.scenario.presets.contact_centre(contacts, handle, agents, hours, target, patience, weeks=6)
     ts = cxsim.simulate(sc, 1, seed=1, engine=engine).timeseries
     week = ts[ts["step"] >= 2]  # constant arrivals from week 2 on (week 1 meets the empty queue of week 0)
     load = contacts * handle / (hours * 60.0)

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim.cli import main
+from cxsim.cli.main import main
+from cxsim.decide.pools import Pool
 from cxsim.sweep import load_design, load_results, parse_sweep, run_sweep
 from cxsim.sweep.analysis import sensitivity
 from cxsim.sweep.design import UNIT, unit_sample
 from cxsim.sweep.discovery import discover
-from cxsim.sweep.pools import Pool
 from tests.conftest import SCENARIOS
 
 PEOPLE_VS_ADS = (SCENARIOS / "people_vs_ads.toml").as_posix()

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim.errors import UserError
+from cxsim.core.errors import UserError
+from cxsim.decide.pools import DaskPool, ProcessPool
 from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
-from cxsim.sweep.pools import DaskPool, ProcessPool
 from tests.conftest import SCENARIOS, run_cli
 
 pytestmark = pytest.mark.xdist_group("sweep-processes")
@@ -144,7 +144,7 @@ def test_an_unreachable_scheduler_is_a_clear_error():
 
 def test_plans_in_plausible_worlds_on_a_dask_cluster_give_identical_numbers(dask_cluster):
     from cxsim import parse_scenario
-    from cxsim.uncertainty import evaluate, worlds_for
+    from cxsim.decide.uncertainty import evaluate, worlds_for
 
     scenario = parse_scenario('[market]\npopulation = 300\nweeks = 8\n[variants."more ads"]\n'
                               '"advertising.weekly_spend" = "+1500"\n')

@@ -15,8 +15,8 @@ import pandas as pd
 import psutil
 import pytest
 
+from cxsim.decide.pools import Pool
 from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
-from cxsim.sweep.pools import Pool
 from cxsim.sweep.store import LEDGER
 from tests.conftest import ROOT, SCENARIOS
 
@@ -68,7 +68,7 @@ def _start(path: Path, out: Path) -> subprocess.Popen:
     log = out.parent / "log"
     log.mkdir(exist_ok=True)
     with open(log / "stdout", "w") as stdout, open(log / "stderr", "w") as stderr:
-        return subprocess.Popen([sys.executable, "-m", "cxsim.cli", "sweep", str(path), "--out", str(out), "-w", "2"],
+        return subprocess.Popen([sys.executable, "-m", "cxsim.cli.main", "sweep", str(path), "--out", str(out), "-w", "2"],
                                 cwd=ROOT, stdout=stdout, stderr=stderr, text=True)
 
 
@@ -123,7 +123,7 @@ def test_kill_9_of_the_sweep_then_resume(sweep, tmp_path):
     gone, alive = psutil.wait_procs(family, timeout=15)
     assert not alive, f"processes left behind: {alive}"  # workers leave with the sweep
 
-    again = subprocess.run([sys.executable, "-m", "cxsim.cli", "sweep", str(path), "--out", str(out), "-w", "2"],
+    again = subprocess.run([sys.executable, "-m", "cxsim.cli.main", "sweep", str(path), "--out", str(out), "-w", "2"],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert "were done before" in again.stdout

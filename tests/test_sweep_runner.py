@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 import cxsim.sweep.runner as runner_module
-from cxsim.cli import main
-from cxsim.errors import UserError
-from cxsim.simulate import simulate
+from cxsim.cli.main import main
+from cxsim.core.errors import UserError
+from cxsim.decide.pools import Pool, ProcessPool
+from cxsim.model.simulate import simulate
 from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
-from cxsim.sweep.pools import Pool, ProcessPool
 from cxsim.sweep.store import LEDGER, PARTS, Store, status_counts
 from cxsim.sweep.worker import run as real_run
 from tests.conftest import SCENARIOS

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cxsim.cli import main
-from cxsim.errors import ScenarioError
-from cxsim.simulate import simulate
+from cxsim.cli.main import main
+from cxsim.core.errors import ScenarioError
+from cxsim.model.simulate import simulate
 from cxsim.sweep.design import UNIT, build_design, size, to_values, unit_sample
 from cxsim.sweep.spec import Parameter, load_sweep, parse_sweep
 from cxsim.sweep.tasks import make_run, plan, scenario_key

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim.bgnbd import expected_repeat_purchases
-from cxsim.results import clv_by_cohort, weekly_discount
-from cxsim.terminal import discounted_purchases, weekly_force
+from cxsim.model.bgnbd import expected_repeat_purchases
+from cxsim.model.results import clv_by_cohort, weekly_discount
+from cxsim.model.terminal import discounted_purchases, weekly_force
 from tests.conftest import SCENARIOS, mean_and_se
 
 N = 20_000
@@ -22,7 +22,7 @@ def test_terminal_value_is_bgnbd_expected_residual_purchases(r, alpha, a, b, hor
     # In the BG/NBD limit, with one unit of margin a purchase and no discounting, the value of the
     # customers active at the horizon is their expected purchases in the next `ahead` weeks:
     # N (E[X(horizon + ahead)] - E[X(horizon)]) over the cohort (Fader, Hardie & Lee 2005, eq. 7).
-    sc = cxsim.presets.bgnbd(r, alpha, a, b, N, horizon).with_overrides({
+    sc = cxsim.scenario.presets.bgnbd(r, alpha, a, b, N, horizon).with_overrides({
         "purchase.price": 1.0, "purchase.gross_margin": 1.0, "economics.discount_rate": 0.0,
         "economics.terminal_weeks": float(ahead)})
     res = cxsim.simulate(sc, replications=6, seed=7, keep_customers=False)
@@ -40,7 +40,7 @@ def test_terminal_value_detects_a_wrong_dropout():
     r, alpha, a, b, horizon, ahead = 0.8, 8.0, 2.5, 6.0, 26, 52
     expected = N * (expected_repeat_purchases(horizon + ahead, r, alpha, a, b)
                     - expected_repeat_purchases(horizon, r, alpha, a, b))
-    sc = cxsim.presets.bgnbd(r, alpha, a, b, N, horizon)
+    sc = cxsim.scenario.presets.bgnbd(r, alpha, a, b, N, horizon)
     res = cxsim.simulate(sc, replications=1, seed=7, keep_customers=True)
     active = res.customers["stage"].isin(["customer", "repeat"]).sum()
     no_dropout = active * r / alpha * ahead  # mean rate x weeks, as if nobody left
@@ -93,8 +93,8 @@ def test_value_clv_net_and_cac_with_service_are_consistent():
 
 def test_terminal_value_counts_the_loyalty_mechanisms_of_the_scenario():
     """The rates after the horizon come from the same constants the engines use, the modules' included."""
-    from cxsim.fast import FastModel
-    from cxsim.terminal import future_values
+    from cxsim.model.fast import FastModel
+    from cxsim.model.terminal import future_values
 
     sc = cxsim.load_scenario("scenarios/loyalty.toml").with_overrides({"market.population": 2_000,
                                                                        "market.weeks": 30})

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim import parse_scenario, simulate
-from cxsim.errors import ScenarioError, UserError
-from cxsim.ranges import RANGES
-from cxsim.uncertainty import Worlds, evaluate, evaluate_kpis, in_world, worlds_for
+from cxsim import parse_scenario
+from cxsim.core.errors import ScenarioError, UserError
+from cxsim.decide.uncertainty import Worlds, evaluate, evaluate_kpis, in_world, worlds_for
+from cxsim import simulate
+from cxsim.scenario.ranges import RANGES
 from tests.conftest import call_cli
 
 SMALL = "[market]\npopulation = 300\nweeks = 8\n"

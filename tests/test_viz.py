@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
 
-from cxsim.behaviour import Stage, Voice
-from cxsim.viz import (
+from cxsim.model.behaviour import Stage, Voice
+from cxsim.views.viz import (
     POPULATION,
     STAGE_COLUMNS,
     LiveMarket,

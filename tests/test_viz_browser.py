@@ -36,7 +36,7 @@ def viz_url():
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "viz.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "cxsim.cli", "viz", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "cxsim.cli.main", "viz", "--port", str(port)], cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from cxsim import load_scenario, simulate
-from cxsim.planner import apply_levers
-from cxsim.widgets import MarketExplorer, PlanComparer, lever, lever_slider
+from cxsim import load_scenario
+from cxsim import simulate
+from cxsim.views.planner import apply_levers
+from cxsim.views.widgets import MarketExplorer, PlanComparer, lever, lever_slider
 
 from .conftest import SCENARIOS
 

@@ -35,8 +35,8 @@ from scipy import optimize, special, stats
 
 from cxsim.calibrate.data import DataError, FitError, commented_toml, horizon
 from cxsim.calibrate.numerics import covariance, hessian
-from cxsim.scenario import Market
-from cxsim.validation import MAX_MAGNITUDE
+from cxsim.core.validation import MAX_MAGNITUDE
+from cxsim.scenario.schema import Market
 
 PERIODS = {"week": 1.0, "month": 52.0 / 12.0, "quarter": 13.0, "year": 52.0}
 MIN_PERIODS = 5
@@ -272,7 +272,7 @@ class AdoptionFit:
         return pd.DataFrame(rows)
 
     def scenario(self, name: str = "calibrated adoption", weeks: int | None = None):
-        """A Bass-limit scenario whose weekly hazard p + q F reproduces the fit (see ``cxsim.presets.bass``).
+        """A Bass-limit scenario whose weekly hazard p + q F reproduces the fit (see ``cxsim.scenario.presets.bass``).
 
         In that limit the awareness hazard is advertising.max_awareness_rate x hill(adstock)
         + wom.awareness_effect x (positive WOM heard per contact); ads are at full
@@ -280,7 +280,7 @@ class AdoptionFit:
         WOM, people buy when they become aware (buy_on_awareness 1), so the hazard is
         p + q F with p = max_awareness_rate and q = awareness_effect.
         """
-        from cxsim import presets
+        from cxsim.scenario import presets
 
         p, q, m = (self.weekly.params[k] for k in ("p", "q", "m"))
         population = int(round(m))

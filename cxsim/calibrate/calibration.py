@@ -17,9 +17,9 @@ from cxsim.calibrate.inference import Budget, fit_posterior
 from cxsim.calibrate.posterior import correlations, medians_scenario, predictive, summary_table, write_folder
 from cxsim.calibrate.priors import Prior, load_priors
 from cxsim.calibrate.summaries import HistoryModel, SummaryPlan
-from cxsim.errors import UserError
+from cxsim.core.errors import UserError
+from cxsim.decide.pools import Pool
 from cxsim.scenario import Scenario
-from cxsim.sweep.pools import Pool
 
 PREDICTIVE_RUNS = 100
 

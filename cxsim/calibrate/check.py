@@ -15,7 +15,7 @@ from cxsim.calibrate.history import History
 from cxsim.calibrate.inference import WEIGHT, Posterior
 from cxsim.calibrate.posterior import BAND, Predictive, verdicts
 from cxsim.calibrate.priors import Prior
-from cxsim.figures import PALETTE
+from cxsim.report.figures import PALETTE
 
 DATA, FIT, HELD = "#444444", PALETTE[0], "#fbe3c8"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxsim.errors import UserError, bounded
-from cxsim.validation import MAX_MAGNITUDE
+from cxsim.core.errors import UserError, bounded
+from cxsim.core.validation import MAX_MAGNITUDE
 
 
 class DataError(UserError):
@@ -56,7 +56,7 @@ def horizon(weeks: int | None, span: int, source: str) -> int:
     Raises:
         DataError: naming ``--weeks`` (or the span, and ``--period`` that sets it) when out of range.
     """
-    from cxsim.scenario import Market
+    from cxsim.scenario.schema import Market
 
     limits = Market.model_fields["weeks"].metadata
     low = next(c.ge for c in limits if hasattr(c, "ge"))

@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 
 from cxsim.calibrate.data import DataError, first_bad, numeric_column, read_csv
-from cxsim.metrics import COLUMNS
-from cxsim.modules.channels import CHANNEL_METRICS
-from cxsim.modules.service import QUEUE_COLUMNS
+from cxsim.core.validation import MAX_MAGNITUDE
+from cxsim.model.mechanisms.channels import CHANNEL_METRICS
+from cxsim.model.mechanisms.service import QUEUE_COLUMNS
+from cxsim.model.metrics import COLUMNS
 from cxsim.scenario import Scenario, ScenarioConfig
-from cxsim.validation import MAX_MAGNITUDE
 
 WEEK_COLUMNS = ("week", "step")
 # outcomes the fit compares with the simulation (any subset a history gives); other metric columns are read and shown

@@ -8,7 +8,7 @@ ones and lowers epsilon to the median distance of the last. The final
 generation's weighted particles, regression-adjusted to the history's statistics
 (:mod:`cxsim.calibrate.adjustment`), are the posterior.
 
-The simulations run on the pools sweeps use (:mod:`cxsim.sweep.pools`: local
+The simulations run on the pools sweeps use (:mod:`cxsim.decide.pools`: local
 worker processes, or a Dask cluster with ``--scheduler``). Each particle slot of
 a generation draws its numbers from a seed of (seed, generation, slot), so the
 posterior is the same whatever the number of workers or where they run.
@@ -33,8 +33,8 @@ from pyabc.sampler import Sampler
 from cxsim.calibrate.adjustment import LastGeneration, adjust
 from cxsim.calibrate.priors import Prior
 from cxsim.calibrate.summaries import HistoryModel
-from cxsim.errors import UserError
-from cxsim.sweep.pools import Pool
+from cxsim.core.errors import UserError
+from cxsim.decide.pools import Pool
 
 WEIGHT = "weight"
 MAX_GENERATIONS = 12

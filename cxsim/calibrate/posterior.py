@@ -22,7 +22,7 @@ import pandas as pd
 from cxsim.calibrate.inference import WEIGHT, Posterior
 from cxsim.calibrate.priors import Prior
 from cxsim.calibrate.summaries import HistoryModel
-from cxsim.sweep.pools import Pool
+from cxsim.decide.pools import Pool
 
 FILES = ("posterior.parquet", "summary.csv", "scenario.toml", "check.html")
 PINNED, LEARNED = 0.7, 0.3  # contraction at which a key counts as pinned down by the data, or as learned from it
@@ -146,7 +146,7 @@ def medians_scenario(base_text_scenario, table: pd.DataFrame, header: list[str])
 
 def write_folder(out: Path, posterior: Posterior, table: pd.DataFrame, scenario_text: str, html: str) -> None:
     """Write the four files, each atomically (the folder is created if needed)."""
-    from cxsim.outputs import write_atomically, write_text
+    from cxsim.core.outputs import write_atomically, write_text
 
     out.mkdir(parents=True, exist_ok=True)
     draws = posterior.draws.astype(float)
@@ -158,8 +158,8 @@ def write_folder(out: Path, posterior: Posterior, table: pd.DataFrame, scenario_
 
 def check_folder(path: str | Path) -> Path:
     """Check that ``--out`` can be written (a new or empty folder, or one holding a calibration), before any work."""
-    from cxsim.errors import UserError, bounded
-    from cxsim.outputs import check_output
+    from cxsim.core.errors import UserError, bounded
+    from cxsim.core.outputs import check_output
 
     out = Path(path)
     if out.exists():

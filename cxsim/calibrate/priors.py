@@ -1,6 +1,6 @@
 """Priors of the fitted keys: each key's plausible range, uniform or log-uniform, overridable in a TOML file.
 
-The defaults are :func:`cxsim.ranges.plausible_range` (a published range where
+The defaults are :func:`cxsim.scenario.ranges.plausible_range` (a published range where
 there is one, else the schema's bounds). A priors file overrides any of them::
 
     ["advertising.half_saturation"]
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cxsim.errors import ScenarioError, UserError
-from cxsim.ranges import plausible_range
+from cxsim.core.errors import ScenarioError, UserError
 from cxsim.scenario import Scenario, default_scenario, numeric_bounds, read_toml, read_toml_text
+from cxsim.scenario.ranges import plausible_range
 
 FIELDS = ("low", "high", "log")
 

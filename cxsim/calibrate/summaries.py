@@ -27,8 +27,8 @@ import pandas as pd
 
 from cxsim.calibrate.history import History
 from cxsim.calibrate.priors import Prior
+from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
-from cxsim.simulate import simulate
 
 BLOCK_WEEKS = 4
 AD_KEY = "advertising.weekly_spend"

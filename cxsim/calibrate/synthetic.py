@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxsim import presets
-from cxsim.response import spend_at
-from cxsim.scenario import Scenario
-from cxsim.simulate import engine_class, simulate
+from cxsim.model.response import spend_at
+from cxsim.model.simulate import engine_class, simulate
+from cxsim.scenario import Scenario, presets
 
 HISTORY_OUTCOMES = ("new_customers", "active", "purchases", "revenue", "contacts", "nps")
 

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from cxsim import bgnbd
 from cxsim.calibrate.data import DataError, FitError, commented_toml, horizon, numeric_column, parse_date, parse_dates, require_columns
 from cxsim.calibrate.numerics import covariance, hessian
+from cxsim.model import bgnbd
 
 MIN_CUSTOMERS = 30
 MIN_REPEATERS = 5
@@ -133,14 +133,14 @@ class TransactionFit:
     def scenario(self, name: str = "calibrated repeat", weeks: int | None = None, base=None):
         """A scenario with the fitted repeat stage (and price, when amounts were given).
 
-        Without ``base`` it is the BG/NBD limit (``cxsim.presets.bgnbd``): the whole
+        Without ``base`` it is the BG/NBD limit (``cxsim.scenario.presets.bgnbd``): the whole
         cohort buys at week 0, then repeat purchases and dropout follow the fit,
         with satisfaction effects off, so it reproduces the data's repeat
         purchases. With a base scenario only the repeat keys (and the price) are
         replaced; there satisfaction moves rates and dropout away from the drawn
         values unless its sensitivities are 0.
         """
-        from cxsim import presets
+        from cxsim.scenario import presets
 
         r, alpha, a, b = self.values()
         keys = {"repeat.rate_shape": r, "repeat.rate_scale": alpha, "repeat.dropout_a": a, "repeat.dropout_b": b}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxsim.errors import UserError
+from cxsim.core.errors import UserError
 from cxsim.sweep.design import UNIT, problem
 from cxsim.sweep.spec import SweepSpec
 

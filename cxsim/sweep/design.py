@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy import stats
 
-from cxsim.errors import ScenarioError
+from cxsim.core.errors import ScenarioError
 from cxsim.scenario import CROSS_CHECKED
 from cxsim.sweep.spec import Parameter, SweepSpec, quoted
 

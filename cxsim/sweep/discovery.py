@@ -6,7 +6,7 @@ decision tree then splits the parameter space into a few boxes; each box
 becomes a sentence such as "more people wins where word-of-mouth strength is
 above 0.42 (91% of 64 conditions; mean gain +3,400)". Sibling boxes with the
 same winner are merged, so the rules are as few as the data allow. Beside the
-tree, PRIM (``cxsim.prim``) describes each variant's own region as one box over
+tree, PRIM (``cxsim.decide.prim``) describes each variant's own region as one box over
 the numeric parameters, with its coverage and density.
 """
 
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxsim.errors import UserError
-from cxsim.prim import rounded
+from cxsim.core.errors import UserError
+from cxsim.decide.prim import rounded
 from cxsim.sweep.analysis import paired
 from cxsim.sweep.spec import SweepSpec
 
@@ -218,7 +218,7 @@ def _prim_boxes(points: pd.DataFrame, names: list[str], categories: dict[str, li
 
     PRIM comes with the ``decide`` extra; without it the tree's findings stand alone, with a note.
     """
-    from cxsim.prim import where_each_wins
+    from cxsim.decide.prim import where_each_wins
 
     if importlib.util.find_spec("ema_workbench") is None:
         return ["(PRIM boxes need the optional package ema-workbench: pip install 'cxsim[decide]')"]

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxsim.errors import UserError
+from cxsim.core.errors import UserError
+from cxsim.decide.pools import Pool, ProcessPool
 from cxsim.sweep.design import build_design
-from cxsim.sweep.pools import Pool, ProcessPool
 from cxsim.sweep.spec import SweepSpec
 from cxsim.sweep.store import Store, failures, status_counts
 from cxsim.sweep.tasks import Run, scenario_key

@@ -41,12 +41,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cxsim.budget import split_overrides
-from cxsim.errors import ScenarioError
-from cxsim.metrics import COLUMNS
-from cxsim.results import KPIS
+from cxsim.core.errors import ScenarioError
+from cxsim.core.validation import StrictModel
+from cxsim.decide.budget import split_overrides
+from cxsim.model.metrics import COLUMNS
+from cxsim.model.results import KPIS
 from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario, named_tables, read_toml, read_toml_text
-from cxsim.validation import StrictModel
 
 BASE = "base"  # the name of the scenario file's base in ``variants``
 Scalar = float | int | str | bool

@@ -27,8 +27,8 @@ from typing import Any
 import pandas as pd
 
 from cxsim import __version__
-from cxsim.errors import UserError, bounded
-from cxsim.outputs import write_atomically, write_text
+from cxsim.core.errors import UserError, bounded
+from cxsim.core.outputs import write_atomically, write_text
 from cxsim.scenario import flatten
 from cxsim.sweep.design import UNIT
 from cxsim.sweep.spec import SweepSpec

@@ -11,9 +11,7 @@ per run would only fight over the cores.
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -23,13 +21,11 @@ from typing import Any
 
 import numba
 import pandas as pd
-import psutil
 
+from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
-from cxsim.simulate import simulate
 
 _SCENARIOS: dict[str, Scenario] = {}  # variant scenarios this worker has built, by content hash
-_WATCH_INTERVAL = 0.5  # seconds between checks that the sweep's process is still there
 
 
 @dataclass
@@ -117,29 +113,3 @@ def run(job: Job) -> Output:
     kpis = {k: float(row[k]) for k in job.kpis}
     ts = res.timeseries[["step", *job.metrics]].reset_index(drop=True) if job.metrics else None
     return Output(job.run_id, kpis, ts, time.perf_counter() - start, f"{socket.gethostname()}:{os.getpid()}")
-
-
-def _gone(sweep: psutil.Process) -> bool:
-    """Whether the sweep's process has ended (a zombie not yet reaped counts as ended)."""
-    try:
-        return sweep.status() == psutil.STATUS_ZOMBIE or not sweep.is_running()
-    except psutil.NoSuchProcess:
-        return True
-
-
-def _watch(sweep_pid: int) -> None:
-    """Exit when the sweep's process is gone (a killed sweep must not leave workers behind)."""
-    try:
-        sweep = psutil.Process(sweep_pid)  # remembers its start time: a reused pid is not mistaken for it
-    except psutil.NoSuchProcess:
-        os._exit(1)
-    while not _gone(sweep):
-        time.sleep(_WATCH_INTERVAL)
-    os._exit(1)
-
-
-def init_process(sweep_pid: int) -> None:
-    """Initializer of a pool's worker process: one numba thread, and leave with the sweep."""
-    numba.set_num_threads(1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sweep's to handle: it cancels, then stops us
-    threading.Thread(target=_watch, args=(sweep_pid,), daemon=True, name="cxsim-watch").start()

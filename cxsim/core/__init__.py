@@ -1,0 +1,1 @@
+"""What every layer shares: the errors users see, strict numbers, output files written whole."""

@@ -1,0 +1,333 @@
+"""Marginal returns at the current plan: where does the next step of weekly spend earn most?
+
+Every spend lever of the scenario (``cxsim.decide.spend``) is moved up by one step
+(default 1,000 a week) with the rest of the plan held, and each moved plan is
+run with the same seed as today's plan, so replication ``r`` of every plan
+starts from the same random numbers (common random numbers). A lever's
+marginal return is the mean over replications of (moved - today) in a KPI, with
+a Student-t 90% confidence interval from those paired differences. The default
+KPI is ``value`` (NPV + terminal value), so a lever that builds a customer base
+late in the horizon is not valued at zero. Optionally each lever's response
+curve is traced at further steps around today's spend (``curve_steps``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxsim.core.errors import UserError
+from cxsim.decide.spend import money, spend_levers
+from cxsim.model.results import KPIS, Results
+from cxsim.model.simulate import simulate
+from cxsim.scenario import Scenario
+
+DEFAULT_STEP = 1000.0
+DEFAULT_REPLICATIONS = 12  # the flagship: 4 plans x 12 runs, about 3 s of simulation on an idle 2-core machine
+DEFAULT_KPI = "value"
+MEASURES = ("value", "customers", "profit")  # the table's columns (the KPI asked for first)
+CURVE_STEPS = (-2, -1, 2)  # with 0 and +1, five points per lever's response curve
+LEVEL = 0.9
+
+
+def _interval(diff: np.ndarray, level: float) -> tuple[float, float, float]:
+    """Mean of paired differences and the Student-t confidence interval of that mean."""
+    diff = diff[np.isfinite(diff)]
+    if diff.size == 0:
+        return (math.nan,) * 3
+    mean = float(diff.mean())
+    if diff.size < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf((1 + level) / 2, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size))
+    return mean, mean - half, mean + half
+
+
+def _paired(base: Results, other: Results, kpi: str) -> np.ndarray:
+    a = base.summary().set_index("replication")[kpi]
+    b = other.summary().set_index("replication")[kpi]
+    return (b - a).dropna().to_numpy(dtype=float)
+
+
+@dataclass
+class LeverReturn:
+    """One lever's marginal return: the change per extra step of weekly spend.
+
+    Attributes:
+        lever: the lever's plain name ("ads", "service staff", ...).
+        spend: today's weekly spend on it.
+        changes: per KPI, the mean paired change (moved - today) and its confidence interval.
+        runs: per-replication change in the advice's KPI (for comparing levers, paired).
+    """
+
+    lever: str
+    spend: float
+    changes: dict[str, tuple[float, float, float]]
+    runs: np.ndarray = field(repr=False)
+
+
+@dataclass
+class Advice:
+    """Marginal returns of every spend lever at a plan, and the verdict.
+
+    Attributes:
+        scenario: today's plan.
+        step: the extra weekly spend each lever was given.
+        kpi: the KPI the verdict ranks by.
+        replications: runs per plan.
+        seed: master seed shared by every plan.
+        level: confidence level of the intervals.
+        returns: one per lever, best first.
+        curves: per lever, the KPI's change against today at each step tried: lever,
+            steps, delta (money a week), spend, mean, lo, hi.
+    """
+
+    scenario: Scenario
+    step: float
+    kpi: str
+    replications: int
+    seed: int
+    level: float
+    returns: list[LeverReturn]
+    curves: pd.DataFrame
+
+    @property
+    def currency(self) -> str:
+        """The scenario's currency."""
+        return self.scenario.config.economics.currency
+
+    @property
+    def best(self) -> LeverReturn:
+        """The lever with the highest mean return."""
+        return self.returns[0]
+
+    def _phrase(self, r: LeverReturn) -> str:
+        mean, lo, hi = r.changes[self.kpi]
+        c = self.currency
+        ci = "" if math.isnan(lo) else f" ({self.level:.0%} CI {money(lo, c, True)} to {money(hi, c, True)})"
+        return f"{money(mean, c, True)}{ci}"
+
+    def verdict(self) -> str:
+        """One plain sentence: where the next step earns most, with its interval, then the other levers."""
+        step = money(self.step, self.currency)
+        best, rest = self.best, self.returns[1:]
+        mean, lo, hi = best.changes[self.kpi]
+        others = "; ".join(f"on {r.lever} {self._phrase(r)}" for r in rest)
+        others = f"; {others}" if others else ""
+        if not math.isnan(lo) and lo > 0:
+            head = f"At today's plan the next {step} a week earns most on {best.lever}: {self.kpi} "
+        elif not math.isnan(hi) and hi < 0:
+            head = (f"At today's plan the next {step} a week loses {self.kpi} on every lever, "
+                    f"least on {best.lever}: ")
+        else:
+            head = (f"At today's plan no lever's next {step} a week clearly earns more than it costs, "
+                    f"best on {best.lever}: {self.kpi} ")
+        sentence = head + self._phrase(best) + others + "."
+        if rest:
+            second = rest[0]
+            d_mean, d_lo, d_hi = _interval(best.runs - second.runs, self.level)
+            if not math.isnan(d_lo) and d_lo <= 0 <= d_hi and d_mean != 0:
+                sentence += (f" With {self.replications} replications {best.lever} and {second.lever} cannot be "
+                             f"told apart (difference {money(d_mean, self.currency, True)}, {self.level:.0%} CI "
+                             f"{money(d_lo, self.currency, True)} to {money(d_hi, self.currency, True)}).")
+        return sentence
+
+    def table(self) -> pd.DataFrame:
+        """One row per lever, best first: today's spend and the change in each measure per step, as numbers."""
+        rows = []
+        for r in self.returns:
+            row: dict[str, Any] = {"lever": r.lever, "today": r.spend}
+            for kpi in self.measures:
+                row[kpi], row[f"{kpi}_lo"], row[f"{kpi}_hi"] = r.changes[kpi]
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
+    def measures(self) -> list[str]:
+        """The KPIs reported: the advice's KPI first, then value, customers and profit."""
+        return list(dict.fromkeys([self.kpi, *MEASURES]))
+
+    def display_table(self) -> pd.DataFrame:
+        """The table as text cells, "+38,200 [+31,900, +44,500]", for printing (at most 100 characters wide)."""
+        out = []
+        for r in self.returns:
+            row = {"lever": r.lever, "today/wk": f"{r.spend:,.0f}"}
+            for kpi in self.measures:
+                mean, lo, hi = r.changes[kpi]
+                row[f"{kpi} Δ"] = (f"{_num(mean)} [{_num(lo)}, {_num(hi)}]" if not math.isnan(lo) else _num(mean))
+            out.append(row)
+        return pd.DataFrame(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain data (what ``cxsim advise --json`` prints)."""
+        def clean(x: float) -> float | None:
+            return None if x is None or not math.isfinite(x) else float(x)
+
+        return {
+            "verdict": self.verdict(),
+            "scenario": self.scenario.name,
+            "currency": self.currency,
+            "step": self.step,
+            "kpi": self.kpi,
+            "replications": self.replications,
+            "seed": self.seed,
+            "level": self.level,
+            "levers": [{"lever": r.lever, "today": clean(r.spend),
+                        **{kpi: {"mean": clean(m), "lo": clean(lo), "hi": clean(hi)}
+                           for kpi, (m, lo, hi) in r.changes.items()}} for r in self.returns],
+            "curves": [{k: (clean(v) if isinstance(v, float) else v) for k, v in row.items()}
+                       for row in self.curves.to_dict("records")],
+        }
+
+    def to_json(self) -> str:
+        """``to_dict`` as JSON text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+
+def _num(x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:+,.0f}" if abs(x) >= 10 else f"{x:+.2g}"
+
+
+def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = DEFAULT_REPLICATIONS,
+           seed: int = 0, kpi: str = DEFAULT_KPI, engine: str = "fast", curve_steps: Sequence[int] = (),
+           level: float = LEVEL, base: Results | None = None,
+           progress: Callable[[int], None] | None = None,
+           run: Callable[[Scenario], Results] | None = None) -> Advice:
+    """Marginal returns of every spend lever at the scenario's plan.
+
+    Args:
+        scenario: today's plan.
+        step: extra weekly spend given to each lever (money a week, > 0).
+        replications: runs per plan, paired by seed.
+        seed: master seed shared by every plan.
+        kpi: what the verdict ranks by (a KPI of ``cxsim.model.results.KPIS``; default ``value``).
+        engine: ``"fast"`` or ``"agents"``.
+        curve_steps: further multiples of ``step`` at which to trace each lever's response
+            curve (e.g. ``(-2, -1, 2)``); a point that would spend below zero is left out.
+        level: confidence level of the intervals.
+        base: today's results when already run (same replications, seed and engine).
+        progress: called with the number of plans just finished.
+        run: how to run a plan (default: ``simulate`` without customers); lets an app cache runs.
+
+    Raises:
+        UserError: for a step that is not a positive number or an unknown KPI.
+    """
+    if not (isinstance(step, int | float) and math.isfinite(step) and step > 0):
+        raise UserError(f"step: expected a positive amount of money a week, got {step!r}")
+    if kpi not in KPIS:
+        raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {kpi!r}")
+    if replications < 2:
+        raise UserError(f"replications: expected at least 2 (intervals come from paired runs), got {replications}")
+    run = run or (lambda s: simulate(s, replications, seed, engine, keep_customers=False))
+    today = base if base is not None else run(scenario)
+    if progress:
+        progress(1)
+    measures = list(dict.fromkeys([kpi, *MEASURES]))
+    returns, curve_rows = [], []
+    for lever in spend_levers(scenario):
+        spend = lever.read(scenario)
+        curve_rows.append({"lever": lever.name, "steps": 0, "delta": 0.0, "spend": spend,
+                           "mean": 0.0, "lo": 0.0, "hi": 0.0})
+        for k in sorted({1, *curve_steps} - {0}):
+            overrides = lever.moved(scenario, k * step)
+            if overrides is None:
+                continue
+            moved = run(scenario.with_overrides(overrides))
+            if progress:
+                progress(1)
+            mean, lo, hi = _interval(_paired(today, moved, kpi), level)
+            curve_rows.append({"lever": lever.name, "steps": k, "delta": k * step, "spend": spend + k * step,
+                               "mean": mean, "lo": lo, "hi": hi})
+            if k == 1:
+                returns.append(LeverReturn(
+                    lever.name, spend, {m: _interval(_paired(today, moved, m), level) for m in measures},
+                    _paired(today, moved, kpi)))
+    returns.sort(key=lambda r: -np.nan_to_num(r.changes[kpi][0], nan=-np.inf))
+    curves = pd.DataFrame(curve_rows).sort_values(["lever", "steps"], kind="stable", ignore_index=True)
+    return Advice(scenario, float(step), kpi, replications, seed, level, returns, curves)
+
+
+# --- the command line: cxsim advise ---------------------------------------------------------------
+
+def add_advise_arguments(p) -> None:
+    """Arguments of ``cxsim advise``."""
+    from cxsim.cli.common import WORLD_REPLICATIONS, add_run_options, add_uncertainty_options
+
+    p.add_argument("file", help="scenario file (TOML): today's plan is its base")
+    p.add_argument("--variant", help="take this variant of the file as today's plan")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a field of today's plan, e.g. --set advertising.weekly_spend=5000 (repeatable)")
+    p.add_argument("--step", type=float, default=DEFAULT_STEP,
+                   help=f"extra weekly spend given to each lever (default {DEFAULT_STEP:,.0f})")
+    p.add_argument("--kpi", choices=list(KPIS), default=DEFAULT_KPI, metavar="KPI",
+                   help="what the verdict ranks by (default value = NPV + terminal value; also npv, profit, "
+                        "customers, ...)")
+    p.add_argument("--curves", action="store_true",
+                   help=f"also trace each lever's response curve at {', '.join(f'{k:+d}' for k in CURVE_STEPS)} "
+                        "steps (more runs)")
+    p.add_argument("--figure", help="write the marginal returns (and curves) as a self-contained .html file")
+    p.add_argument("--json", action="store_true", help="print the verdict, the table and the curves as JSON")
+    add_run_options(p, replications=DEFAULT_REPLICATIONS, per_world=WORLD_REPLICATIONS)
+    add_uncertainty_options(p)
+    p.add_argument("--discover", action="store_true",
+                   help="under uncertainty: where each lever earns most, as boxes over the uncertain assumptions "
+                        "(PRIM)")
+
+
+def run_advise_command(args) -> int:
+    """``cxsim advise``: the verdict sentence, then the table (or JSON)."""
+    from pathlib import Path
+
+    from cxsim.cli.common import parse_set, progress_bar, replications_of
+    from cxsim.decide.uncertainty import worlds_from_args
+    from cxsim.scenario import load_scenario
+
+    scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file),
+                                                                       where=f"{args.file} (--set)")
+    if args.figure and (Path(args.figure).suffix.lower() != ".html" or not Path(args.figure).parent.exists()):
+        raise UserError(f"{args.figure}: expected a .html file name in an existing folder")
+    if not (math.isfinite(args.step) and args.step > 0):
+        raise UserError(f"--step: expected a positive amount of money a week, got {args.step!r}")
+    worlds = worlds_from_args(args, scenario)
+    if worlds is not None:
+        from cxsim.decide.robust import run_robust_advise
+
+        if args.curves:
+            raise UserError("--curves: expected the assumptions fixed (--fixed, or no --uncertain/--posterior); "
+                            "under uncertainty advise reports each lever's next step over the worlds")
+
+        return run_robust_advise(args, scenario, worlds, replications_of(args, True))
+    if args.discover:
+        raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
+                        "[uncertainty] table in the file)")
+    args.replications = replications_of(args, False)
+    curve = CURVE_STEPS if args.curves or args.figure else ()
+    plans = 1 + len(spend_levers(scenario)) * (1 + len(curve))
+    with progress_bar(plans, "advise") as bar:
+        advice = advise(scenario, args.step, args.replications, args.seed, args.kpi, args.engine, curve,
+                        progress=bar.update)
+    if args.json:
+        print(advice.to_json())
+    else:
+        print(advice.verdict())
+        print(f"\nChange per extra {money(advice.step, advice.currency)} a week on one lever, the rest of the plan "
+              f"held: mean [{advice.level:.0%} CI],\npaired by seed ({advice.replications} replications, seed "
+              f"{advice.seed}). value = NPV + terminal value (money); customers won (persons).")
+        print(advice.display_table().to_string(index=False))
+    if args.figure:
+        from cxsim.report.figures import advice_html
+
+        tmp = Path(args.figure).with_name(Path(args.figure).name + ".part")
+        tmp.write_text(advice_html(advice), encoding="utf-8")
+        tmp.replace(args.figure)
+        if not args.json:
+            print(f"\nfigure -> {args.figure}")
+    return 0

@@ -1,0 +1,138 @@
+"""What a plan spends, lever by lever: the spend levers of a scenario, moved, read and described.
+
+A spend lever is weekly money the plan decides: ads, service staff, training, the
+people programme (with the staff modelled) and each service channel's staff (with
+channels). ``advise`` moves each by a step; the planner and the report describe
+every plan from these, so a plan's label always matches what it spends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cxsim.model.response import mean_spend
+from cxsim.scenario import Scenario
+
+
+def money(x: float, currency: str = "", signed: bool = False) -> str:
+    """An amount as text with the scenario's currency: "$5,500", "5,500 EUR", "+1,200" (signed)."""
+    if x is None or not np.isfinite(x):
+        return "-"
+    sign = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
+    digits = f"{abs(x):,.0f}"
+    if not currency:
+        return f"{sign}{digits}"
+    return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
+
+
+def short_money(x: float, currency: str = "", signed: bool = False) -> str:
+    """An amount in a sentence, to three figures at most: "+$57k", "-$1.2M", "$950" (``money`` for tables)."""
+    if x is None or not np.isfinite(x):
+        return "-"
+    size = abs(x)
+    digits = (f"{size / 1e6:.1f}M" if size >= 9.95e5 else f"{size / 1e3:.0f}k" if size >= 9_950
+              else f"{size / 1e3:.1f}k" if size >= 1_000 else f"{size:.0f}")
+    sign = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
+    if not currency:
+        return f"{sign}{digits}"
+    return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
+
+
+def unit(currency: str) -> str:
+    """What money is counted in, for axis titles and definitions ("$", "EUR" or "money")."""
+    return currency or "money"
+
+
+@dataclass(frozen=True)
+class SpendLever:
+    """One weekly spend a plan decides.
+
+    Attributes:
+        name: short plain name ("ads", "service staff", "phone staff").
+        key: the scenario key it reads (for a channel: the staff budget it shares).
+        read: the lever's weekly spend in a scenario.
+        moved: overrides that add ``delta`` a week to the lever (``None`` when it would go below 0).
+    """
+
+    name: str
+    key: str
+    read: Callable[[Scenario], float]
+    moved: Callable[[Scenario, float], dict[str, Any] | None]
+
+
+def _shifted(value: float | list[float], delta: float) -> float | list[float] | None:
+    """A weekly spend (constant or schedule) moved by ``delta`` every week; ``None`` below zero."""
+    if isinstance(value, list):
+        moved = [v + delta for v in value]
+        return None if min(moved) < 0 else moved
+    return None if value + delta < 0 else value + delta
+
+
+def _field(key: str) -> tuple[Callable[[Scenario], float], Callable[[Scenario, float], dict[str, Any] | None]]:
+    def read(s: Scenario) -> float:
+        return mean_spend(s[key], s.weeks)
+
+    def moved(s: Scenario, delta: float) -> dict[str, Any] | None:
+        value = _shifted(s[key], delta)
+        return None if value is None else {key: value}
+    return read, moved
+
+
+def _channel(name: str) -> SpendLever:
+    """A channel's staff: its share of the staff budget, moved by adding money to that channel only.
+
+    With a staff schedule the shares are taken from the mean weekly staff budget.
+    """
+    def read(s: Scenario) -> float:
+        return mean_spend(s.config.service.weekly_spend, s.weeks) * s.config.channels[name].staff_share
+
+    def moved(s: Scenario, delta: float) -> dict[str, Any] | None:
+        total = mean_spend(s.config.service.weekly_spend, s.weeks)
+        own = {c: total * ch.staff_share for c, ch in s.config.channels.items()}
+        own[name] += delta
+        new_total = total + delta
+        staff = _shifted(s.config.service.weekly_spend, delta)
+        if own[name] < 0 or new_total <= 0 or staff is None:
+            return None
+        shares = {c: v / new_total for c, v in own.items()}
+        shares[name] = 1.0 - sum(v for c, v in shares.items() if c != name)  # sums to 1 exactly
+        return {"service.weekly_spend": staff, **{f"channels.{c}.staff_share": v for c, v in shares.items()}}
+    return SpendLever(f"{name} staff", "service.weekly_spend", read, moved)
+
+
+def spend_levers(scenario: Scenario) -> list[SpendLever]:
+    """Every spend lever the scenario has: ads, service staff, training, people programme, channels' staff."""
+    levers = [SpendLever("ads", "advertising.weekly_spend", *_field("advertising.weekly_spend")),
+              SpendLever("service staff", "service.weekly_spend", *_field("service.weekly_spend")),
+              SpendLever("training", "service.training_weekly_spend", *_field("service.training_weekly_spend"))]
+    if scenario.config.employees.enabled:
+        levers.append(SpendLever("people programme", "employees.weekly_spend", *_field("employees.weekly_spend")))
+    levers += [_channel(name) for name in scenario.config.channels]
+    return levers
+
+
+def plan_spends(scenario: Scenario) -> dict[str, float]:
+    """The plan's weekly spend on each of its spend levers, by name (an ad schedule as its mean).
+
+    A channel's staff is part of the service staff budget, so it is not counted again.
+    """
+    return {lever.name: lever.read(scenario) for lever in spend_levers(scenario)
+            if lever.key != "service.weekly_spend" or lever.name == "service staff"}
+
+
+def describe_plan(scenario: Scenario) -> str:
+    """The plan in one line from its own spends: "ads $5,500 a week, service staff $2,000, training $0"."""
+    currency = scenario.config.economics.currency
+    parts = [f"{name} {money(value, currency)}" for name, value in plan_spends(scenario).items()]
+    total = sum(plan_spends(scenario).values())
+    return f"{parts[0]} a week, " + ", ".join(parts[1:]) + f" (total {money(total, currency)} a week)"
+
+
+def short_plan(scenario: Scenario) -> str:
+    """The plan's spends in a few words for a column header: "ads 5,500 · staff 2,000 · training 0"."""
+    short = {"service staff": "staff", "people programme": "people"}
+    return " · ".join(f"{short.get(k, k)} {v:,.0f}" for k, v in plan_spends(scenario).items())

@@ -1,0 +1,345 @@
+"""Uncertainty as an input: plausible worlds, and every plan run in each of them with the same random numbers.
+
+A *world* is one draw of the uncertain assumptions (need for service, ad
+half-saturation, how long satisfaction remembers, ...). The worlds come from
+one of three places, in this order:
+
+1. ``--posterior DIR``: the draws of a calibration (``DIR/posterior.parquet``, one
+   column per dotted scenario key and a ``weight`` column), resampled by weight
+   with the seed;
+2. the scenario file's ``[uncertainty]`` table (``cxsim.scenario.distributions``), sampled
+   as a Latin hypercube from the seed;
+3. ``--uncertain`` alone: the published ranges of ``cxsim.scenario.ranges`` (uniform, or
+   log-uniform for a range spanning orders of magnitude).
+
+:func:`evaluate` runs every plan in every world: replication ``r`` of world
+``i`` is replication ``i * R + r`` of the seed for every plan, so plans are
+paired twice over (the same world and the same common random numbers), and
+with the uncertainty collapsed to one point the numbers are exactly those of a
+fixed run of ``draws * R`` replications. Runs go to local worker processes or a
+Dask cluster (``cxsim.decide.pools``), one task per (plan, world).
+
+Example::
+
+    worlds = worlds_for(scenario, uncertain=True, draws=100, seed=0)
+    values = evaluate(scenario.all_variants(), worlds, replications=4, seed=0)   # (plans, draws, 4)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cxsim.core.errors import UserError, bounded
+from cxsim.model.results import KPIS
+from cxsim.scenario import Scenario, numeric_bounds
+from cxsim.scenario.distributions import Distribution, unit_draws
+
+POSTERIOR_FILE = "posterior.parquet"
+WEIGHT = "weight"
+DEFAULT_DRAWS = 100
+MAX_DRAWS = 100_000
+
+
+@dataclass(frozen=True)
+class Worlds:
+    """Draws of the uncertain scenario keys: one row per plausible world.
+
+    Attributes:
+        keys: the dotted scenario keys drawn.
+        values: draws x keys.
+        weights: how likely each draw is, summing to 1; ``None``: equally likely.
+        source: where the draws come from ("published ranges", "[uncertainty] table", "posterior DIR").
+    """
+
+    keys: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray | None
+    source: str
+
+    @property
+    def draws(self) -> int:
+        """Number of worlds."""
+        return int(self.values.shape[0])
+
+    def world(self, i: int) -> dict[str, float]:
+        """Draw ``i`` as scenario overrides."""
+        return {k: float(v) for k, v in zip(self.keys, self.values[i], strict=True)}
+
+    def frame(self):
+        """The draws as a table: one column per key (and ``weight`` when the draws are weighted)."""
+        import pandas as pd
+
+        out = pd.DataFrame(self.values, columns=list(self.keys))
+        if self.weights is not None:
+            out[WEIGHT] = self.weights
+        return out
+
+
+def published_distributions(scenario: Scenario) -> dict[str, Distribution]:
+    """The published range of every assumption (``cxsim.scenario.ranges``), as uniform or log-uniform distributions."""
+    from cxsim.scenario.ranges import RANGES
+
+    return {key: Distribution(dist="loguniform" if r.log else "uniform", low=r.low, high=r.high)
+            for key, r in RANGES.items() if numeric_bounds(key, scenario) is not None}
+
+
+def sample(distributions: dict[str, Distribution], scenario: Scenario, draws: int, seed: int,
+           source: str) -> Worlds:
+    """``draws`` worlds from per-key distributions: a Latin hypercube from ``seed``, mapped by quantiles.
+
+    A normal is truncated to the key's range in the schema; a key that holds whole
+    numbers is rounded.
+    """
+    keys = tuple(distributions)
+    u = unit_draws(draws, len(keys), seed)
+    columns = []
+    for j, key in enumerate(keys):
+        low, high, whole = numeric_bounds(key, scenario) or (-math.inf, math.inf, False)
+        x = distributions[key].quantile(u[:, j], (low, high))
+        columns.append(np.rint(x) if whole else x)
+    values = np.column_stack(columns) if columns else np.zeros((draws, 0))
+    return Worlds(keys, values, None, source)
+
+
+def read_posterior(folder: str | Path, scenario: Scenario, draws: int, seed: int) -> Worlds:
+    """The draws of a posterior folder, resampled by weight to ``draws`` equally likely worlds.
+
+    Raises:
+        UserError: a missing or unreadable file, a column that is not a number key of
+            the scenario, a value outside the key's range or not finite, or bad weights;
+            each names the file, the column (and row) and what was expected.
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    path = folder / POSTERIOR_FILE
+    if not folder.is_dir():
+        raise UserError(f"{bounded(folder)}: --posterior: expected a folder written by `cxsim calibrate history` "
+                        "(with posterior.parquet)")
+    if not path.is_file():
+        raise UserError(f"{bounded(path)}: expected the posterior draws written by `cxsim calibrate history` "
+                        "(no such file)")
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - any damage to the file is the user's to fix, in one line
+        raise UserError(f"{bounded(path)}: expected a readable Parquet table ({bounded(exc, 120)})") from None
+    if len(frame) == 0:
+        raise UserError(f"{bounded(path)}: expected at least one draw, got an empty table")
+    keys = tuple(str(c) for c in frame.columns if c != WEIGHT)
+    if not keys:
+        raise UserError(f"{bounded(path)}: expected one column per scenario key, got only {list(frame.columns)}")
+    values = np.empty((len(frame), len(keys)))
+    for j, key in enumerate(keys):
+        bounds = numeric_bounds(key, scenario)
+        if bounds is None:
+            raise UserError(f"{bounded(path)}: column {bounded(repr(key), 80)}: expected a scenario key that holds "
+                            "one number (see `cxsim schema`)")
+        column = pd.to_numeric(frame[key], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(column) | (column < bounds[0]) | (column > bounds[1]))
+        if bad.size:
+            raise UserError(f"{bounded(path)}: column {key!r}, row {bad[0] + 1}: expected a finite number in "
+                            f"[{bounds[0]:g}, {bounds[1]:g}], got {frame[key].iloc[bad[0]]!r}")
+        values[:, j] = column
+    weights = np.ones(len(frame))
+    if WEIGHT in frame.columns:
+        weights = pd.to_numeric(frame[WEIGHT], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
+        if bad.size:
+            raise UserError(f"{bounded(path)}: column 'weight', row {bad[0] + 1}: expected a finite weight >= 0, "
+                            f"got {frame[WEIGHT].iloc[bad[0]]!r}")
+        if weights.sum() <= 0:
+            raise UserError(f"{bounded(path)}: column 'weight': expected weights with a positive sum, got all 0")
+    rows = np.random.default_rng(seed).choice(len(frame), size=draws, replace=True, p=weights / weights.sum())
+    return Worlds(keys, values[rows], None, f"posterior {folder}")
+
+
+def worlds_for(scenario: Scenario, *, uncertain: bool = False, posterior: str | Path | None = None,
+               draws: int = DEFAULT_DRAWS, seed: int = 0) -> Worlds | None:
+    """The plausible worlds a decision is weighed over, or ``None`` when none is asked for.
+
+    Args:
+        scenario: the reference plan (its ``[uncertainty]`` table, its named channels and segments).
+        uncertain: use the published ranges when the scenario has no ``[uncertainty]`` table.
+        posterior: a calibration's folder; its draws replace the table.
+        draws: number of worlds.
+        seed: seed of the draws (the same seed gives the same worlds).
+
+    Returns:
+        The worlds; ``None`` when ``uncertain`` is off, no posterior is given and the
+        scenario has no ``[uncertainty]`` table (the answer then holds the assumptions fixed).
+    """
+    if not isinstance(draws, int) or isinstance(draws, bool) or not 1 <= draws <= MAX_DRAWS:
+        raise UserError(f"--draws: expected a whole number from 1 to {MAX_DRAWS:,}, got {draws!r}")
+    if posterior is not None:
+        return read_posterior(posterior, scenario, draws, seed)
+    if scenario.uncertainty:
+        return sample(scenario.uncertainty, scenario, draws, seed, "[uncertainty] table")
+    if uncertain:
+        return sample(published_distributions(scenario), scenario, draws, seed, "published ranges")
+    return None
+
+
+def in_world(scenario: Scenario, worlds: Worlds, i: int, reference: Scenario | None = None) -> Scenario:
+    """The scenario with draw ``i``'s values set (the plan's own spends untouched).
+
+    Args:
+        scenario: a plan.
+        worlds: the worlds.
+        i: the draw.
+        reference: the plan the others are compared with; a plan that sets an uncertain
+            key differently from it keeps its difference (``world + plan - reference``),
+            so a variant such as "better training: +0.1 quality" stays a change in every world.
+
+    Raises:
+        ScenarioError: a world (or a plan's shift of it) that the schema refuses, naming the key.
+    """
+    overrides = worlds.world(i)
+    if reference is not None:
+        for key in overrides:
+            shift = float(scenario[key]) - float(reference[key])
+            if shift:
+                overrides[key] += shift
+    for key, value in overrides.items():
+        bounds = numeric_bounds(key, scenario)
+        if bounds is not None and bounds[2]:
+            overrides[key] = round(value)
+    return scenario.with_overrides(overrides, where=f"{scenario.source} (world {i + 1} of {worlds.source})")
+
+
+# --- running plans in worlds ----------------------------------------------------------------------
+
+def _run_world(scenario: Scenario, replications: int, seed: int, first: int, engine: str,
+               kpis: tuple[str, ...], one_thread: bool = False) -> np.ndarray:
+    """One plan in one world: ``kpis x replications``, replications ``first ..`` of the seed, in order.
+
+    ``one_thread``: run on one numba thread (a worker of a pool: the parallelism is across tasks).
+    """
+    from cxsim.model.simulate import simulate
+
+    if one_thread:
+        import numba
+
+        numba.set_num_threads(1)
+    res = simulate(scenario, replications=replications, seed=seed, engine=engine, first_replication=first,
+                   keep_customers=False)
+    summary = res.summary().sort_values("replication")
+    return summary[list(kpis)].to_numpy(dtype=float).T
+
+
+def evaluate_kpis(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int,
+                  kpis: Sequence[str] = ("value",), workers: int | None = None, progress: bool | Callable = True,
+                  engine: str = "fast", scheduler: str | None = None) -> dict[str, np.ndarray]:
+    """:func:`evaluate` for several KPIs at once: each KPI's array of shape (plans, draws, replications)."""
+    kpis = tuple(kpis)
+    unknown = [k for k in kpis if k not in KPIS]
+    if unknown:
+        raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {unknown[0]!r}")
+    if replications < 1:
+        raise UserError(f"replications: expected a whole number >= 1, got {replications}")
+    draws = 1 if worlds is None else worlds.draws
+    tasks = []
+    for p, plan in enumerate(plans):
+        for i in range(draws):
+            scenario = plan if worlds is None else in_world(plan, worlds, i, plans[0])
+            tasks.append(((p, i), (scenario, replications, seed, i * replications, engine, kpis)))
+    out = np.full((len(kpis), len(plans), draws, replications), np.nan)
+    bar, tick = _progress(progress, len(tasks) * replications)
+    try:
+        for (p, i), result in _execute(tasks, workers, scheduler):
+            out[:, p, i, :] = result
+            tick(replications)
+    finally:
+        if bar is not None:
+            bar.close()
+    return {k: out[j] for j, k in enumerate(kpis)}
+
+
+def evaluate(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int, kpi: str = "value",
+             workers: int | None = None, progress: bool | Callable = True, engine: str = "fast",
+             scheduler: str | None = None) -> np.ndarray:
+    """Every plan in every world: ``kpi`` of shape (plans, draws, replications).
+
+    Plan ``p`` in world ``i`` runs replications ``i*R .. i*R + R - 1`` of ``seed``:
+    the same world and the same common random numbers for every plan. The numbers
+    do not depend on ``workers`` or where the runs ran.
+
+    Args:
+        plans: the plans, the first being the reference (a plan that sets an uncertain key
+            differently from it keeps its difference, see :func:`in_world`).
+        worlds: the worlds (``None``: the assumptions fixed, one "world").
+        replications: runs per plan and world (``R``).
+        seed: master seed.
+        kpi: the KPI (``cxsim.model.results.KPIS``).
+        workers: local worker processes (default :func:`default_workers`; 1 runs here, in this process).
+        progress: a progress bar on stderr (``True``), none (``False``), or a function called
+            with the number of runs just finished.
+        engine: ``"fast"`` or ``"agents"``.
+        scheduler: a Dask scheduler's address (or ``"local"``) to run on instead of local processes.
+    """
+    return evaluate_kpis(plans, worlds, replications, seed, (kpi,), workers, progress, engine, scheduler)[kpi]
+
+
+def _progress(progress: bool | Callable, total: int):
+    """A tqdm bar and its update (``progress=True``), or the caller's function, or nothing."""
+    if callable(progress):
+        return None, progress
+    if progress:
+        from cxsim.cli.common import progress_bar
+
+        bar = progress_bar(total, "worlds")
+        return bar, bar.update
+    return None, lambda n: None
+
+
+def default_workers() -> int:
+    """Worker processes when none are asked for: one per core.
+
+    Even on 2 cores, where this process's compiled engine already runs people on both,
+    two single-thread workers run the flagship's 800 runs faster, their start included:
+    28.8 s against 40.7 s (benchmarks/bench_uncertain.py).
+    """
+    return os.cpu_count() or 1
+
+
+def _execute(tasks: list, workers: int | None, scheduler: str | None):
+    """Yield ``(tag, result)`` of every task, in this process, on local worker processes or on Dask."""
+    from cxsim.decide.pools import DaskPool, ProcessPool
+
+    workers = workers or default_workers()
+    if scheduler is None and (workers == 1 or len(tasks) == 1):
+        for tag, args in tasks:
+            yield tag, _run_world(*args)
+        return
+    pool = DaskPool(scheduler, workers) if scheduler else ProcessPool(min(workers, len(tasks)))
+    with pool:
+        executor = pool.executor()
+        futures = {executor.submit(_run_world, *args, True): tag for tag, args in tasks}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+
+def worlds_from_args(args, scenario: Scenario) -> Worlds | None:
+    """The worlds the command line asks for (``add_uncertainty_options``), checked before any run."""
+    if getattr(args, "scheduler", None):
+        from cxsim.decide.pools import check_address
+
+        check_address(args.scheduler)
+    if args.fixed:
+        if args.uncertain or args.posterior:
+            raise UserError("--fixed: expected it alone, without --uncertain or --posterior")
+        worlds = None
+    else:
+        worlds = worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws,
+                            seed=args.seed)
+    if worlds is None and getattr(args, "scheduler", None):
+        raise UserError("--scheduler: expected only with uncertainty (--uncertain, --posterior DIR or an "
+                        "[uncertainty] table): a fixed comparison runs on this machine")
+    return worlds

@@ -1,0 +1,1 @@
+"""The market: draws, rules, network, mechanisms, the two engines and their results."""

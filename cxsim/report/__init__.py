@@ -1,0 +1,1 @@
+"""What a person reads: figures, HTML pages and number formatting."""

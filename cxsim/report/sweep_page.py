@@ -1,0 +1,81 @@
+"""The sensitivity page: a self-contained HTML file with the indices, plots and findings."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from cxsim import __version__
+from cxsim.core.outputs import write_text
+from cxsim.model.results import KPIS
+from cxsim.report.pages import STYLE
+from cxsim.report.sweep_figures import discovery_figure, sensitivity_figure
+from cxsim.sweep.analysis import Sensitivity, display, headline
+from cxsim.sweep.discovery import Discovery
+from cxsim.sweep.spec import SweepSpec
+
+METHOD_NOTES = {
+    "sobol": "S1: share of the KPI's variance due to the parameter alone; ST: including its interactions. "
+             "ST much larger than S1 means the parameter matters through others.",
+    "morris": "mu*: mean absolute change of the KPI when the parameter moves one level across its range "
+              "(in KPI units per full range); sigma: how much that change depends on the other parameters.",
+    "rbd-fast": "S1: share of the KPI's variance due to the parameter alone (first order, from the Latin hypercube).",
+    "anova": "S1: share of variance explained by the parameter alone; ST: including interactions (exact on the grid).",
+}
+
+
+def _table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p class='note'>No indices.</p>"
+    frame = frame.reset_index()
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def sensitivity_html(spec: SweepSpec, result: Sensitivity, found: Discovery | None, runs: int) -> str:
+    """The page as one HTML string (plotly inlined, works offline)."""
+    labels = {n: p.label for n, p in spec.parameters.items() if p.label}
+    s = spec.file
+    parts = [f"<h1>Sensitivity: {html.escape(spec.name)}</h1>",
+             f"<p class='note'>{runs} runs; design {s.design.kind}, {s.sweep.replications} replications per point, "
+             f"seed {s.sweep.seed}, engine {s.sweep.engine}, cxsim {__version__}. Method: {result.method}. "
+             f"{html.escape(METHOD_NOTES[result.method])}</p>"]
+    if s.sweep.description:
+        parts.append(f"<p>{html.escape(s.sweep.description)}</p>")
+    if found is not None:
+        parts.append(f"<h2>Where {html.escape(found.b)} beats {html.escape(found.a)} ({html.escape(found.kpi)})</h2>")
+        parts.append("<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in found.sentences) + "</ul>")
+        if found.boxes:
+            parts.append("<p>PRIM boxes: each variant's own region (coverage: the share of its wins inside the box; "
+                         "density: the share of the box where it wins).</p>")
+            parts.append("<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in found.boxes) + "</ul>")
+        parts.append(discovery_figure(found, labels).to_html(full_html=False, include_plotlyjs="inline"))
+    plotly_inlined = found is not None
+    for variant in dict.fromkeys(result.table["variant"]):
+        parts.append(f"<h2>Indices: {html.escape(variant)}</h2><ul>")
+        parts.extend(f"<li>{html.escape(headline(result, variant, k, labels))}</li>"
+                     for k in dict.fromkeys(result.table["kpi"]))
+        parts.append("</ul>" + _table(display(result, variant, labels)))
+    parts.append("<h2>Plots</h2>")
+    for kpi in dict.fromkeys(result.table["kpi"]):
+        parts.append(sensitivity_figure(result, kpi, labels).to_html(
+            full_html=False, include_plotlyjs=False if plotly_inlined else "inline"))
+        plotly_inlined = True
+    if result.notes:
+        parts.append("<h2>Left out</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
+    parts.append("<h2>Parameters</h2><ul>" + "".join(
+        f"<li><b>{html.escape(n)}</b>{': ' + html.escape(p.label) if p.label else ''}</li>"
+        for n, p in spec.parameters.items()) + "</ul>")
+    parts.append("<h2>KPIs</h2><ul>" + "".join(
+        f"<li><b>{html.escape(k)}</b>: {html.escape(KPIS[k])}</li>" for k in s.outputs.kpis) + "</ul>")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Sensitivity: "
+            f"{html.escape(spec.name)}</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def write_page(path: str | Path, spec: SweepSpec, result: Sensitivity, found: Discovery | None, runs: int) -> Path:
+    """Write the page atomically."""
+    return write_text(path, sensitivity_html(spec, result, found, runs))

@@ -1,0 +1,608 @@
+"""What the planner app shows: levers in plain words, assumptions with their published
+ranges, the sizes a browser user may ask for, KPI cards, journeys and downloads.
+
+The app's planner page (``app/planner_page.py``) only arranges what this module and the rest of
+cxsim compute, so every number on the page can be checked without a browser.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxsim.core.errors import ScenarioError, UserError
+from cxsim.core.errors import error_text as cli_error_text
+from cxsim.decide.compare import Comparison
+from cxsim.decide.optimize import Frontier
+from cxsim.decide.spend import money, plan_spends, short_plan, unit
+from cxsim.model.levers import Lever
+from cxsim.model.response import mean_spend
+from cxsim.model.results import KPIS
+from cxsim.scenario import Scenario, parse_scenario
+
+MAX_POPULATION = 200_000
+MAX_WEEKS = 520
+MAX_REPLICATIONS = 50
+MAX_PERSON_RUNS = 4_000_000   # people x replications x scenarios in one comparison
+DEFAULT_REPLICATIONS = 5      # fewer than the command line's 20: a lever change reruns 7 plans (about 2.5 s)
+NEAR_ZERO_ADS = 50.0          # an ad budget below this a week gets a warning
+FLAGSHIP = "people_vs_ads.toml"
+FRONTIER_GRID = 6             # shares 0%, 20%, ..., 100% before the search refines the best
+
+
+LEVERS: tuple[Lever, ...] = (
+    Lever("advertising.weekly_spend", "Ad budget per week",
+          "Money spent on advertising each week. Ads make people aware and push the aware to buy.", step=100.0),
+    Lever("service.weekly_spend", "Service staff budget per week",
+          "Money spent on service staff each week. It buys capacity: the service encounters staff can "
+          "handle. When demand exceeds capacity, service quality falls.", step=100.0),
+    Lever("service.training_weekly_spend", "Training budget per week",
+          "Money spent each week on training service staff. It raises service quality toward perfect, "
+          "with diminishing returns.", step=50.0),
+    Lever("purchase.price", "Price per purchase", "What a customer pays for one purchase.", step=1.0),
+    Lever("market.population", "People in the market",
+          f"Everyone who could become a customer (at most {MAX_POPULATION:,} in the app).",
+          integer=True, min_value=10, max_value=MAX_POPULATION, step=1000, fmt="%d"),
+    Lever("market.weeks", "Horizon (weeks)", f"How long each run lasts (at most {MAX_WEEKS} weeks in the app).",
+          integer=True, min_value=1, max_value=MAX_WEEKS, step=4, fmt="%d"),
+)
+
+ASSUMPTIONS: dict[str, tuple[Lever, ...]] = {
+    "Advertising": (
+        Lever("advertising.adstock_decay", "Ad carry-over (adstock θ)",
+              "Share of last week's ad pressure still working this week.", max_value=0.99, step=0.05, fmt="%.2f",
+              published="0.3–0.8 for TV, 0–0.3 for digital (marketing-mix models: Robyn, Meridian, PyMC-Marketing)"),
+        Lever("advertising.half_saturation", "Ad stock at half effect (Hill K)",
+              "Ad stock (money) at which ads have half their full effect: lower means ads saturate sooner.",
+              step=500.0, published="specific to each market; estimated in marketing-mix models"),
+        Lever("advertising.hill_slope", "Saturation slope (Hill s)",
+              "How sharply the ad effect bends: below 1 concave from the first dollar, above 1 S-shaped.",
+              min_value=0.05, max_value=10.0, step=0.1, fmt="%.2f",
+              published="0.5–3 (marketing-mix models)"),
+        Lever("advertising.max_awareness_rate", "Weekly awareness from ads at saturation (Bass p)",
+              "Weekly chance that an unaware person notices the brand when ads are at full strength.",
+              max_value=1.0, step=0.005, fmt="%.3f",
+              published=("Bass p 0.01–0.03 a year, about 0.0002–0.0006 a week; meta-analytic mean 0.03 a year "
+                         "(Sultan, Farley & Lehmann 1990, annual data of durables). The default 0.04 a week is "
+                         "far faster: a frequently bought category, an assumption")),
+        Lever("advertising.max_persuasion", "Extra weekly purchase chance from ads at saturation",
+              "Added weekly chance that an aware person buys, with ads at full strength.",
+              max_value=1.0, step=0.005, fmt="%.3f", published="no published range; a model assumption"),
+        Lever("advertising.overpromise", "Overpromising",
+              "How much ads at full strength raise the quality newcomers expect (0-1 scale). "
+              "Expectations above what is delivered lower satisfaction.",
+              max_value=1.0, step=0.05, fmt="%.2f",
+              published="no published range; expectation-disconfirmation (Oliver 1980) gives the direction"),
+    ),
+    "Word-of-mouth": (
+        Lever("wom.awareness_effect", "Word-of-mouth awareness effect (Bass q)",
+              "Added weekly chance of becoming aware per unit of positive word-of-mouth heard.",
+              max_value=5.0, step=0.02, fmt="%.2f",
+              published=("Bass q 0.3–0.5 a year, about 0.006–0.010 a week; meta-analytic mean 0.38 a year "
+                         "(Sultan, Farley & Lehmann 1990, annual data). The default 0.3 a week is far faster: "
+                         "an assumption")),
+        Lever("wom.promoter_talk", "Positive talk per promoter per week",
+              "Positive word-of-mouth a promoter (9-10) sends each week.", max_value=10.0, step=0.1, fmt="%.2f",
+              published="positive WOM outnumbers negative about 3:1 overall (East, Hammond & Wright 2007)"),
+        Lever("wom.detractor_talk", "Negative talk per detractor per week",
+              "Negative word-of-mouth a detractor (0-6) sends each week.", max_value=10.0, step=0.1, fmt="%.2f",
+              published="the dissatisfied talk more per head, but less than folklore says (Anderson 1998)"),
+        Lever("wom.negative_purchase_effect", "Purchase chance lost to negative talk",
+              "Removed weekly purchase chance per unit of negative word-of-mouth heard.",
+              max_value=5.0, step=0.05, fmt="%.2f",
+              published="a small share of unhappy customers costs much NPV (Goldenberg et al. 2007)"),
+    ),
+    "Service": (
+        Lever("service.cost_per_encounter", "Staff cost of one service encounter",
+              "Capacity is the staff budget divided by this.", min_value=0.01, step=1.0, fmt="%.2f",
+              published="specific to each business"),
+        Lever("service.need_probability", "Share of purchases that need service",
+              "Probability that a purchase involves a service encounter.", max_value=1.0, step=0.05, fmt="%.2f",
+              published="specific to each business"),
+        Lever("service.quality", "Service quality at normal load (0-1)",
+              "Quality of an encounter when staff are not overloaded, before training.",
+              max_value=1.0, step=0.05, fmt="%.2f", published="specific to each business"),
+        Lever("service.overload_sensitivity", "Quality lost to overload",
+              "How fast quality falls when demand exceeds capacity.", max_value=20.0, step=0.1, fmt="%.2f",
+              published="no published range; a model assumption"),
+        Lever("service.training_half_saturation", "Training budget for half the possible gain",
+              "Weekly training spend that closes half the gap between quality and perfect.",
+              min_value=1.0, step=100.0, published="no published range; a model assumption"),
+    ),
+    "Satisfaction and loyalty": (
+        Lever("purchase.product_quality", "Product quality (0-1)", "Quality of the product itself.",
+              max_value=1.0, step=0.02, fmt="%.2f", published="specific to each business"),
+        Lever("satisfaction.disconfirmation_weight", "Weight of surprise (expectation-disconfirmation)",
+              "How much (experience - expectation) counts against the experience itself.",
+              max_value=10.0, step=0.1, fmt="%.2f", published="Oliver (1980); no single published value"),
+        Lever("repeat.rate_shape", "Repeat purchase rate: shape (BG/NBD r)",
+              "Shape of the spread of weekly purchase rates between customers.",
+              min_value=0.001, max_value=100.0, step=0.05, fmt="%.3f",
+              published="fitted per business; CDNOW, weekly: r 0.24, α 4.41 (Fader, Hardie & Lee 2005)"),
+        Lever("repeat.rate_scale", "Repeat purchase rate: scale (BG/NBD α)",
+              "Mean weekly purchase rate is r / α.", min_value=0.001, step=0.5, fmt="%.3f",
+              published="fitted per business; CDNOW, weekly: α 4.41"),
+        Lever("repeat.dropout_a", "Dropout: a (BG/NBD)", "With b, the spread of dropout chances after a purchase.",
+              min_value=0.001, max_value=1000.0, step=0.05, fmt="%.3f",
+              published="fitted per business; CDNOW: a 0.79, b 2.43"),
+        Lever("repeat.dropout_b", "Dropout: b (BG/NBD)", "Mean dropout chance after a purchase is a / (a + b).",
+              min_value=0.001, max_value=1000.0, step=0.1, fmt="%.3f",
+              published="fitted per business; CDNOW: b 2.43"),
+        Lever("repeat.rate_sensitivity", "Satisfaction effect on buying again",
+              "Purchase rate multiplier per satisfaction point above neutral: exp(k × points).",
+              max_value=5.0, step=0.05, fmt="%.2f", published="no published value; 0 gives plain BG/NBD"),
+        Lever("repeat.dropout_sensitivity", "Satisfaction effect on staying",
+              "Dropout multiplier per satisfaction point below neutral: exp(k × points).",
+              max_value=5.0, step=0.05, fmt="%.2f", published="no published value; 0 gives plain BG/NBD"),
+    ),
+    "Money": (
+        Lever("purchase.gross_margin", "Gross margin (fraction of price)", "Share of the price that is margin.",
+              max_value=1.0, step=0.05, fmt="%.2f", published="specific to each business"),
+        Lever("economics.discount_rate", "Annual discount rate (for NPV)", "Used to discount weekly profit.",
+              max_value=1.0, step=0.01, fmt="%.2f", published="typically the firm's cost of capital, 0.05–0.15"),
+    ),
+}
+
+
+# The assumptions by how much a 20% move of each changes the flagship's value (NPV + terminal value),
+# most first; measured by scripts/rank_assumptions.py (6 paired replications).
+INFLUENCE: tuple[str, ...] = (
+    "purchase.product_quality",
+    "purchase.gross_margin",
+    "repeat.dropout_a",
+    "economics.discount_rate",
+    "service.need_probability",
+    "repeat.rate_shape",
+    "service.quality",
+    "repeat.rate_scale",
+    "advertising.overpromise",
+    "repeat.dropout_b",
+    "wom.promoter_talk",
+    "wom.detractor_talk",
+    "advertising.half_saturation",
+    "advertising.max_awareness_rate",
+    "satisfaction.disconfirmation_weight",
+    "repeat.dropout_sensitivity",
+    "advertising.adstock_decay",
+    "advertising.max_persuasion",
+    "wom.awareness_effect",
+    "wom.negative_purchase_effect",
+    "repeat.rate_sensitivity",
+    "advertising.hill_slope",
+    "service.training_half_saturation",
+    "service.overload_sensitivity",
+    "service.cost_per_encounter",
+)
+TOP_ASSUMPTIONS = 8  # shown first in the assumptions panel
+
+
+def ranked_assumptions() -> list[Lever]:
+    """Every assumption of ``ASSUMPTIONS``, the most influential first (unranked ones last, in file order)."""
+    levers = [lever for group in ASSUMPTIONS.values() for lever in group]
+    rank = {key: i for i, key in enumerate(INFLUENCE)}
+    return sorted(levers, key=lambda lever: rank.get(lever.key, len(rank)))
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """How a KPI appears as a row of the comparison table.
+
+    Attributes:
+        title: plain-words name (never cut off: the table wraps).
+        higher_is_better: whether a rise is good news.
+        money: whether it is an amount of money (shown with the scenario's currency).
+        decimals: decimals shown.
+    """
+
+    title: str
+    higher_is_better: bool
+    money: bool
+    decimals: int = 0
+
+
+ROWS: dict[str, KpiRow] = {
+    "value": KpiRow("Value: NPV + terminal value", True, True),
+    "npv": KpiRow("NPV of profit within the horizon", True, True),
+    "terminal_value": KpiRow("Terminal value of customers active at the horizon", True, True),
+    "customers": KpiRow("Customers won", True, False),
+    "active": KpiRow("Active customers at the horizon", True, False),
+    "profit": KpiRow("Profit within the horizon", True, True),
+    "nps": KpiRow("NPS", True, False, 1),
+    "cac": KpiRow("Ad cost per new customer (CAC)", False, True, 1),
+    "cac_all": KpiRow("Ads + service cost per new customer", False, True, 1),
+    "clv_net": KpiRow("CLV net of service cost, with terminal value", True, True, 1),
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One KPI of one plan, as text: mean, the range of 90% of runs, the paired difference from the first plan.
+
+    ``verdict`` is ``"better"``, ``"worse"`` (the difference's interval excludes 0) or ``""``.
+    """
+
+    mean: str
+    runs: str
+    delta: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class ComparisonTable:
+    """KPIs as rows, plans as columns: what the planner shows under the verdict."""
+
+    labels: list[str]
+    headers: list[str]          # each plan's actual weekly spends
+    kpis: list[str]
+    titles: list[str]
+    helps: list[str]
+    cells: list[list[Cell]]     # by KPI, then by plan
+
+
+def kpi_help(kpi: str, currency: str) -> str:
+    """A KPI's definition with money named in the scenario's currency."""
+    return KPIS[kpi].replace("(currency)", f"({unit(currency)})")
+
+
+def _fmt(x: float, row: KpiRow, currency: str, signed: bool = False) -> str:
+    if x is None or not np.isfinite(x):
+        return "-"
+    if row.money and row.decimals == 0:
+        return money(x, currency, signed)
+    text = f"{x:+,.{row.decimals}f}" if signed else f"{x:,.{row.decimals}f}"
+    if row.money and currency:
+        sign = text[0] if text[0] in "+-" else ""
+        digits = text[len(sign):]
+        return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
+    return text
+
+
+def comparison_table(comparison: Comparison, level: float = 0.9) -> ComparisonTable:
+    """The comparison as one table: every cell in the same format, every plan headed by its own spends."""
+    currency = comparison.scenarios[0].config.economics.currency
+    table = comparison.table(tuple(ROWS), level).set_index(["kpi", "scenario"])
+    cells = []
+    for kpi, row in ROWS.items():
+        line = []
+        def f(x: float, signed: bool = False, row: KpiRow = row) -> str:
+            return _fmt(x, row, currency, signed)
+
+        for i, label in enumerate(comparison.labels):
+            r = table.loc[(kpi, label)]
+            runs = f"90% of runs {f(r['lo'])} to {f(r['hi'])}" if np.isfinite(r["lo"]) else "no runs"
+            if i == 0:
+                delta, verdict = "the reference", ""
+            elif np.isfinite(r["diff_lo"]):
+                delta = f"Δ {f(r['diff'], True)} ({level:.0%} CI {f(r['diff_lo'], True)} to {f(r['diff_hi'], True)})"
+                up, down = r["diff_lo"] > 0, r["diff_hi"] < 0
+                good = up if row.higher_is_better else down
+                bad = down if row.higher_is_better else up
+                verdict = "better" if good else "worse" if bad else ""
+            else:
+                delta, verdict = f"Δ {f(r['diff'], True)}", ""
+            line.append(Cell(f(r["mean"]), runs, delta, verdict))
+        cells.append(line)
+    return ComparisonTable(list(comparison.labels), [short_plan(s) for s in comparison.scenarios], list(ROWS),
+                           [row.title for row in ROWS.values()], [kpi_help(k, currency) for k in ROWS], cells)
+
+
+TABLE_STYLE = """<style>
+table.cx-compare { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.9rem; }
+table.cx-compare th, table.cx-compare td { border-bottom: 1px solid #e6e6e6; padding: 0.3rem 0.5rem;
+  vertical-align: top; white-space: normal; overflow-wrap: anywhere; overflow: visible; }
+table.cx-compare th.cx-kpi { text-align: left; font-weight: 600; width: 19%; }
+table.cx-compare thead th { text-align: left; background: #f3f6fa; }
+table.cx-compare .cx-spends { display: block; font-weight: 400; font-size: 0.8rem; color: #444; }
+table.cx-compare .cx-mean { font-size: 1.05rem; font-weight: 600; }
+table.cx-compare .cx-small { display: block; font-size: 0.78rem; color: #555; }
+table.cx-compare .better { color: #1a7f37; } table.cx-compare .worse { color: #b42318; }
+</style>"""
+
+
+def comparison_html(table: ComparisonTable) -> str:
+    """The comparison table as HTML (KPI titles wrap rather than being cut off)."""
+    import html
+
+    from cxsim.report.markdown import html_safe  # names come from users: nothing in them may become Markdown
+
+    esc = html.escape
+    head = "".join(f'<th class="cx-plan"><span class="cx-name">{html_safe(label)}</span>'
+                   f'<span class="cx-spends">{esc(spends)} a week</span></th>'
+                   for label, spends in zip(table.labels, table.headers, strict=True))
+    body = []
+    for title, help_text, line in zip(table.titles, table.helps, table.cells, strict=True):
+        cells = "".join(f'<td><span class="cx-mean">{esc(c.mean)}</span><span class="cx-small">{esc(c.runs)}</span>'
+                        f'<span class="cx-small {c.verdict}">{esc(c.delta)}</span></td>' for c in line)
+        body.append(f'<tr><th class="cx-kpi" title="{esc(help_text)}">{esc(title)}</th>{cells}</tr>')
+    return (TABLE_STYLE + '<table class="cx-compare"><thead><tr><th class="cx-kpi">KPI at the horizon</th>'
+            + head + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>")
+
+
+def plan_warnings(scenario: Scenario) -> list[str]:
+    """Warnings about a plan that is probably not what was meant: no service spend, ads near zero."""
+    notes = []
+    spends = plan_spends(scenario)
+    currency = scenario.config.economics.currency
+    if spends["service staff"] + spends["training"] <= 0:
+        notes.append(f"{scenario.name}: this plan spends nothing on service (service.weekly_spend and "
+                     "service.training_weekly_spend are 0), so customers who need service get none. A calibrated "
+                     "fit leaves them out: merge it into a planning scenario (Calibrate → use in the planner).")
+    if spends["ads"] < NEAR_ZERO_ADS:
+        notes.append(f"{scenario.name}: the ad budget is {money(spends['ads'], currency)} a week, near zero: "
+                     "ads reach almost nobody. Set advertising.weekly_spend to the plan's real budget.")
+    return notes
+
+
+# KPI cards (the notebooks' widgets, cxsim.views.widgets); the page shows the comparison table above.
+
+@dataclass(frozen=True)
+class CardKpi:
+    """How a KPI appears on a card."""
+
+    title: str
+    higher_is_better: bool
+    fmt: str
+
+
+CARDS: dict[str, CardKpi] = {
+    "customers": CardKpi("Customers won", True, "{:,.0f}"),
+    "revenue": CardKpi("Revenue", True, "{:,.0f}"),
+    "profit": CardKpi("Profit", True, "{:,.0f}"),
+    "npv": CardKpi("NPV (discounted profit)", True, "{:,.0f}"),
+    "nps": CardKpi("NPS", True, "{:,.1f}"),
+    "cac": CardKpi("Ad cost per new customer (CAC)", False, "{:,.1f}"),
+    "clv": CardKpi("Customer lifetime value (CLV)", True, "{:,.1f}"),
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI of one scenario, formatted for a card."""
+
+    kpi: str
+    title: str
+    value: str
+    interval: str
+    delta: str | None
+    delta_interval: str | None
+    higher_is_better: bool
+    help: str
+
+
+def kpi_cards(comparison: Comparison, level: float = 0.9) -> dict[str, list[Card]]:
+    """The KPI cards of every scenario, by label: mean, 90% range of runs, difference from the first."""
+    table = comparison.table(tuple(CARDS), level)
+    cards: dict[str, list[Card]] = {}
+    for _, r in table.iterrows():
+        spec = CARDS[r["kpi"]]
+        f = spec.fmt.format
+        has_delta = not pd.isna(r["diff"])
+        cards.setdefault(r["scenario"], []).append(Card(
+            kpi=r["kpi"], title=spec.title, value=f(r["mean"]) if not pd.isna(r["mean"]) else "-",
+            interval=f"90% of runs: {f(r['lo'])} to {f(r['hi'])}" if not pd.isna(r["lo"]) else "no runs",
+            delta=("+" if r["diff"] >= 0 else "") + f(r["diff"]) if has_delta else None,
+            delta_interval=(f"vs {comparison.labels[0]}: 90% CI {f(r['diff_lo'])} to {f(r['diff_hi'])}"
+                            if has_delta and not pd.isna(r["diff_lo"]) else None),
+            higher_is_better=spec.higher_is_better, help=KPIS[r["kpi"]],
+        ))
+    return cards
+
+
+def error_text(exc: Exception) -> str:
+    """The message the command line prints for a user's mistake."""
+    return cli_error_text(exc)
+
+
+# --- scenarios --------------------------------------------------------------------------
+
+def scenario_files(folder: str | Path) -> list[Path]:
+    """Scenario files in a folder, the flagship first."""
+    files = sorted(Path(folder).glob("*.toml"))
+    return sorted(files, key=lambda p: p.name != FLAGSHIP)
+
+
+def scenario_from_upload(name: str, data: bytes) -> Scenario:
+    """Parse an uploaded scenario file, with the same errors as loading it from disk."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(name, "(file)", "a readable UTF-8 TOML file", str(exc)) from None
+    return parse_scenario(text, name)
+
+
+def within_bounds(scenario: Scenario) -> tuple[Scenario, list[str]]:
+    """The scenario with its market size and horizon lowered to the app's bounds, and what changed."""
+    notes, overrides = [], {}
+    if scenario.population > MAX_POPULATION:
+        overrides["market.population"] = MAX_POPULATION
+        notes.append(f"{scenario.source}: market.population is {scenario.population:,}; the planner runs at most "
+                     f"{MAX_POPULATION:,} people, so it uses {MAX_POPULATION:,}. "
+                     "Run the full size with `cxsim compare` on the command line.")
+    if scenario.weeks > MAX_WEEKS:
+        overrides["market.weeks"] = MAX_WEEKS
+        notes.append(f"{scenario.source}: market.weeks is {scenario.weeks}; the planner runs at most {MAX_WEEKS} "
+                     f"weeks, so it uses {MAX_WEEKS}. Run the full horizon with `cxsim compare`.")
+    return (scenario.with_overrides(overrides) if overrides else scenario), notes
+
+
+def lever_value(scenario: Scenario, key: str) -> float:
+    """A lever's value in a scenario (a weekly spend schedule shows as its mean)."""
+    value = scenario[key]
+    return mean_spend(value, scenario.weeks) if isinstance(value, list) else value
+
+
+def apply_levers(scenario: Scenario, values: dict[str, Any]) -> Scenario:
+    """The scenario with the levers that differ from it overridden (validated)."""
+    changed = {k: v for k, v in values.items() if not np.isclose(float(v), float(lever_value(scenario, k)),
+                                                                  rtol=1e-12, atol=1e-9)}
+    return scenario.with_overrides(changed) if changed else scenario
+
+
+DEFAULT_WORLDS = 40           # plausible worlds weighed on request: 4 plans x 40 x 2 runs, about half a minute
+MAX_WORLDS = 200
+WORLD_REPLICATIONS = 2        # runs per plan and world, as on the command line
+MAX_WORLD_PERSON_RUNS = 40_000_000  # people x runs x worlds x plans under uncertainty (on request, with progress)
+
+
+def check_world_size(scenarios: Sequence[Scenario], draws: int) -> None:
+    """Refuse a weighing over worlds too big for the page, saying what to change."""
+    if not 1 <= draws <= MAX_WORLDS:
+        raise UserError(f"worlds: expected 1 to {MAX_WORLDS} in the planner, got {draws}")
+    person_runs = sum(s.population for s in scenarios) * WORLD_REPLICATIONS * draws
+    if person_runs > MAX_WORLD_PERSON_RUNS:
+        raise UserError(f"weighing over {draws} worlds would simulate {person_runs:,} customer-runs; the planner "
+                        f"allows at most {MAX_WORLD_PERSON_RUNS:,}. Fewer worlds or variants, or run `cxsim compare "
+                        "FILE --uncertain` on the command line.")
+
+
+def check_size(scenarios: Sequence[Scenario], replications: int) -> None:
+    """Refuse runs too big for an interactive page, saying what to change."""
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise UserError(f"replications: expected 1 to {MAX_REPLICATIONS} in the planner, got {replications}")
+    for s in scenarios:
+        if s.population > MAX_POPULATION:
+            raise UserError(f"market.population: expected at most {MAX_POPULATION:,} people in the planner, "
+                            f"got {s.population:,} ({s.name})")
+        if s.weeks > MAX_WEEKS:
+            raise UserError(f"market.weeks: expected at most {MAX_WEEKS} weeks in the planner, "
+                            f"got {s.weeks} ({s.name})")
+    person_runs = sum(s.population for s in scenarios) * replications
+    if person_runs > MAX_PERSON_RUNS:
+        raise UserError(
+            f"this comparison would simulate {person_runs:,} customer-runs (people × replications × scenarios); "
+            f"the planner allows at most {MAX_PERSON_RUNS:,} so it stays interactive. Lower the replications, "
+            "the market size or the number of variants, or run it with `cxsim compare` on the command line.")
+
+
+def variant_changes(scenario: Scenario) -> pd.DataFrame:
+    """What each variant of the file changes from the base: variant, key, base value, variant value."""
+    from cxsim.scenario import flatten
+
+    rows = []
+    for name, overrides in scenario.variants.items():
+        for key, value in flatten(overrides).items():
+            rows.append({"variant": name, "field": key, "base": str(scenario[key]), "variant value": str(value)})
+    return pd.DataFrame(rows, columns=["variant", "field", "base", "variant value"])
+
+
+# --- results ----------------------------------------------------------------------------
+
+def timeseries_table(comparison: Comparison) -> pd.DataFrame:
+    """Every scenario's weekly time series in one table, with a ``scenario`` column first."""
+    return pd.concat([res.timeseries.assign(scenario=label)[["scenario", *res.timeseries.columns]]
+                      for label, res in zip(comparison.labels, comparison.results, strict=True)],
+                     ignore_index=True)
+
+
+def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+    """A table as CSV or Parquet file contents."""
+    if fmt == "csv":
+        return frame.to_csv(index=False).encode("utf-8")
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    raise ValueError(f"unknown table format {fmt!r}")
+
+
+def frontier_summary(frontiers: Sequence[Frontier]) -> pd.DataFrame:
+    """One row per total budget: the best split, its KPI, the near-best range, the gain over today's share."""
+    rows = []
+    for f in frontiers:
+        best = f.best
+        lo, hi = f.near_best
+        gain = f.gain_over_current()
+        rows.append({
+            "total budget a week": f"{f.budget:,.0f}",
+            "best share on service": f"{best['share']:.0%}",
+            "on service": f"{best['service_spend']:,.0f}",
+            "on ads": f"{best['ad_spend']:,.0f}",
+            f.kpi: f"{best['mean']:,.0f}",
+            "90% of runs": f"{best['lo']:,.0f} to {best['hi']:,.0f}",
+            "near-best shares": f"{lo:.0%} to {hi:.0%}",
+            "gain over today's share": ("-" if gain is None else
+                                        f"{gain[0]:+,.0f} (90% CI {gain[1]:+,.0f} to {gain[2]:+,.0f}) "
+                                        f"vs {f.current:.0%}"),
+        })
+    return pd.DataFrame(rows)
+
+
+# --- one customer ---------------------------------------------------------------------------
+
+JOURNEY_KINDS = {
+    "a repeat customer": "repeat",
+    "a customer who lapsed": "lapsed",
+    "a one-time customer": "customer",
+    "someone who never bought": "never",
+}
+
+
+def pick_customer(customers: pd.DataFrame, replication: int, kind: str, seed: int = 0) -> int | None:
+    """A customer of one run who ended as ``kind`` (a key of ``JOURNEY_KINDS``), or ``None`` if nobody did.
+
+    The pick is random but reproducible: the same table, kind and seed give the same person.
+    """
+    run = customers[customers["replication"] == replication]
+    stage = JOURNEY_KINDS[kind]
+    pool = run[run["first_purchase_step"].isna()] if stage == "never" else run[run["stage"] == stage]
+    if pool.empty:
+        return None
+    ids = np.sort(pool["customer_id"].to_numpy())
+    return int(ids[np.random.default_rng(seed).integers(ids.size)])
+
+
+def journey_summary(customers: pd.DataFrame, replication: int, customer_id: int) -> str:
+    """One sentence about a customer at the horizon: stage, who won them, purchases, service, money."""
+    row = customers[(customers["replication"] == replication) & (customers["customer_id"] == customer_id)].iloc[0]
+    stage = {"unaware": "unaware of the brand", "aware": "aware but never bought",
+             "customer": "an active customer who bought once", "repeat": "an active repeat customer",
+             "lapsed": "a lapsed customer"}[str(row["stage"])]
+    won = {"ads": "made aware by ads", "wom": "made aware by word-of-mouth", "initial": "a customer from the start",
+           "none": "never reached"}[str(row["source"])]
+    if pd.isna(row["first_purchase_step"]):
+        return f"Person {customer_id} of run {replication}: {won}, never bought; at the horizon {stage}."
+    purchases, encounters = int(row["purchases"]), int(row["service_encounters"])
+    return (f"Customer {customer_id} of run {replication}: {won}, first bought in week "
+            f"{int(row['first_purchase_step'])}; {purchases} purchase{'s' * (purchases != 1)}, "
+            f"{encounters} service encounter{'s' * (encounters != 1)}, revenue {row['revenue']:,.0f}; "
+            f"at the horizon {stage}, satisfaction {row['satisfaction']:.1f} of 10.")
+
+
+# --- a calibrated fit, merged into a plan ------------------------------------------------------
+
+def planning_base(folder: str | Path) -> Scenario:
+    """The scenario a calibrated fit is merged into: the flagship plan, with its variants."""
+    return parse_scenario((Path(folder) / FLAGSHIP).read_text(encoding="utf-8"), FLAGSHIP)
+
+
+def adoption_keys(p: float, q: float, m: float, base: Scenario) -> dict[str, float]:
+    """A Bass fit's keys for a planning scenario: market size, and ad and word-of-mouth effects.
+
+    In the fitted data the ads ran at the plan's spend, so p is the weekly awareness
+    hazard ads gave at that spend: ``max_awareness_rate`` is p divided by the Hill
+    saturation of the plan's steady adstock (spend / (1 - decay)), at most 1; q goes to
+    ``wom.awareness_effect`` as in the Bass limit.
+    """
+    from cxsim.model.response import hill
+
+    ads = base.config.advertising
+    steady = mean_spend(ads.weekly_spend, base.weeks) / (1.0 - ads.adstock_decay)
+    saturation = float(hill(steady, ads.half_saturation, ads.hill_slope)) if steady > 0 else 0.0
+    rate = min(1.0, p / saturation) if saturation > 0 else ads.max_awareness_rate
+    return {"market.population": int(round(min(max(m, 10), MAX_POPULATION))),
+            "advertising.max_awareness_rate": rate, "wom.awareness_effect": q}
+
+
+def merged_plan(base: Scenario, keys: dict[str, Any], name: str) -> str:
+    """The planning scenario with the fitted keys merged in, as scenario-file text (variants kept)."""
+    merged = base.with_overrides({**keys, "scenario.name": name,
+                                  "scenario.description": f"{base.config.scenario.description} Calibrated: "
+                                                          + ", ".join(f"{k} = {v:.4g}" for k, v in keys.items())
+                                                          + "."})
+    return merged.to_toml()
