@@ -35,6 +35,7 @@ viz: setup
 test: setup
 	@bash scripts/test-deps.sh
 	$(PY) -m ruff check cxsim app tests benchmarks notebooks scripts
+	.venv/bin/lint-imports
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: setup

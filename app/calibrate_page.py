@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from cxsim import parse_scenario
+from cxsim import parse_scenario, simulate
 from cxsim.calibrate import fit_adoption, fit_transactions
 from cxsim.calibrate.adoption import PERIODS
 from cxsim.calibrate.data import numeric_column, parse_dates, read_csv, require_columns
 from cxsim.calibrate.synthetic import adoption_series, transaction_log
 from cxsim.core.errors import UserError, bounded
-from cxsim import simulate
+from cxsim.report.calibration_check import check_html
 from cxsim.report.calibration_figures import fit_figure, simulated_check_figure
 from cxsim.report.markdown import markdown_safe
 from cxsim.views import planner
@@ -99,14 +99,14 @@ def _run_history(name: str, data: bytes, base_name: str, base_text: str, keys: l
         result = calibrate(problem, pool, particles, Budget(simulations, 15), seed=0, progress=progress)
     bar.empty()
     out = Path(tempfile.mkdtemp(prefix="cxsim-calibration-"))
-    result.write(out)
+    result.write(out, check_html(result.check))
     return {"dir": str(out), "text": result.scenario_text, "check": result.check, "source": name}
 
 
 def history_section() -> None:
     """The History tab: a small calibration of chosen keys to a weekly history, handed to the planner."""
-    from cxsim.calibrate.check import series_figure
     from cxsim.calibrate.posterior import verdicts
+    from cxsim.report.calibration_check import series_figure
     from cxsim.scenario.ranges import RANGES
 
     st.caption("Fit any of the model's assumptions (ad response, word of mouth, need for service, how service and "

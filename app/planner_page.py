@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxsim import __version__, parse_scenario
+from cxsim import __version__, parse_scenario, simulate
 from cxsim.core.errors import UserError
 from cxsim.decide import allocate
 from cxsim.decide.advise import CURVE_STEPS, DEFAULT_STEP, advise
@@ -23,7 +23,6 @@ from cxsim.decide.optimize import OBJECTIVES, Frontier, frontier, frontier_table
 from cxsim.decide.robust import RobustAnswer, robust_compare
 from cxsim.decide.spend import money, unit
 from cxsim.decide.uncertainty import worlds_for
-from cxsim import simulate
 from cxsim.model.results import Results, clv_by_cohort
 from cxsim.report.figures import (
     acquisition_figure,

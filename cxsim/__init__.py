@@ -12,6 +12,6 @@ from cxsim.scenario import Scenario, load_scenario, parse_scenario, presets
 
 __all__ = [
     "Advice", "Results", "advise", "Scenario", "ScenarioError", "UserError", "load_scenario", "paired_difference",
-    "parse_scenario", "presets", "simulate",
+    "parse_scenario", "presets", "simulate", "__version__",
 ]
-__version__ = "0.1.0"
+from cxsim.core.version import __version__  # noqa: E402 - the version the package was installed as

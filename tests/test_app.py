@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxsim import load_scenario, parse_scenario
+from cxsim import load_scenario, parse_scenario, simulate
 from cxsim.cli.main import main
 from cxsim.core.errors import ScenarioError, UserError
 from cxsim.decide.compare import compare
-from cxsim import simulate
 from cxsim.views import planner
 
 from .conftest import ROOT, SCENARIOS

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxsim import load_scenario
+from cxsim import load_scenario, simulate
 from cxsim.decide.compare import compare
-from cxsim import simulate
 from cxsim.views import mechanisms, planner
 
 from .conftest import ROOT, SCENARIOS

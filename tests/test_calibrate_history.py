@@ -14,6 +14,7 @@ from cxsim.calibrate.calibration import calibrate, read_problem
 from cxsim.calibrate.inference import Budget
 from cxsim.calibrate.synthetic import company_history
 from cxsim.decide.pools import Pool, ProcessPool
+from cxsim.report.calibration_check import check_html
 from tests.conftest import call_cli
 from tests.test_hostile_inputs import refused
 
@@ -73,7 +74,7 @@ def test_the_posterior_recovers_the_parameters_the_history_was_made_with(fitted)
 
 
 def test_the_folder_keeps_its_contract(fitted, tmp_path):
-    out = fitted.write(tmp_path / "cal")
+    out = fitted.write(tmp_path / "cal", check_html(fitted.check))
     draws = pd.read_parquet(out / "posterior.parquet")
     assert list(draws.columns) == [*TRUTH, "weight"]
     assert all(draws[c].dtype == float for c in draws) and np.isclose(draws["weight"].sum(), 1.0)

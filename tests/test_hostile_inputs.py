@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim import load_scenario, parse_scenario
+from cxsim import load_scenario, parse_scenario, simulate
 from cxsim.core.errors import ScenarioError
 from cxsim.decide.pools import Pool
-from cxsim import simulate
 from cxsim.model.response import hill
 from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
 from cxsim.sweep.store import LEDGER, PARTS

@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim import load_scenario
+from cxsim import load_scenario, simulate
 from cxsim.cli.main import main
 from cxsim.core.errors import UserError
 from cxsim.decide.optimize import frontier, frontier_table, split_scenario, total_budget
-from cxsim import simulate
 from cxsim.report.figures import frontier_figure
 
 from .conftest import SCENARIOS, run_cli

@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim import parse_scenario
+from cxsim import parse_scenario, simulate
 from cxsim.core.errors import ScenarioError, UserError
 from cxsim.decide.uncertainty import Worlds, evaluate, evaluate_kpis, in_world, worlds_for
-from cxsim import simulate
 from cxsim.scenario.ranges import RANGES
 from tests.conftest import call_cli
 

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from cxsim import load_scenario
-from cxsim import simulate
+from cxsim import load_scenario, simulate
 from cxsim.views.planner import apply_levers
 from cxsim.views.widgets import MarketExplorer, PlanComparer, lever, lever_slider
 

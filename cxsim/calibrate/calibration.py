@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxsim.calibrate.check import Check, check_html
+from cxsim.calibrate.check import Check
 from cxsim.calibrate.history import History, check_holdout, read_history
 from cxsim.calibrate.inference import Budget, fit_posterior
 from cxsim.calibrate.posterior import correlations, medians_scenario, predictive, summary_table, write_folder
@@ -79,11 +79,10 @@ class Calibration:
     check: Check
     scenario_text: str
 
-    def write(self, out: str | Path) -> Path:
-        """Write posterior.parquet, summary.csv, scenario.toml and check.html into ``out``."""
+    def write(self, out: str | Path, page: str) -> Path:
+        """Write posterior.parquet, summary.csv, scenario.toml and ``page`` as check.html into ``out``."""
         out = Path(out)
-        html = check_html(self.check, f"Calibration to {Path(self.check.history.source).name}")
-        write_folder(out, self.check.posterior, self.check.table, self.scenario_text, html)
+        write_folder(out, self.check.posterior, self.check.table, self.scenario_text, page)
         return out
 
 

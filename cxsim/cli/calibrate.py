@@ -9,6 +9,7 @@ from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, 
 from cxsim.cli.common import integer
 from cxsim.core.errors import bounded
 from cxsim.core.outputs import check_output, write_atomically, write_text
+from cxsim.report.calibration_check import check_html
 
 ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
 MAX_PERIOD_WEEKS = 1040  # a row longer than a scenario's longest horizon cannot be simulated
@@ -224,8 +225,8 @@ def run_history(args: argparse.Namespace) -> int:
     from cxsim.calibrate.calibration import read_problem
     from cxsim.calibrate.inference import Budget, check_budget
     from cxsim.calibrate.posterior import check_folder
-    from cxsim.cli.common import progress_bar
     from cxsim.core.errors import UserError
+    from cxsim.core.progress import progress_bar
     from cxsim.decide.pools import check_address
     from cxsim.scenario import load_scenario
 
@@ -253,7 +254,7 @@ def run_history(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
         result = calibrate(problem, pool, args.particles, budget, args.seed, progress=progress)
-    result.write(out)
+    result.write(out, check_html(result.check))
     check, post = result.check, result.check.posterior
     print(f"\n{check.headline()}\n")
     print(_fmt_table(check.table.drop(columns="prior")))

@@ -7,7 +7,6 @@ A leaf module: the commands (``cxsim.cli.main``, ``cxsim.cli.sweep``,
 from __future__ import annotations
 
 import argparse
-import sys
 import tomllib
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +17,7 @@ from cxsim.core.outputs import STDOUT, check_output, write_table
 EXIT_USER_ERROR = 2
 TABLES = (".csv", ".parquet")
 __all__ = ["EXIT_USER_ERROR", "STDOUT", "TABLES", "add_run_options", "add_uncertainty_options", "check_output",
-           "integer", "parse_set", "print_json", "progress_bar", "replications_of", "write_table"]
+           "integer", "parse_set", "print_json", "replications_of", "write_table"]
 
 
 def parse_set(items: list[str] | None, source: str) -> dict[str, Any]:
@@ -58,14 +57,6 @@ def integer(low: int, high: int | None = None) -> Callable[[str], int]:
 SEED = integer(0, 2**63 - 1)
 REPLICATIONS = integer(1, 100_000)
 WORKERS = integer(1, 4096)
-
-
-def progress_bar(total: int, desc: str):
-    """A progress bar on stderr (silent when stderr is not a terminal)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=not sys.stderr.isatty(),
-                dynamic_ncols=True)
 
 
 def add_run_options(parser: argparse.ArgumentParser, replications: int = 20, per_world: int | None = None) -> None:

@@ -27,11 +27,11 @@ from cxsim.cli.common import (
     integer,
     parse_set,
     print_json,
-    progress_bar,
     replications_of,
     write_table,
 )
 from cxsim.core.errors import UserError, bounded, error_text
+from cxsim.core.progress import progress_bar
 
 WIDTH = 100  # columns of the terminal output of compare
 EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
@@ -93,8 +93,8 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from cxsim.cli.advise import worlds_from_args
     from cxsim.decide.compare import compare, display_table, fit_width, scenarios_from_files, value_split
-    from cxsim.decide.uncertainty import worlds_from_args
     from cxsim.report.pages import write_report
 
     scenarios = scenarios_from_files(args.files)
@@ -104,7 +104,7 @@ def _compare(args: argparse.Namespace) -> int:
         check_output(args.report, (".html",), "--report")
     worlds = worlds_from_args(args, scenarios[0])
     if worlds is not None:
-        from cxsim.decide.robust import run_robust_compare
+        from cxsim.cli.advise import run_robust_compare
 
         return run_robust_compare(args, scenarios, worlds, replications_of(args, True))
     if args.discover:
@@ -387,7 +387,7 @@ COMMANDS: list[Command] = [
     ("validate", "check scenario files and report every problem", _add_validate, _validate),
     ("schema", "print the reference of every scenario key", _add_schema, _schema),
     ("advise", "where the next step of weekly spend earns most: each lever's marginal return with its interval",
-     lazy("cxsim.decide.advise", "add_advise_arguments"), lazy("cxsim.decide.advise", "run_advise_command")),
+     lazy("cxsim.cli.advise", "add_advise_arguments"), lazy("cxsim.cli.advise", "run_advise_command")),
     ("optimize", "find the best split of a weekly budget between service and ads (the frontier), or over many "
                  "levers (--levers: CMA-ES)",
      _add_optimize, _optimize),
@@ -406,7 +406,7 @@ COMMANDS: list[Command] = [
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    from cxsim import __version__
+    from cxsim.core.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="cxsim",

@@ -52,7 +52,7 @@ class _Progress:
 
     def __call__(self, finished: int, total: int) -> None:
         if self.bar is None:
-            from cxsim.cli.common import progress_bar
+            from cxsim.core.progress import progress_bar
 
             self.bar = progress_bar(total, self.desc)
             self.bar.n = self.bar.last_print_n = self.bar.initial = self.first = finished

@@ -20,11 +20,8 @@ measured against zero instead of a reference plan.
 
 from __future__ import annotations
 
-import html
-import importlib.util
 import json
 import math
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxsim.core.errors import UserError
 from cxsim.decide.spend import money as full_money
 from cxsim.decide.spend import short_money as money
 from cxsim.decide.uncertainty import Worlds, evaluate
@@ -272,7 +268,7 @@ def discover(answer: RobustAnswer) -> list[tuple[str, Any]]:
     return where_each_wins(x, answer.winners(), answer.labels, "wins" if answer.what == "plan" else "earns most")
 
 
-def _boxes_json(findings: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+def boxes_json(findings: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     def edge(v: float) -> float | None:
         return v if math.isfinite(v) else None
 
@@ -280,74 +276,3 @@ def _boxes_json(findings: list[tuple[str, Any]]) -> list[dict[str, Any]]:
              "box": None if b is None else {k: [edge(lo), edge(hi)] for k, (lo, hi) in b.limits.items()},
              "coverage": None if b is None else b.coverage, "density": None if b is None else b.density}
             for s, b in findings]
-
-
-def _print_answer(answer: RobustAnswer, findings: list[tuple[str, Any]], what: str) -> None:
-    w = answer.worlds
-    keys = ", ".join(w.keys[:6]) + (f" and {len(w.keys) - 6} more" if len(w.keys) > 6 else "")
-    print(textwrap.fill(answer.verdict(), WIDTH))
-    print(f"\n{len(answer.labels)} {what}s x {answer.draws} worlds x {answer.replications} replications, "
-          f"seed {answer.seed}; worlds from {w.source}: {keys}.")
-    against = "today's plan" if answer.base is None else repr(answer.labels[answer.base])
-    print(f"{answer.kpi}: expected and 10%-90% over every run; against {against}, paired by world and seed, "
-          f"with its worst 10%;\nP over worlds (each the mean of its runs); regret = mean over worlds of "
-          f"(best {what} - this {what}).")
-    print(answer.display_table().to_string(index=False))
-    if findings:
-        print("\nWhere each wins (PRIM boxes over the uncertain assumptions):")
-        for sentence, _ in findings:
-            print(f"- {sentence}")
-
-
-def run_robust_compare(args, scenarios: Sequence[Scenario], worlds: Worlds, replications: int) -> int:
-    """``cxsim compare`` under uncertainty: the robust sentence, the table, where each plan wins (``--discover``)."""
-    from cxsim.cli.common import print_json, write_table
-    from cxsim.core.outputs import write_text
-    from cxsim.report.pages import robust_report_html
-
-    if len(scenarios) < 2:
-        raise UserError("compare under uncertainty: expected at least two plans (a file with variants, or "
-                        "several files)")
-    answer = robust_compare(scenarios, worlds, replications, args.seed, args.kpi, workers=args.workers,
-                            engine=args.engine, scheduler=args.scheduler, progress=True)
-    with_prim = importlib.util.find_spec("ema_workbench") is not None  # the report adds the boxes when it can
-    findings = discover(answer) if args.discover or (args.report and with_prim) else []
-    if args.table:
-        write_table(answer.table(), args.table)
-    if args.report:
-        write_text(args.report, robust_report_html(answer, scenarios, [s for s, _ in findings]))
-    if args.json:
-        print_json({**answer.to_dict(), "engine": args.engine, "where_each_wins": _boxes_json(findings)})
-        return 0
-    _print_answer(answer, findings if args.discover else [], "plan")
-    if args.table:
-        print(f"\nrobust table -> {args.table}")
-    if args.report:
-        print(f"\nreport -> {args.report}")
-    return 0
-
-
-def run_robust_advise(args, scenario: Scenario, worlds: Worlds, replications: int) -> int:
-    """``cxsim advise`` under uncertainty: which lever's next step earns most, and how likely."""
-    from cxsim.cli.common import print_json
-    from cxsim.core.outputs import write_text
-    from cxsim.report.figures import robust_figure
-
-    answer = robust_advise(scenario, worlds, args.step, replications, args.seed, args.kpi, workers=args.workers,
-                           engine=args.engine, scheduler=args.scheduler, progress=True)
-    findings = discover(answer) if args.discover else []
-    if args.figure:
-        page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cxsim advise</title></head>"
-                f"<body style='font-family: system-ui, sans-serif; max-width: 1100px; margin: 2rem auto'>"
-                f"<p><b>{html.escape(answer.verdict())}</b></p>"
-                f"{robust_figure(answer).to_html(full_html=False, include_plotlyjs='inline')}"
-                + "".join(f"<p>{html.escape(s)}</p>" for s, _ in findings) + "</body></html>")
-        write_text(args.figure, page)
-    if args.json:
-        print_json({**answer.to_dict(), "scenario": scenario.name, "step": args.step, "currency": answer.currency,
-                    "where_each_wins": _boxes_json(findings)})
-        return 0
-    _print_answer(answer, findings, "lever")
-    if args.figure:
-        print(f"\nfigure -> {args.figure}")
-    return 0

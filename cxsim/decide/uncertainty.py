@@ -291,7 +291,7 @@ def _progress(progress: bool | Callable, total: int):
     if callable(progress):
         return None, progress
     if progress:
-        from cxsim.cli.common import progress_bar
+        from cxsim.core.progress import progress_bar
 
         bar = progress_bar(total, "worlds")
         return bar, bar.update
@@ -323,23 +323,3 @@ def _execute(tasks: list, workers: int | None, scheduler: str | None):
         futures = {executor.submit(_run_world, *args, True): tag for tag, args in tasks}
         for future in as_completed(futures):
             yield futures[future], future.result()
-
-
-
-def worlds_from_args(args, scenario: Scenario) -> Worlds | None:
-    """The worlds the command line asks for (``add_uncertainty_options``), checked before any run."""
-    if getattr(args, "scheduler", None):
-        from cxsim.decide.pools import check_address
-
-        check_address(args.scheduler)
-    if args.fixed:
-        if args.uncertain or args.posterior:
-            raise UserError("--fixed: expected it alone, without --uncertain or --posterior")
-        worlds = None
-    else:
-        worlds = worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws,
-                            seed=args.seed)
-    if worlds is None and getattr(args, "scheduler", None):
-        raise UserError("--scheduler: expected only with uncertainty (--uncertain, --posterior DIR or an "
-                        "[uncertainty] table): a fixed comparison runs on this machine")
-    return worlds

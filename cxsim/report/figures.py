@@ -15,6 +15,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from cxsim.model.results import Results
+from cxsim.report.page import esc, figures_html, html_page
 
 PALETTE = qualitative.Safe
 STAGE_COLOURS = {"unaware": "#d9d9d9", "aware": "#9ecae1", "first_time": "#6baed6",
@@ -306,14 +307,8 @@ def response_figure(advice) -> go.Figure:
 
 def advice_html(advice) -> str:
     """The verdict, the marginal returns and the response curves as one self-contained HTML page."""
-    import html
-
-    head = marginal_figure(advice).to_html(full_html=False, include_plotlyjs="inline")
-    curves = response_figure(advice).to_html(full_html=False, include_plotlyjs=False)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cxsim advise: "
-            f"{html.escape(advice.scenario.name)}</title></head><body style='font-family: system-ui, sans-serif; "
-            f"max-width: 1100px; margin: 2rem auto'><p><b>{html.escape(advice.verdict())}</b></p>{head}{curves}"
-            "</body></html>")
+    return html_page(f"cxsim advise: {advice.scenario.name}", advice.verdict(),
+                     figures_html([marginal_figure(advice), response_figure(advice)]))
 
 
 def robust_figure(answer) -> go.Figure:
@@ -395,10 +390,5 @@ def allocation_figure(allocation) -> go.Figure:
 
 def allocation_html(allocation) -> str:
     """The verdict, the chart and the text summary as one self-contained HTML page."""
-    import html
-
-    chart = allocation_figure(allocation).to_html(full_html=False, include_plotlyjs="inline")
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cxsim optimize: "
-            f"{html.escape(allocation.scenario.name)}</title></head><body style='font-family: system-ui, sans-serif; "
-            f"max-width: 1200px; margin: 2rem auto'><p><b>{html.escape(allocation.verdict())}</b></p>{chart}"
-            f"<pre style='white-space: pre-wrap'>{html.escape(allocation.describe())}</pre></body></html>")
+    return html_page(f"cxsim optimize: {allocation.scenario.name}", allocation.verdict(),
+                     figures_html([allocation_figure(allocation)]), f"<pre>{esc(allocation.describe())}</pre>")

@@ -5,12 +5,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import pandas as pd
-
-from cxsim import __version__
 from cxsim.core.outputs import write_text
 from cxsim.model.results import KPIS
-from cxsim.report.pages import STYLE
+from cxsim.report.page import html_page, table_html
 from cxsim.report.sweep_figures import discovery_figure, sensitivity_figure
 from cxsim.sweep.analysis import Sensitivity, display, headline
 from cxsim.sweep.discovery import Discovery
@@ -26,23 +23,12 @@ METHOD_NOTES = {
 }
 
 
-def _table(frame: pd.DataFrame) -> str:
-    if frame.empty:
-        return "<p class='note'>No indices.</p>"
-    frame = frame.reset_index()
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def sensitivity_html(spec: SweepSpec, result: Sensitivity, found: Discovery | None, runs: int) -> str:
     """The page as one HTML string (plotly inlined, works offline)."""
     labels = {n: p.label for n, p in spec.parameters.items() if p.label}
     s = spec.file
-    parts = [f"<h1>Sensitivity: {html.escape(spec.name)}</h1>",
-             f"<p class='note'>{runs} runs; design {s.design.kind}, {s.sweep.replications} replications per point, "
-             f"seed {s.sweep.seed}, engine {s.sweep.engine}, cxsim {__version__}. Method: {result.method}. "
+    parts = [f"<p class='note'>{runs} runs; design {s.design.kind}, {s.sweep.replications} replications per point, "
+             f"seed {s.sweep.seed}, engine {s.sweep.engine}. Method: {result.method}. "
              f"{html.escape(METHOD_NOTES[result.method])}</p>"]
     if s.sweep.description:
         parts.append(f"<p>{html.escape(s.sweep.description)}</p>")
@@ -59,7 +45,8 @@ def sensitivity_html(spec: SweepSpec, result: Sensitivity, found: Discovery | No
         parts.append(f"<h2>Indices: {html.escape(variant)}</h2><ul>")
         parts.extend(f"<li>{html.escape(headline(result, variant, k, labels))}</li>"
                      for k in dict.fromkeys(result.table["kpi"]))
-        parts.append("</ul>" + _table(display(result, variant, labels)))
+        table = display(result, variant, labels)
+        parts.append("</ul>" + (table_html(table.reset_index()) if not table.empty else "<p class='note'>No indices.</p>"))
     parts.append("<h2>Plots</h2>")
     for kpi in dict.fromkeys(result.table["kpi"]):
         parts.append(sensitivity_figure(result, kpi, labels).to_html(
@@ -72,8 +59,9 @@ def sensitivity_html(spec: SweepSpec, result: Sensitivity, found: Discovery | No
         for n, p in spec.parameters.items()) + "</ul>")
     parts.append("<h2>KPIs</h2><ul>" + "".join(
         f"<li><b>{html.escape(k)}</b>: {html.escape(KPIS[k])}</li>" for k in s.outputs.kpis) + "</ul>")
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Sensitivity: "
-            f"{html.escape(spec.name)}</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
+    lead = found.sentences[0] if found is not None and found.sentences else headline(
+        result, next(iter(dict.fromkeys(result.table["variant"]))), next(iter(dict.fromkeys(result.table["kpi"]))), labels)
+    return html_page(f"Sensitivity: {spec.name}", lead, *parts)
 
 
 def write_page(path: str | Path, spec: SweepSpec, result: Sensitivity, found: Discovery | None, runs: int) -> Path:

@@ -26,9 +26,9 @@ from typing import Any
 
 import pandas as pd
 
-from cxsim import __version__
 from cxsim.core.errors import UserError, bounded
 from cxsim.core.outputs import write_atomically, write_text
+from cxsim.core.version import __version__
 from cxsim.scenario import flatten
 from cxsim.sweep.design import UNIT
 from cxsim.sweep.spec import SweepSpec
