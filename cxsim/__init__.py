@@ -6,7 +6,8 @@ repeat purchase and word-of-mouth, with two engines (agents and fast).
 
 from cxsim.core.errors import ScenarioError, UserError
 from cxsim.decide.advise import Advice, advise
-from cxsim.model.results import Results, paired_difference
+from cxsim.decide.stats import paired_difference
+from cxsim.model.results import Results
 from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario, load_scenario, parse_scenario, presets
 

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import cxsim  # noqa: E402
+from cxsim import paired_difference  # noqa: E402
 from cxsim.model.effects import break_even_week, half_effect_week  # noqa: E402
-from cxsim.model.results import paired_difference  # noqa: E402
 from cxsim.model.segments import segment_table  # noqa: E402
 
 FILES = ("channels", "segments", "feedback_loop", "service_profit_chain", "loyalty", "pressure", "silos")

@@ -9,8 +9,9 @@ import pytest
 
 import cxsim
 from cxsim.core.errors import UserError
-from cxsim.decide.advise import _interval, advise
+from cxsim.decide.advise import advise
 from cxsim.decide.spend import plan_spends, spend_levers
+from cxsim.decide.stats import mean_interval
 from cxsim.model.results import weekly_discount
 from tests.conftest import SCENARIOS, call_cli
 
@@ -47,7 +48,7 @@ def test_doubling_a_levers_effect_raises_its_return():
     doubled = sc.with_overrides({"service.training_half_saturation": sc["service.training_half_saturation"] / 2})
     base = next(r for r in advise(sc, replications=8, seed=1).returns if r.lever == "training")
     more = next(r for r in advise(doubled, replications=8, seed=1).returns if r.lever == "training")
-    gain, lo, _ = _interval(more.runs - base.runs, 0.99)  # paired by seed
+    gain, lo, _ = mean_interval(more.runs - base.runs, 0.99)  # paired by seed
     assert gain > 0 and lo > 0, (gain, lo)
 
 

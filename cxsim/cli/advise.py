@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from cxsim.cli.common import (
-    WORLD_REPLICATIONS,
     add_run_options,
     add_uncertainty_options,
     parse_set,
@@ -25,6 +24,7 @@ from cxsim.decide.advise import CURVE_STEPS, DEFAULT_KPI, DEFAULT_REPLICATIONS, 
 from cxsim.decide.pools import check_address
 from cxsim.decide.robust import WIDTH, RobustAnswer, boxes_json, discover, robust_advise, robust_compare
 from cxsim.decide.spend import money, spend_levers
+from cxsim.decide.stats import WORLD_REPLICATIONS
 from cxsim.decide.uncertainty import Worlds, worlds_for
 from cxsim.report.figures import advice_html
 from cxsim.report.pages import robust_advise_html, robust_report_html

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxsim.core.errors import UserError
 from cxsim.decide.spend import money, spend_levers
+from cxsim.decide.stats import LEVEL, mean_interval, paired
 from cxsim.model.results import KPIS, Results
 from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
@@ -34,25 +34,6 @@ DEFAULT_REPLICATIONS = 12  # the flagship: 4 plans x 12 runs, about 3 s of simul
 DEFAULT_KPI = "value"
 MEASURES = ("value", "customers", "profit")  # the table's columns (the KPI asked for first)
 CURVE_STEPS = (-2, -1, 2)  # with 0 and +1, five points per lever's response curve
-LEVEL = 0.9
-
-
-def _interval(diff: np.ndarray, level: float) -> tuple[float, float, float]:
-    """Mean of paired differences and the Student-t confidence interval of that mean."""
-    diff = diff[np.isfinite(diff)]
-    if diff.size == 0:
-        return (math.nan,) * 3
-    mean = float(diff.mean())
-    if diff.size < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf((1 + level) / 2, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size))
-    return mean, mean - half, mean + half
-
-
-def _paired(base: Results, other: Results, kpi: str) -> np.ndarray:
-    a = base.summary().set_index("replication")[kpi]
-    b = other.summary().set_index("replication")[kpi]
-    return (b - a).dropna().to_numpy(dtype=float)
 
 
 @dataclass
@@ -131,7 +112,7 @@ class Advice:
         sentence = head + self._phrase(best) + others + "."
         if rest:
             second = rest[0]
-            d_mean, d_lo, d_hi = _interval(best.runs - second.runs, self.level)
+            d_mean, d_lo, d_hi = mean_interval(best.runs - second.runs, self.level)
             if not math.isnan(d_lo) and d_lo <= 0 <= d_hi and d_mean != 0:
                 sentence += (f" With {self.replications} replications {best.lever} and {second.lever} cannot be "
                              f"told apart (difference {money(d_mean, self.currency, True)}, {self.level:.0%} CI "
@@ -243,13 +224,13 @@ def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = D
             moved = run(scenario.with_overrides(overrides))
             if progress:
                 progress(1)
-            mean, lo, hi = _interval(_paired(today, moved, kpi), level)
+            mean, lo, hi = mean_interval(paired(today, moved, kpi), level)
             curve_rows.append({"lever": lever.name, "steps": k, "delta": k * step, "spend": spend + k * step,
                                "mean": mean, "lo": lo, "hi": hi})
             if k == 1:
                 returns.append(LeverReturn(
-                    lever.name, spend, {m: _interval(_paired(today, moved, m), level) for m in measures},
-                    _paired(today, moved, kpi)))
+                    lever.name, spend, {m: mean_interval(paired(today, moved, m), level) for m in measures},
+                    paired(today, moved, kpi)))
     returns.sort(key=lambda r: -np.nan_to_num(r.changes[kpi][0], nan=-np.inf))
     curves = pd.DataFrame(curve_rows).sort_values(["lever", "steps"], kind="stable", ignore_index=True)
     return Advice(scenario, float(step), kpi, replications, seed, level, returns, curves)

@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxsim.decide.stats import LEVEL, paired_difference
 from cxsim.model.parallel import worker_context
-from cxsim.model.results import KPIS, Results, paired_difference
+from cxsim.model.results import KPIS, Results
 from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario, load_scenario
-
-LEVEL = 0.9
 
 
 def scenarios_from_files(paths: Sequence[str | Path]) -> list[Scenario]:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from cxsim.core.errors import UserError
 from cxsim.decide.budget import split_overrides
+from cxsim.decide.stats import LEVEL, mean_interval
 from cxsim.model.response import mean_spend
 from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
@@ -30,7 +31,6 @@ OBJECTIVES = {
     "npv": "Net present value of weekly profit (currency)",
     "customers": "Customers ever won by the horizon (persons)",
 }
-LEVEL = 0.9
 GRID = 11          # shares 0, 0.1, ..., 1
 XATOL = 0.01       # the search stops when the best share is known to within 1 point of share
 TOLERANCE = 0.02   # near-best: a mean less than 2% of the curve's height (best - worst) below the best
@@ -74,14 +74,6 @@ def split_scenario(scenario: Scenario, budget: float, share: float, training_sha
     return scenario.with_overrides(split_overrides(
         budget, share, {"service.weekly_spend": 1.0 - training_share, "service.training_weekly_spend": training_share},
         {"advertising.weekly_spend": 1.0}))
-
-
-def _mean_ci(values: np.ndarray, level: float) -> tuple[float, float]:
-    """Student-t confidence interval of the mean."""
-    if values.size < 2:
-        return float("nan"), float("nan")
-    half = stats.t.ppf((1 + level) / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-    return float(values.mean() - half), float(values.mean() + half)
 
 
 @dataclass
@@ -133,7 +125,7 @@ class Frontier:
         """Mean gain of the best share over an evaluated ``share``, paired by seed, with its CI."""
         diff = self.runs[self.best_share] - self.runs[_key(share)]
         mean = float(diff.mean())
-        lo, hi = _mean_ci(diff, level)
+        lo, hi = mean_interval(diff, level)[1:]
         return mean, lo, hi
 
     def gain_over_current(self, level: float = LEVEL) -> tuple[float, float, float] | None:
@@ -207,9 +199,9 @@ def _points(runs: dict[float, np.ndarray], how: dict[float, str], budget: float,
     for share in sorted(runs):
         values = runs[share]
         lo, hi = np.quantile(values, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
-        ci_lo, ci_hi = _mean_ci(values, LEVEL)
+        ci_lo, ci_hi = mean_interval(values, LEVEL)[1:]
         diff = values - runs[best]
-        d_lo, d_hi = _mean_ci(diff, LEVEL) if share != best else (0.0, 0.0)
+        d_lo, d_hi = mean_interval(diff, LEVEL)[1:] if share != best else (0.0, 0.0)
         service = share * budget
         rows.append({
             "share": share, "ad_spend": budget - service, "service_spend": service,

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxsim.model.behaviour import Source, Stage
 
@@ -152,20 +151,6 @@ class Results:
             return (float("nan"),) * 3
         lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
         return float(values.mean()), float(lo), float(hi)
-
-
-def paired_difference(a: Results, b: Results, kpi: str, level: float = 0.9) -> tuple[float, float, float]:
-    """Mean of b - a over replications paired by seed, with a t confidence interval of that mean."""
-    sa = a.summary().set_index("replication")[kpi]
-    sb = b.summary().set_index("replication")[kpi]
-    diff = (sb - sa).dropna().to_numpy()
-    if diff.size == 0:
-        return (float("nan"),) * 3
-    mean = float(diff.mean())
-    if diff.size < 2:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf((1 + level) / 2, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size)
-    return mean, float(mean - half), float(mean + half)
 
 
 def clv_by_cohort(res: Results, gross_margin: float, width: int = 26) -> pd.DataFrame:

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxsim.core.errors import UserError
 from cxsim.decide.prim import rounded
+from cxsim.decide.stats import LEVEL, mean_interval
 from cxsim.sweep.analysis import paired
 from cxsim.sweep.spec import SweepSpec
 
-LEVEL = 0.9
 PREFERRED = ("more ads", "more people")  # the flagship question, when the sweep has both
 
 
@@ -191,7 +190,7 @@ def discover(results: pd.DataFrame, spec: SweepSpec, kpi: str = "npv", versus: t
         wins = y[box.members]
         winner = b if tree.classes_[cls] else a
         correct += int((wins == tree.classes_[cls]).sum())
-        lo, hi = _interval(d)
+        lo, hi = mean_interval(d)[1:]
         rules.append({"winner": winner, "condition": describe.box(box), "points": len(box.members),
                       "win_share": float(wins.mean() if winner == b else 1 - wins.mean()),
                       "mean": float(d.mean()), "lo": lo, "hi": hi, "bounds": box.bounds})
@@ -228,13 +227,6 @@ def _prim_boxes(points: pd.DataFrame, names: list[str], categories: dict[str, li
     x = points[numeric].astype(float).rename(columns={n: describe.label(n) for n in numeric})
     winners = points["wins"].to_numpy().astype(int)  # 0: a wins, 1: b wins
     return [sentence for sentence, _ in where_each_wins(x, winners, [a, b], noun="combinations")]
-
-
-def _interval(d: np.ndarray) -> tuple[float, float]:
-    if d.size < 2:
-        return float("nan"), float("nan")
-    half = stats.t.ppf((1 + LEVEL) / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
-    return float(d.mean() - half), float(d.mean() + half)
 
 
 def _signed(v: float) -> str:

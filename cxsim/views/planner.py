@@ -21,6 +21,7 @@ from cxsim.core.errors import error_text as cli_error_text
 from cxsim.decide.compare import Comparison
 from cxsim.decide.optimize import Frontier
 from cxsim.decide.spend import money, plan_spends, short_plan, unit
+from cxsim.decide.stats import WORLD_REPLICATIONS
 from cxsim.model.levers import Lever
 from cxsim.model.response import mean_spend
 from cxsim.model.results import KPIS
@@ -446,7 +447,6 @@ def apply_levers(scenario: Scenario, values: dict[str, Any]) -> Scenario:
 
 DEFAULT_WORLDS = 40           # plausible worlds weighed on request: 4 plans x 40 x 2 runs, about half a minute
 MAX_WORLDS = 200
-WORLD_REPLICATIONS = 2        # runs per plan and world, as on the command line
 MAX_WORLD_PERSON_RUNS = 40_000_000  # people x runs x worlds x plans under uncertainty (on request, with progress)
 
 
