@@ -144,7 +144,8 @@ def test_an_unreachable_scheduler_is_a_clear_error():
 
 def test_plans_in_plausible_worlds_on_a_dask_cluster_give_identical_numbers(dask_cluster):
     from cxsim import parse_scenario
-    from cxsim.decide.uncertainty import evaluate, worlds_for
+    from cxsim.decide.runs import evaluate
+    from cxsim.decide.uncertainty import worlds_for
 
     scenario = parse_scenario('[market]\npopulation = 300\nweeks = 8\n[variants."more ads"]\n'
                               '"advertising.weekly_spend" = "+1500"\n')

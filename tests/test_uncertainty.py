@@ -11,7 +11,8 @@ import pytest
 
 from cxsim import parse_scenario, simulate
 from cxsim.core.errors import ScenarioError, UserError
-from cxsim.decide.uncertainty import Worlds, evaluate, evaluate_kpis, in_world, worlds_for
+from cxsim.decide.runs import evaluate, evaluate_kpis
+from cxsim.decide.uncertainty import Worlds, in_world, worlds_for
 from cxsim.scenario.ranges import RANGES
 from tests.conftest import call_cli
 

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from cxsim.core.errors import UserError
+from cxsim.decide.runs import run_plan
 from cxsim.decide.spend import money, spend_levers
 from cxsim.decide.stats import LEVEL, mean_interval, paired
 from cxsim.model.results import KPIS, Results
-from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
 
 DEFAULT_STEP = 1000.0
@@ -196,7 +196,7 @@ def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = D
         level: confidence level of the intervals.
         base: today's results when already run (same replications, seed and engine).
         progress: called with the number of plans just finished.
-        run: how to run a plan (default: ``simulate`` without customers); lets an app cache runs.
+        run: how to run a plan (default: :func:`cxsim.decide.runs.run_plan`); lets an app cache runs.
 
     Raises:
         UserError: for a step that is not a positive number or an unknown KPI.
@@ -207,7 +207,7 @@ def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = D
         raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {kpi!r}")
     if replications < 2:
         raise UserError(f"replications: expected at least 2 (intervals come from paired runs), got {replications}")
-    run = run or (lambda s: simulate(s, replications, seed, engine, keep_customers=False))
+    run = run or (lambda s: run_plan(s, replications, seed, engine=engine))
     today = base if base is not None else run(scenario)
     if progress:
         progress(1)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cxsim.decide.runs import run_all
 from cxsim.decide.stats import LEVEL, paired_difference
-from cxsim.model.parallel import worker_context
 from cxsim.model.results import KPIS, Results
-from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario, load_scenario
 
 
@@ -101,20 +99,6 @@ class Comparison:
         return self.table(kpis, level).pivot(index="scenario", columns="kpi", values="mean").loc[self.labels, list(kpis)]
 
 
-def _one_thread() -> None:
-    """A worker process runs one scenario at a time on one numba thread (the processes share the cores)."""
-    import numba
-
-    numba.set_num_threads(1)
-
-
-def _summarised(scenario: Scenario, replications: int, seed: int, engine: str, keep_customers: bool) -> Results:
-    """One scenario's results with the KPI summary computed (customers dropped unless kept)."""
-    res = simulate(scenario, replications=replications, seed=seed, engine=engine, keep_customers=keep_customers)
-    res.summary()  # cached, so it travels back from a worker with the results
-    return res
-
-
 def compare(scenarios: Sequence[Scenario], replications: int = 20, seed: int = 0, engine: str = "fast",
             progress: Callable[[int], None] | None = None, keep_customers: bool = False,
             workers: int = 1) -> Comparison:
@@ -127,26 +111,12 @@ def compare(scenarios: Sequence[Scenario], replications: int = 20, seed: int = 0
         engine: ``"fast"`` or ``"agents"``.
         progress: called with the number of replications just finished.
         keep_customers: keep each customer's final state in the results.
-        workers: processes running scenarios side by side (at most one per scenario;
-            see :func:`cxsim.model.parallel.worker_context`); 1 (the default, safe inside threaded hosts such as an app)
-            runs everything in this process. The numbers do not depend on it.
+        workers: processes running scenarios side by side (at most one per scenario, see
+            :mod:`cxsim.decide.runs`); 1 (the default, safe inside threaded hosts such as an app) runs everything
+            in this process. The numbers do not depend on it.
     """
-    workers = min(len(scenarios), max(1, workers))
-    args = [(s, replications, seed, engine, keep_customers) for s in scenarios]
-    if workers == 1 or len(scenarios) == 1:
-        results = []
-        for a in args:
-            results.append(_summarised(*a))
-            if progress:
-                progress(replications)
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=_one_thread) as pool:
-            futures = [pool.submit(_summarised, *a) for a in args]
-            for future in as_completed(futures):
-                future.result()
-                if progress:
-                    progress(replications)
-            results = [f.result() for f in futures]
+    runs = run_all(scenarios, replications, seed, engine, keep_customers, workers, progress)
+    results = [plan[0] for plan in runs]
     return Comparison(unique_labels(scenarios), results, list(scenarios))
 
 

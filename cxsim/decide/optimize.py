@@ -20,9 +20,9 @@ from scipy import optimize
 
 from cxsim.core.errors import UserError
 from cxsim.decide.budget import split_overrides
+from cxsim.decide.runs import run_plan
 from cxsim.decide.stats import LEVEL, mean_interval
 from cxsim.model.response import mean_spend
-from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
 
 OBJECTIVES = {
@@ -168,8 +168,7 @@ def frontier(scenario: Scenario, budget: float, kpi: str = "value", replications
     def evaluate(share: float, label: str) -> float:
         key = _key(share)
         if key not in runs:
-            res = simulate(split_scenario(scenario, budget, key, training_share), replications, seed, engine,
-                           keep_customers=False)
+            res = run_plan(split_scenario(scenario, budget, key, training_share), replications, seed, engine=engine)
             runs[key] = res.summary()[kpi].to_numpy(dtype=float)
             how[key] = label
             if progress:

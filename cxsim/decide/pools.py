@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 
 import numba
 import psutil
@@ -73,10 +74,10 @@ class ProcessPool(Pool):
     Each worker runs with one numba thread and exits when the sweep's process is gone.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, context: BaseContext | None = None) -> None:
         super().__init__(slots=workers or os.cpu_count() or 1)
         self.description = f"{self.slots} local worker process{'es' if self.slots > 1 else ''}"
-        self._context = fork_server()
+        self._context = context or fork_server()
         self._executor = self._new()
 
     def _new(self) -> Executor:

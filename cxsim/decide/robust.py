@@ -1,6 +1,6 @@
 """Robust answers: how likely each plan is the best over plausible worlds, and what it costs when it is not.
 
-The input is a KPI of every plan in every world and replication (``cxsim.decide.uncertainty.evaluate``:
+The input is a KPI of every plan in every world and replication (``cxsim.decide.runs.evaluate``:
 plans x draws x replications, paired by world and by seed). Over those:
 
 - **expected** KPI: the mean over draws x replications (worlds weighted when the draws are);
@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim.decide.runs import evaluate
 from cxsim.decide.spend import money as full_money
 from cxsim.decide.spend import short_money as money
-from cxsim.decide.uncertainty import Worlds, evaluate
+from cxsim.decide.uncertainty import Worlds
 from cxsim.model.results import KPIS
 from cxsim.scenario import Scenario
 
@@ -229,7 +230,7 @@ def robust_compare(plans: Sequence[Scenario], worlds: Worlds | None, replication
         seed: master seed.
         kpi: the KPI ranked.
         labels: the plans' names (default: unique names from the plans).
-        **run: passed to ``cxsim.decide.uncertainty.evaluate`` (workers, progress, engine, scheduler).
+        **run: passed to ``cxsim.decide.runs.evaluate`` (workers, progress, engine, scheduler).
     """
     from cxsim.decide.compare import unique_labels
 

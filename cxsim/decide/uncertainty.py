@@ -12,7 +12,7 @@ one of three places, in this order:
 3. ``--uncertain`` alone: the published ranges of ``cxsim.scenario.ranges`` (uniform, or
    log-uniform for a range spanning orders of magnitude).
 
-:func:`evaluate` runs every plan in every world: replication ``r`` of world
+:func:`cxsim.decide.runs.evaluate` runs every plan in every world: replication ``r`` of world
 ``i`` is replication ``i * R + r`` of the seed for every plan, so plans are
 paired twice over (the same world and the same common random numbers), and
 with the uncertainty collapsed to one point the numbers are exactly those of a
@@ -22,22 +22,18 @@ Dask cluster (``cxsim.decide.pools``), one task per (plan, world).
 Example::
 
     worlds = worlds_for(scenario, uncertain=True, draws=100, seed=0)
-    values = evaluate(scenario.all_variants(), worlds, replications=4, seed=0)   # (plans, draws, 4)
+    values = runs.evaluate(scenario.all_variants(), worlds, replications=4, seed=0)   # (plans, draws, 4)
 """
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from cxsim.core.errors import UserError, bounded
-from cxsim.model.results import KPIS
 from cxsim.scenario import Scenario, numeric_bounds
 from cxsim.scenario.distributions import Distribution, unit_draws
 
@@ -211,115 +207,3 @@ def in_world(scenario: Scenario, worlds: Worlds, i: int, reference: Scenario | N
         if bounds is not None and bounds[2]:
             overrides[key] = round(value)
     return scenario.with_overrides(overrides, where=f"{scenario.source} (world {i + 1} of {worlds.source})")
-
-
-# --- running plans in worlds ----------------------------------------------------------------------
-
-def _run_world(scenario: Scenario, replications: int, seed: int, first: int, engine: str,
-               kpis: tuple[str, ...], one_thread: bool = False) -> np.ndarray:
-    """One plan in one world: ``kpis x replications``, replications ``first ..`` of the seed, in order.
-
-    ``one_thread``: run on one numba thread (a worker of a pool: the parallelism is across tasks).
-    """
-    from cxsim.model.simulate import simulate
-
-    if one_thread:
-        import numba
-
-        numba.set_num_threads(1)
-    res = simulate(scenario, replications=replications, seed=seed, engine=engine, first_replication=first,
-                   keep_customers=False)
-    summary = res.summary().sort_values("replication")
-    return summary[list(kpis)].to_numpy(dtype=float).T
-
-
-def evaluate_kpis(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int,
-                  kpis: Sequence[str] = ("value",), workers: int | None = None, progress: bool | Callable = True,
-                  engine: str = "fast", scheduler: str | None = None) -> dict[str, np.ndarray]:
-    """:func:`evaluate` for several KPIs at once: each KPI's array of shape (plans, draws, replications)."""
-    kpis = tuple(kpis)
-    unknown = [k for k in kpis if k not in KPIS]
-    if unknown:
-        raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {unknown[0]!r}")
-    if replications < 1:
-        raise UserError(f"replications: expected a whole number >= 1, got {replications}")
-    draws = 1 if worlds is None else worlds.draws
-    tasks = []
-    for p, plan in enumerate(plans):
-        for i in range(draws):
-            scenario = plan if worlds is None else in_world(plan, worlds, i, plans[0])
-            tasks.append(((p, i), (scenario, replications, seed, i * replications, engine, kpis)))
-    out = np.full((len(kpis), len(plans), draws, replications), np.nan)
-    bar, tick = _progress(progress, len(tasks) * replications)
-    try:
-        for (p, i), result in _execute(tasks, workers, scheduler):
-            out[:, p, i, :] = result
-            tick(replications)
-    finally:
-        if bar is not None:
-            bar.close()
-    return {k: out[j] for j, k in enumerate(kpis)}
-
-
-def evaluate(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int, kpi: str = "value",
-             workers: int | None = None, progress: bool | Callable = True, engine: str = "fast",
-             scheduler: str | None = None) -> np.ndarray:
-    """Every plan in every world: ``kpi`` of shape (plans, draws, replications).
-
-    Plan ``p`` in world ``i`` runs replications ``i*R .. i*R + R - 1`` of ``seed``:
-    the same world and the same common random numbers for every plan. The numbers
-    do not depend on ``workers`` or where the runs ran.
-
-    Args:
-        plans: the plans, the first being the reference (a plan that sets an uncertain key
-            differently from it keeps its difference, see :func:`in_world`).
-        worlds: the worlds (``None``: the assumptions fixed, one "world").
-        replications: runs per plan and world (``R``).
-        seed: master seed.
-        kpi: the KPI (``cxsim.model.results.KPIS``).
-        workers: local worker processes (default :func:`default_workers`; 1 runs here, in this process).
-        progress: a progress bar on stderr (``True``), none (``False``), or a function called
-            with the number of runs just finished.
-        engine: ``"fast"`` or ``"agents"``.
-        scheduler: a Dask scheduler's address (or ``"local"``) to run on instead of local processes.
-    """
-    return evaluate_kpis(plans, worlds, replications, seed, (kpi,), workers, progress, engine, scheduler)[kpi]
-
-
-def _progress(progress: bool | Callable, total: int):
-    """A tqdm bar and its update (``progress=True``), or the caller's function, or nothing."""
-    if callable(progress):
-        return None, progress
-    if progress:
-        from cxsim.core.progress import progress_bar
-
-        bar = progress_bar(total, "worlds")
-        return bar, bar.update
-    return None, lambda n: None
-
-
-def default_workers() -> int:
-    """Worker processes when none are asked for: one per core.
-
-    Even on 2 cores, where this process's compiled engine already runs people on both,
-    two single-thread workers run the flagship's 800 runs faster, their start included:
-    28.8 s against 40.7 s (benchmarks/bench_uncertain.py).
-    """
-    return os.cpu_count() or 1
-
-
-def _execute(tasks: list, workers: int | None, scheduler: str | None):
-    """Yield ``(tag, result)`` of every task, in this process, on local worker processes or on Dask."""
-    from cxsim.decide.pools import DaskPool, ProcessPool
-
-    workers = workers or default_workers()
-    if scheduler is None and (workers == 1 or len(tasks) == 1):
-        for tag, args in tasks:
-            yield tag, _run_world(*args)
-        return
-    pool = DaskPool(scheduler, workers) if scheduler else ProcessPool(min(workers, len(tasks)))
-    with pool:
-        executor = pool.executor()
-        futures = {executor.submit(_run_world, *args, True): tag for tag, args in tasks}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
