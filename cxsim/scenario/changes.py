@@ -169,6 +169,8 @@ def resolve_relative(base: Scenario, overrides: dict[str, Any], where: str) -> d
                 changed = [_relative(float(v), value) for v in values]
                 if changed[0] is None:
                     raise ScenarioError(where, key, RELATIVE_HELP, repr(value))
+                if not all(abs(v) < 1e300 for v in changed):  # "x1e400" is infinite: refuse, never round it
+                    raise ScenarioError(where, key, "a change that leaves a finite number", repr(value))
                 if isinstance(current, int):
                     changed = [round(v) for v in changed]
                 value = changed if schedule else changed[0]
