@@ -65,7 +65,7 @@ class Customer(mesa.Agent):
     def notice_the_brand(self, good: float) -> None:
         """Ads and positive WOM may make me aware; some buy at once."""
         c, w, key, week, me = self._dice()
-        aware, ads, buys, expected = rules.becomes_aware(c, w, self.traits, key, week, me, good)
+        aware, ads, buys, expected = rules.becomes_aware(c, w, self.traits, key, week, me, good=good)
         if not aware:
             return
         self.stage = Stage.AWARE
@@ -79,7 +79,7 @@ class Customer(mesa.Agent):
         c, w, key, week, me = self._dice()
         if rules.forgets(c, key, week, me):
             self.stage, self.source = Stage.UNAWARE, Source.NONE
-        elif rules.buys_first_time(c, w, self.traits, key, week, me, good, bad):
+        elif rules.buys_first_time(c, w, self.traits, key, week, me, good=good, bad=bad):
             self.buy_first_time()
 
     def buy_first_time(self) -> None:
@@ -96,13 +96,13 @@ class Customer(mesa.Agent):
     def buy_again_or_leave(self, bad: float) -> None:
         """Active: bad WOM may push me away; else I buy at my rate and may drop out after a purchase."""
         c, _, key, week, me = self._dice()
-        if rules.pushed_away(c, self.traits, key, week, me, bad):
+        if rules.pushed_away(c, self.traits, key, week, me, bad=bad):
             self.stage = Stage.LAPSED
             self.model.tally.add(churned=1)
             return
-        bought, dropped = rules.repeat_week(c, self.traits, key, week, me, self.rate, self.dropout,
-                                            self.satisfaction, float(self.tenure), self.member,
-                                            self.repeat_purchases)
+        bought, dropped = rules.repeat_week(c, self.traits, key, week, me, rate=self.rate, dropout=self.dropout,
+                                            satisfaction=self.satisfaction, tenure=float(self.tenure),
+                                            member=self.member, repeats_before=self.repeat_purchases)
         if bought:
             self.stage = Stage.REPEAT
             self.repeat_purchases += bought
@@ -115,7 +115,7 @@ class Customer(mesa.Agent):
     def consider_coming_back(self, good: float, bad: float) -> None:
         """Lapsed: ads and WOM may win me back; if not, I may stop talking about the brand."""
         c, w, key, week, me = self._dice()
-        if rules.comes_back(c, w, self.traits, key, week, me, good, bad):
+        if rules.comes_back(c, w, self.traits, key, week, me, good=good, bad=bad):
             self.stage = Stage.REPEAT
             self.repeat_purchases += 1
             self.model.tally.add(winbacks=1, repeat_purchases=1)
@@ -132,20 +132,21 @@ class Customer(mesa.Agent):
         """Pay, maybe need service, and judge the experience against what I expected."""
         c, w, key, week, me = self._dice()
         model = self.model
-        spend = n * c[rules.PRICE] * rules.basket(c, self.traits, float(self.tenure), self.satisfaction)
+        spend = n * c[rules.PRICE] * rules.basket(c, self.traits, tenure=float(self.tenure), satisfaction=self.satisfaction)
         before = self.purchases
         self.purchases += n
         self.revenue += spend
-        needed = rules.service_encounters(self.traits, key, me, before, n)
+        needed = rules.service_encounters(self.traits, key, me, purchases_before=before, purchases=n)
         self.service_encounters += needed
         service, served, escalated = rules.service_received(c, w, model.channel_quality[0], key, week, me,
-                                                            self.channel, needed)
+                                                            preferred=self.channel, encounters=needed)
         if served >= 0:
             model.tally.channel_encounters[0, served] += needed
             if escalated:
                 model.tally.channel_encounters[0, int(c[rules.ESCALATION_CHANNEL])] += needed
-        score, self.satisfaction, self.expectation = rules.experience(c, key, before, me, service, needed,
-                                                                      self.expectation, self.satisfaction)
+        score, self.satisfaction, self.expectation = rules.experience(
+            c, key, before, me, service_quality=service, encounters=needed, expectation=self.expectation,
+            satisfaction=self.satisfaction)
         model.tally.add(purchases=n, service_encounters=needed, revenue=spend, member_revenue=spend * self.member,
                         bad_experiences=is_bad_experience(score))
         model.voice_changes(self, voice(self.satisfaction + self.scale, True))
