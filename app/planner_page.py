@@ -16,12 +16,12 @@ import streamlit as st
 
 from cxsim import __version__, parse_scenario, simulate
 from cxsim.core.errors import UserError
+from cxsim.core.formatting import money, unit
 from cxsim.decide import allocate
 from cxsim.decide.advise import CURVE_STEPS, DEFAULT_STEP, advise
 from cxsim.decide.compare import Comparison, unique_labels
 from cxsim.decide.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.decide.robust import RobustAnswer, robust_compare
-from cxsim.decide.spend import money, unit
 from cxsim.decide.uncertainty import worlds_for
 from cxsim.model.results import Results, clv_by_cohort
 from cxsim.report.figures import (

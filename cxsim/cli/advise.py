@@ -6,7 +6,6 @@ import importlib.util
 import math
 import textwrap
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from cxsim.cli.common import (
@@ -18,12 +17,13 @@ from cxsim.cli.common import (
     write_table,
 )
 from cxsim.core.errors import UserError
-from cxsim.core.outputs import write_text
+from cxsim.core.formatting import money
+from cxsim.core.outputs import check_output, write_text
 from cxsim.core.progress import progress_bar
 from cxsim.decide.advise import CURVE_STEPS, DEFAULT_KPI, DEFAULT_REPLICATIONS, DEFAULT_STEP, KPIS, advise
 from cxsim.decide.pools import check_address
 from cxsim.decide.robust import WIDTH, RobustAnswer, boxes_json, discover, robust_advise, robust_compare
-from cxsim.decide.spend import money, spend_levers
+from cxsim.decide.spend import spend_levers
 from cxsim.decide.stats import WORLD_REPLICATIONS
 from cxsim.decide.uncertainty import Worlds, worlds_for
 from cxsim.report.figures import advice_html
@@ -59,8 +59,8 @@ def run_advise_command(args) -> int:
     """``cxsim advise``: the verdict sentence, then the table (or JSON)."""
     scenario = load_scenario(args.file, args.variant).with_overrides(parse_set(args.set, args.file),
                                                                        where=f"{args.file} (--set)")
-    if args.figure and (Path(args.figure).suffix.lower() != ".html" or not Path(args.figure).parent.exists()):
-        raise UserError(f"{args.figure}: expected a .html file name in an existing folder")
+    if args.figure is not None:
+        check_output(args.figure, (".html",), "--figure")
     if not (math.isfinite(args.step) and args.step > 0):
         raise UserError(f"--step: expected a positive amount of money a week, got {args.step!r}")
     worlds = worlds_from_args(args, scenario)

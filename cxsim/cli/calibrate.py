@@ -8,6 +8,7 @@ from pathlib import Path
 from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, require_columns
 from cxsim.cli.common import integer
 from cxsim.core.errors import bounded
+from cxsim.core.formatting import number
 from cxsim.core.outputs import check_output, write_atomically, write_text
 from cxsim.report.calibration_check import check_html
 
@@ -142,8 +143,8 @@ def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
         print("(no scenario written: add --out scenario.toml)")
 
 
-def _number(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 1_000 else f"{v:.4g}"
+def _four(v: float) -> str:
+    return number(v, figures=4)
 
 
 def _weeks(n: float) -> str:
@@ -151,7 +152,7 @@ def _weeks(n: float) -> str:
 
 
 def _fmt_table(table) -> str:
-    return table.to_string(index=False, float_format=_number)
+    return table.to_string(index=False, float_format=_four)
 
 
 def run_adoption(args: argparse.Namespace) -> int:

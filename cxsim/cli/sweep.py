@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from cxsim.core.errors import UserError, bounded
+from cxsim.core.formatting import number
 from cxsim.decide.pools import check_address
 
 EXIT_FAILED_RUNS = 1
@@ -157,16 +158,10 @@ def _summary(spec, report) -> None:
     if summary.empty:
         return
     print(f"\nKPIs over {int(summary['runs'].sum())} finished runs: mean [min, max]")
-    table = {variant: {k: f"{_num(row[k + '_mean'])} [{_num(row[k + '_min'])}, {_num(row[k + '_max'])}]"
+    table = {variant: {k: f"{number(row[k + '_mean'])} [{number(row[k + '_min'])}, {number(row[k + '_max'])}]"
                        for k in spec.file.outputs.kpis} for variant, row in summary.iterrows()}
     import pandas as pd
     print(pd.DataFrame(table).to_string())
-
-
-def _num(x: float | None) -> str:
-    if x is None or x != x:
-        return "-"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def _export(args: argparse.Namespace) -> int:

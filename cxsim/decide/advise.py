@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from cxsim.core.errors import UserError
+from cxsim.core.formatting import money, number
 from cxsim.decide.runs import run_plan
-from cxsim.decide.spend import money, spend_levers
+from cxsim.decide.spend import spend_levers
 from cxsim.decide.stats import LEVEL, mean_interval, paired
 from cxsim.model.results import KPIS, Results
 from cxsim.scenario import Scenario
@@ -141,7 +142,7 @@ class Advice:
             row = {"lever": r.lever, "today/wk": f"{r.spend:,.0f}"}
             for kpi in self.measures:
                 mean, lo, hi = r.changes[kpi]
-                row[f"{kpi} Δ"] = (f"{_num(mean)} [{_num(lo)}, {_num(hi)}]" if not math.isnan(lo) else _num(mean))
+                row[f"{kpi} Δ"] = (f"{_change(mean)} [{_change(lo)}, {_change(hi)}]" if not math.isnan(lo) else _change(mean))
             out.append(row)
         return pd.DataFrame(out)
 
@@ -171,10 +172,9 @@ class Advice:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
 
-def _num(x: float) -> str:
-    if x is None or not math.isfinite(x):
-        return "-"
-    return f"{x:+,.0f}" if abs(x) >= 10 else f"{x:+.2g}"
+def _change(x: float) -> str:
+    """A change in a table cell: signed, whole from 10 up."""
+    return number(x, signed=True, whole_from=10, figures=2)
 
 
 def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = DEFAULT_REPLICATIONS,

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxsim.core.formatting import number
 from cxsim.decide.runs import run_all
 from cxsim.decide.stats import LEVEL, paired_difference
 from cxsim.model.results import KPIS, Results
@@ -66,7 +67,7 @@ class Comparison:
 
     def verdict(self, kpi: str = "value", level: float = LEVEL) -> str:
         """One sentence: which plan beats the first on ``kpi`` most, each difference with its interval."""
-        from cxsim.decide.spend import money
+        from cxsim.core.formatting import money
 
         if len(self.results) < 2:
             mean = self.results[0].interval(kpi, level)[0]
@@ -120,16 +121,6 @@ def compare(scenarios: Sequence[Scenario], replications: int = 20, seed: int = 0
     return Comparison(unique_labels(scenarios), results, list(scenarios))
 
 
-def _fmt(x: float) -> str:
-    if pd.isna(x):
-        return "-"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3g}"
-
-
 def display_table(table: pd.DataFrame, what: str = "both") -> pd.DataFrame:
     """KPI x scenario table of strings from ``Comparison.table``.
 
@@ -139,9 +130,9 @@ def display_table(table: pd.DataFrame, what: str = "both") -> pd.DataFrame:
     """
     cells: dict[str, dict[str, str]] = {}
     for _, r in table.iterrows():
-        mean = f"{_fmt(r['mean'])} [{_fmt(r['lo'])}, {_fmt(r['hi'])}]"
+        mean = f"{number(r['mean'])} [{number(r['lo'])}, {number(r['hi'])}]"
         diff = "" if pd.isna(r["diff"]) else (
-            f"{'+' if r['diff'] >= 0 else ''}{_fmt(r['diff'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]")
+            f"{'+' if r['diff'] >= 0 else ''}{number(r['diff'])} [{number(r['diff_lo'])}, {number(r['diff_hi'])}]")
         text = {"mean": mean, "diff": diff or "-", "both": mean + (f"\nΔ {diff}" if diff else "")}[what]
         cells.setdefault(r["scenario"], {})[r["kpi"]] = text
     out = pd.DataFrame(cells).loc[list(dict.fromkeys(table["kpi"]))]
@@ -155,7 +146,7 @@ def value_split(table: pd.DataFrame, weeks: int, currency: str = "", level: floa
     of the answer is earned within the ``weeks`` simulated and what part is the customer
     base valued after them, each with its interval.
     """
-    from cxsim.decide.spend import money
+    from cxsim.core.formatting import money
 
     rows = table.set_index(["scenario", "kpi"])
     plans = list(dict.fromkeys(table["scenario"]))

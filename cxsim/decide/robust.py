@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim.core.formatting import money as full_money
+from cxsim.core.formatting import number, percent
+from cxsim.core.formatting import short_money as money
 from cxsim.decide.runs import evaluate
-from cxsim.decide.spend import money as full_money
-from cxsim.decide.spend import short_money as money
 from cxsim.decide.uncertainty import Worlds
 from cxsim.model.results import KPIS
 from cxsim.scenario import Scenario
@@ -139,21 +140,21 @@ class RobustAnswer:
         where = (f"of {self.draws} plausible worlds ({self.worlds.source})" if self.worlds is not None
                  else "of 1 world (the assumptions fixed)")
         quote = repr if self.what == "plan" else str
-        others = [(quote(r[self.what]), _percent(r["p_best"])) for _, r in t.iloc[1:].iterrows() if r["p_best"] > 0]
+        others = [(quote(r[self.what]), percent(r["p_best"])) for _, r in t.iloc[1:].iterrows() if r["p_best"] > 0]
         spread = f"expected {self.kpi} {self._amount(top['gain'], True)}, worst 10% {self._amount(top['gain_p10'], True)}"
         if self.what == "lever":
             tail = "".join(f"; best on {name} in {p}" if i == 0 else f", on {name} in {p}"
                            for i, (name, p) in enumerate(others))
-            return (f"The next {full_money(self.step, c)} a week earns most on {top['lever']} in {_percent(top['p_best'])} "
-                    f"{where}: {spread} (it pays for itself in {_percent(top['p_beats'])}){tail}.")
+            return (f"The next {full_money(self.step, c)} a week earns most on {top['lever']} in {percent(top['p_best'])} "
+                    f"{where}: {spread} (it pays for itself in {percent(top['p_beats'])}){tail}.")
         n, base = len(self.labels), self.labels[self.base]
-        head = f"{top['plan']!r} is the best of the {COUNT.get(n, str(n))} plans in {_percent(top['p_best'])} {where}"
+        head = f"{top['plan']!r} is the best of the {COUNT.get(n, str(n))} plans in {percent(top['p_best'])} {where}"
         if top["plan"] == base:
             second = t.iloc[1]
             body = (f"expected {self.kpi} {self._amount(top['mean'])}; the next, {second['plan']!r}, "
                     f"{self._amount(second['gain'], True)} against it on average")
         else:
-            body = f"{spread} against {base!r}, which it beats in {_percent(top['p_beats'])}"
+            body = f"{spread} against {base!r}, which it beats in {percent(top['p_beats'])}"
         tail = "".join(f"; {name} is best in {p}" if i == 0 else f", {name} in {p}"
                        for i, (name, p) in enumerate(others))
         return f"{head}; {body}{tail}."
@@ -162,7 +163,7 @@ class RobustAnswer:
         """A KPI amount in a sentence: money in the scenario's currency, else a count."""
         if "(currency)" in KPIS.get(self.kpi, ""):
             return money(x, self.currency, signed)
-        return _num(x, signed)
+        return number(x, signed, whole_from=0)
 
     def display_table(self) -> pd.DataFrame:
         """The table as text, best first, for printing."""
@@ -170,13 +171,13 @@ class RobustAnswer:
         against = "0" if self.base is None else self.labels[self.base]
         out = pd.DataFrame({
             self.what: t[self.what],
-            f"expected {self.kpi}": t["mean"].map(_num),
-            "10%-90%": [f"{_num(a)} to {_num(b)}" for a, b in zip(t["p10"], t["p90"], strict=True)],
-            "return" if self.base is None else f"vs {against}": t["gain"].map(lambda x: _num(x, True)),
-            "worst 10%": t["gain_p10"].map(lambda x: _num(x, True)),
-            "P(> 0)" if self.base is None else "P(beats)": t["p_beats"].map(_percent),
-            "P(best)": t["p_best"].map(_percent),
-            "regret": t["regret"].map(_num),
+            f"expected {self.kpi}": t["mean"].map(lambda x: number(x, whole_from=0)),
+            "10%-90%": [f"{number(a, whole_from=0)} to {number(b, whole_from=0)}" for a, b in zip(t["p10"], t["p90"], strict=True)],
+            "return" if self.base is None else f"vs {against}": t["gain"].map(lambda x: number(x, True, whole_from=0)),
+            "worst 10%": t["gain_p10"].map(lambda x: number(x, True, whole_from=0)),
+            "P(> 0)" if self.base is None else "P(beats)": t["p_beats"].map(percent),
+            "P(best)": t["p_best"].map(percent),
+            "regret": t["regret"].map(lambda x: number(x, whole_from=0)),
         })
         if self.base is None:
             out = out.drop(columns=[f"expected {self.kpi}", "10%-90%"])
@@ -202,21 +203,6 @@ class RobustAnswer:
     def to_json(self) -> str:
         """``to_dict`` as JSON text."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
-
-def _percent(p: float) -> str:
-    """A probability as a whole percentage; "<1%" / ">99%" rather than a false 0% or 100%."""
-    if 0 < p < 0.005:
-        return "<1%"
-    if 0.995 < p < 1:
-        return ">99%"
-    return f"{p:.0%}"
-
-
-def _num(x: float, signed: bool = False) -> str:
-    if x is None or not math.isfinite(x):
-        return "-"
-    return f"{x:+,.0f}" if signed else f"{x:,.0f}"
 
 
 def robust_compare(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int,

@@ -12,39 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from cxsim.core.formatting import money
 from cxsim.model.response import mean_spend
 from cxsim.scenario import Scenario
-
-
-def money(x: float, currency: str = "", signed: bool = False) -> str:
-    """An amount as text with the scenario's currency: "$5,500", "5,500 EUR", "+1,200" (signed)."""
-    if x is None or not np.isfinite(x):
-        return "-"
-    sign = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
-    digits = f"{abs(x):,.0f}"
-    if not currency:
-        return f"{sign}{digits}"
-    return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
-
-
-def short_money(x: float, currency: str = "", signed: bool = False) -> str:
-    """An amount in a sentence, to three figures at most: "+$57k", "-$1.2M", "$950" (``money`` for tables)."""
-    if x is None or not np.isfinite(x):
-        return "-"
-    size = abs(x)
-    digits = (f"{size / 1e6:.1f}M" if size >= 9.95e5 else f"{size / 1e3:.0f}k" if size >= 9_950
-              else f"{size / 1e3:.1f}k" if size >= 1_000 else f"{size:.0f}")
-    sign = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
-    if not currency:
-        return f"{sign}{digits}"
-    return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
-
-
-def unit(currency: str) -> str:
-    """What money is counted in, for axis titles and definitions ("$", "EUR" or "money")."""
-    return currency or "money"
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,7 @@ def marginal_figure(advice) -> go.Figure:
 
     Takes a ``cxsim.decide.advise.Advice``.
     """
-    from cxsim.decide.spend import money, unit
+    from cxsim.core.formatting import money, unit
 
     returns = list(reversed(advice.returns))  # best at the top
     names = [r.lever for r in returns]
@@ -279,7 +279,7 @@ def response_figure(advice) -> go.Figure:
 
     Takes a ``cxsim.decide.advise.Advice`` (with ``curve_steps`` for more than two points per lever).
     """
-    from cxsim.decide.spend import money, unit
+    from cxsim.core.formatting import money, unit
 
     fig = go.Figure()
     for i, (lever, rows) in enumerate(advice.curves.groupby("lever", sort=False)):
@@ -317,7 +317,7 @@ def robust_figure(answer) -> go.Figure:
     Each point is a world (the mean of its replications, paired by seed); the box spans the middle half.
     Takes a ``cxsim.decide.robust.RobustAnswer``; levers are shown as their marginal return.
     """
-    from cxsim.decide.spend import money, unit
+    from cxsim.core.formatting import money, unit
 
     table = answer.table().sort_values(["p_best", "gain"], kind="stable")  # best last: plotted on top
     means = answer.world_means
@@ -349,8 +349,8 @@ def allocation_figure(allocation) -> go.Figure:
     the whisker the near-best range. Right: every plan's objective in the order run, near-best
     plans marked, and the best so far.
     """
+    from cxsim.core.formatting import unit
     from cxsim.decide.allocate import label
-    from cxsim.decide.spend import unit
 
     table = allocation.table()
     plans = allocation.plans

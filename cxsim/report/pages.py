@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cxsim.core.formatting import unit
 from cxsim.decide.compare import Comparison, display_table
-from cxsim.decide.spend import describe_plan, unit
+from cxsim.decide.spend import describe_plan
 from cxsim.model.results import KPIS
 from cxsim.report.figures import comparison_figures
 from cxsim.report.page import bullets, esc, figures_html, html_page, table_html

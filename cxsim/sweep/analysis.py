@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.core.errors import UserError
+from cxsim.core.formatting import number
 from cxsim.sweep.design import UNIT, problem
 from cxsim.sweep.spec import SweepSpec
 
@@ -204,9 +205,9 @@ def _chance(results: pd.DataFrame, kpi: str) -> list[dict]:
 def _fmt(value: float, conf: float | None = None) -> str:
     if pd.isna(value):
         return "-"
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    text = number(value, whole_from=100)
     if conf is not None and not pd.isna(conf):
-        text += f" ± {conf:,.0f}" if abs(conf) >= 100 else f" ± {conf:.2g}"
+        text += f" ± {number(conf, whole_from=100, figures=2)}"
     return text
 
 

@@ -18,9 +18,10 @@ import pandas as pd
 
 from cxsim.core.errors import ScenarioError, UserError
 from cxsim.core.errors import error_text as cli_error_text
+from cxsim.core.formatting import money, unit
 from cxsim.decide.compare import Comparison
 from cxsim.decide.optimize import Frontier
-from cxsim.decide.spend import money, plan_spends, short_plan, unit
+from cxsim.decide.spend import plan_spends, short_plan
 from cxsim.decide.stats import WORLD_REPLICATIONS
 from cxsim.model.levers import Lever
 from cxsim.model.response import mean_spend
