@@ -279,3 +279,60 @@ def test_random_csv_files_calibrate_or_are_refused(text, period, cumulative, end
                 assert_clean_refusal(code, err, folder, before)
             else:
                 load_scenario(args[args.index("--out") + 1])  # what was written loads back
+
+
+# --- the many-lever optimiser: a best plan within its budget and bounds, or a refusal --------------
+
+OPTIMISER_SCENARIO = "[market]\npopulation = 200\nweeks = 6\n[advertising]\nweekly_spend = {ads}\n" \
+                     "[service]\nweekly_spend = {staff}\n"
+MONEY = sometimes(st.floats(1, 5_000).map(lambda x: round(x, 2)),
+                  st.sampled_from([0.0, 1.0, 1e15, 1e16, float("nan"), float("inf"), -5.0]), one_in=6)
+
+
+@st.composite
+def bounds_items(draw, levers: list[str]) -> list[str]:
+    items = []
+    for lever in draw(st.lists(sometimes(st.sampled_from(levers), st.sampled_from(["training", "bogus"])),
+                               max_size=2)):
+        low, high = draw(MONEY), draw(MONEY)
+        low, high = min(low, high), max(low, high)
+        items.append(draw(sometimes(st.just(f"{lever}={low!r}:{high!r}"),
+                                    st.sampled_from([f"{lever}={high!r}:{low!r}", f"{lever}={low!r}",
+                                                     f"{lever}:{low!r}"]), one_in=5)))
+    return items
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_random_budgets_and_bounds_give_a_plan_within_them_or_a_refusal(data):
+    levers = data.draw(st.sampled_from([["ads", "staff"], ["ads", "staff", "training"], ["ads", "training"]]))
+    budget = data.draw(MONEY)
+    items = data.draw(bounds_items(levers))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "s.toml"
+        today = data.draw(st.sampled_from([(50, 50), (4000, 2000), (1500, 1000)]))  # cheap plans beat dear ones
+        path.write_text(OPTIMISER_SCENARIO.format(ads=today[0], staff=today[1]), encoding="utf-8")
+        before = {p.name for p in Path(folder).iterdir()}
+        args = ["optimize", str(path), "--levers", *levers, "--budget", repr(budget), "-r", "2",
+                "--evaluations", "10", "-w", "1", "--json"]
+        code, out, err = cli(*args, *(["--bounds", *items] if items else []))
+        event(f"exit {code}")
+        if code != 0:
+            assert_clean_refusal(code, err, Path(folder), before)
+            return
+        import json
+
+        result = json.loads(out)
+        spend = result["allocation"]
+        assert abs(sum(spend.values()) - result["budget"]) <= 1e-4 + 1e-9 * result["budget"], result
+        assert result["budget"] == budget
+        for key, (low, high) in result["bounds"].items():
+            tol = 1e-4 + 1e-9 * budget
+            assert low - tol <= spend[key] <= high + tol, (key, spend[key], low, high)
+        for item in items:  # every range the user set holds
+            name, _, span = item.partition("=")
+            low, _, high = span.partition(":")
+            key = {"ads": "advertising.weekly_spend", "staff": "service.weekly_spend",
+                   "training": "service.training_weekly_spend"}[name]
+            assert float(low) - 1e-4 <= spend[key] <= float(high) + 1e-4 + 1e-9 * budget, (item, spend)

@@ -145,15 +145,29 @@ def medians_scenario(base_text_scenario, table: pd.DataFrame, header: list[str])
 
 
 def write_folder(out: Path, posterior: Posterior, table: pd.DataFrame, scenario_text: str, html: str) -> None:
-    """Write the four files, each atomically (the folder is created if needed)."""
-    from cxsim.core.outputs import write_atomically, write_text
+    """Write the four files all or none (the folder is created if needed, and removed again if they cannot be)."""
+    from cxsim.core.errors import UserError, bounded
+    from cxsim.core.outputs import write_all
 
-    out.mkdir(parents=True, exist_ok=True)
+    made = not out.exists()
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{bounded(out)}: --out: could not make the folder ({exc.strerror or exc}); "
+                        "nothing was written") from None
     draws = posterior.draws.astype(float)
-    write_atomically(out / "posterior.parquet", lambda f: draws.to_parquet(f, index=False))
-    write_text(out / "summary.csv", table.to_csv(index=False))
-    write_text(out / "scenario.toml", scenario_text)
-    write_text(out / "check.html", html)
+    try:
+        write_all([(out / "posterior.parquet", lambda f: draws.to_parquet(f, index=False)),
+                   (out / "summary.csv", lambda f: f.write(table.to_csv(index=False).encode("utf-8"))),
+                   (out / "scenario.toml", lambda f: f.write(scenario_text.encode("utf-8"))),
+                   (out / "check.html", lambda f: f.write(html.encode("utf-8")))])
+    except UserError:
+        if made:
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
 
 
 def check_folder(path: str | Path) -> Path:
@@ -162,6 +176,9 @@ def check_folder(path: str | Path) -> Path:
     from cxsim.core.outputs import check_output
 
     out = Path(path)
+    if out.is_symlink():
+        raise UserError(f"{bounded(out)}: --out: expected a folder of its own, got a symbolic link "
+                        "(the files would land wherever it points)")
     if out.exists():
         if not out.is_dir():
             raise UserError(f"{bounded(out)}: --out: expected a folder, got a file")

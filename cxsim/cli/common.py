@@ -7,6 +7,7 @@ A leaf module: the commands (``cxsim.cli.main``, ``cxsim.cli.sweep``,
 from __future__ import annotations
 
 import argparse
+import sys
 import tomllib
 from collections.abc import Callable
 from typing import Any
@@ -15,9 +16,39 @@ from cxsim.core.errors import UserError, bounded
 from cxsim.core.outputs import STDOUT, check_output, write_table
 
 EXIT_USER_ERROR = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one bounded line with a pointer to ``--help``, exit code 2.
+
+    argparse prints the whole usage block before the error; a user reading a script's log wants
+    the one line that says what was wrong. Subcommands' parsers are of this class too.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: D102 - argparse's hook
+        argv = sys.argv[1:] if args is None else list(args)
+        if self._subparsers is None:  # a command's own options: ``--opt=--`` is a value argparse would drop
+            for token in argv:
+                if token == "--":
+                    break
+                if token.startswith("-") and token.endswith("=--"):
+                    self.error(f"argument {bounded(token[:-3], 60)}: expected a value, got '--'")
+        namespace, extras = super().parse_known_args(argv, namespace)
+        for action in self._actions:  # an empty file name or address would be taken as "not given"
+            value = getattr(namespace, action.dest, None)
+            empty = value == "" or (isinstance(value, list) and "" in value)
+            if empty and action.default != "" and action.dest != "help":
+                name = "/".join(action.option_strings) or action.dest
+                self.error(f"argument {name}: expected a value, got an empty one")
+        return namespace, extras
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {bounded(message, 400)} (see {self.prog} --help)\n")
+
+
 TABLES = (".csv", ".parquet")
-__all__ = ["EXIT_USER_ERROR", "STDOUT", "TABLES", "add_run_options", "add_uncertainty_options", "check_output",
-           "integer", "parse_set", "print_json", "replications_of", "write_table"]
+__all__ = ["EXIT_USER_ERROR", "STDOUT", "TABLES", "Parser", "add_run_options", "add_uncertainty_options",
+           "check_output", "integer", "parse_set", "print_json", "replications_of", "write_table"]
 
 
 def parse_set(items: list[str] | None, source: str) -> dict[str, Any]:
@@ -79,9 +110,6 @@ def add_run_options(parser: argparse.ArgumentParser, replications: int = 20, per
 
 
 DEFAULT_DRAWS = 100
-WORLD_REPLICATIONS = 2
-"""Runs per plan and world under uncertainty: more worlds teach more than more runs of one world (the paired
-runs of a world differ little next to the worlds' spread; benchmarks/bench_uncertain.py has the cost)."""
 DRAWS = integer(1, 100_000)
 
 
@@ -89,10 +117,10 @@ def add_uncertainty_options(parser: argparse.ArgumentParser, workers: bool = Tru
     """``--uncertain``, ``--posterior DIR``, ``--draws N``, ``--fixed`` (and ``--workers``, ``--scheduler``)."""
     group = parser.add_argument_group(
         "uncertainty", "Weigh each plan over plausible worlds of the assumptions instead of holding them fixed: "
-        "the expected value, the worst 10%%, the chance each plan is best and its expected regret. "
+        "the expected value, the worst 10%, the chance each plan is best and its expected regret. "
         "A file's [uncertainty] table turns this on by itself.")
     group.add_argument("--uncertain", action="store_true",
-                       help="draw the assumptions from their published ranges (cxsim.scenario.ranges; docs in the README), "
+                       help="draw the assumptions from their plausible ranges, published or assumed (cxsim.scenario.ranges), "
                             "or from the file's [uncertainty] table when it has one")
     group.add_argument("--posterior", metavar="DIR",
                        help="draw them from a calibration's posterior (DIR/posterior.parquet, written by "

@@ -20,7 +20,7 @@ from cxsim.cli.common import (
     STDOUT,
     TABLES,
     WORKERS,
-    WORLD_REPLICATIONS,
+    Parser,
     add_run_options,
     add_uncertainty_options,
     check_output,
@@ -32,6 +32,8 @@ from cxsim.cli.common import (
 )
 from cxsim.core.errors import UserError, bounded, error_text
 from cxsim.core.progress import progress_bar
+from cxsim.core.validation import MAX_MAGNITUDE
+from cxsim.decide.stats import WORLD_REPLICATIONS
 
 WIDTH = 100  # columns of the terminal output of compare
 EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
@@ -217,7 +219,7 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
                        help="run the plans on a Dask cluster: its scheduler's address (tcp://host:8786), or `local`")
     multi.add_argument("--uncertain", action="store_true",
                        help="weigh every plan over plausible worlds of the assumptions: the scenario's [uncertainty] "
-                            "table, else the published ranges (a scenario with the table is weighed so anyway)")
+                            "table, else the plausible ranges (a scenario with the table is weighed so anyway)")
     multi.add_argument("--posterior", metavar="DIR",
                        help="the worlds are a calibration's posterior draws (DIR/posterior.parquet)")
     multi.add_argument("--draws", type=integer(1, 100_000), default=12, metavar="N",
@@ -260,6 +262,9 @@ def _optimize(args: argparse.Namespace) -> int:
         check_output(args.figure, (".html",), "--figure")
     for budget in budgets:
         check_frontier_args(budget, args.kpi, args.grid, args.training_share)
+        if budget > MAX_MAGNITUDE:
+            raise UserError(f"--budget: expected a weekly budget of at most {MAX_MAGNITUDE:g} (the most a scenario "
+                            f"can spend a week), got {budget:g}")
     with progress_bar(max_evaluations(len(budgets), args.grid), "optimize") as bar:
         result = frontiers(scenario, budgets, args.kpi, args.replications, args.seed, args.engine, args.grid,
                            training_share=args.training_share, progress=bar.update)
@@ -290,7 +295,7 @@ def _optimize(args: argparse.Namespace) -> int:
 def _optimize_levers(args: argparse.Namespace, scenario) -> int:
     """``cxsim optimize --levers``: the best split of one weekly budget over several levers (CMA-ES)."""
     from cxsim.core.outputs import write_text
-    from cxsim.decide.allocate import DEFAULT_REPLICATIONS, WORLD_REPLICATIONS, check_args, parse_bounds, resolve_levers, spends
+    from cxsim.decide.allocate import DEFAULT_REPLICATIONS, check_args, parse_bounds, resolve_levers, spends
     from cxsim.decide.allocate import optimise as optimise_levers
     from cxsim.decide.uncertainty import worlds_for
     from cxsim.report.figures import allocation_html
@@ -408,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     from cxsim.core.version import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="cxsim",
         description="Customer-journey simulator: should the next dollar go to service (people) or to ads?",
         epilog="Example: cxsim compare scenarios/people_vs_ads.toml --report report.html",

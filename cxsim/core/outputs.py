@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,6 +40,10 @@ def check_output(path: str | Path, suffixes: Iterable[str] = (), option: str = "
         if stdout:
             return Path(STDOUT)
         raise UserError(f"{where}expected a file name (standard output is not offered here)")
+    if not str(path).strip():
+        raise UserError(f"{option + ': ' if option else ''}expected a file name, got an empty one")
+    if str(path).endswith(("/", os.sep)):
+        raise UserError(f"{where}expected a file name, got a folder (it ends in /)")
     path = Path(path)
     suffixes = tuple(suffixes)
     if suffixes and path.suffix.lower() not in suffixes:
@@ -77,6 +81,7 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], None]) -> Pat
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")  # O_EXCL: a new file
+        os.fchmod(fd, 0o666 & ~_umask())  # as any new file (mkstemp makes it private to its owner)
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -92,6 +97,46 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], None]) -> Pat
             except OSError:
                 pass
     return path
+
+
+def write_all(files: Sequence[tuple[str | Path, Callable[[BinaryIO], None]]]) -> list[Path]:
+    """Write several files all or none: each to its temporary file first, then every one renamed in place.
+
+    A failure while writing any of them (a full disk) leaves none of them written or changed, and
+    no temporary file behind; the message names the file that failed.
+    """
+    temps: list[tuple[str, Path]] = []
+    current = None
+    try:
+        for path, write in files:
+            current = Path(path)
+            fd, tmp = tempfile.mkstemp(dir=current.parent, prefix=f".{current.name}.", suffix=".part")
+            temps.append((tmp, current))
+            os.fchmod(fd, 0o666 & ~_umask())
+            with os.fdopen(fd, "wb") as handle:
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for tmp, target in temps:
+            current = target
+            os.replace(tmp, target)
+        temps = []
+    except OSError as exc:
+        raise UserError(f"{bounded(current)}: could not write the file ({_reason(exc)}); "
+                        "nothing was written") from None
+    finally:
+        for tmp, _ in temps:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return [Path(p) for p, _ in files]
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: str | Path, text: str) -> Path:

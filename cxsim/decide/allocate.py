@@ -31,7 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from cxsim.core.errors import UserError, bounded
-from cxsim.decide.spend import money
+from cxsim.core.formatting import money
+from cxsim.core.validation import MAX_MAGNITUDE
 from cxsim.decide.uncertainty import Worlds
 from cxsim.model.response import mean_spend
 from cxsim.model.simulate import simulate
@@ -48,6 +49,7 @@ DEFAULT_REPLICATIONS = 6    # runs per plan: 4 levers, 240 plans x 6 runs (bench
 WORLD_REPLICATIONS = 2      # runs per plan and world when the assumptions are drawn (12 worlds: 24 runs a plan)
 DEFAULT_EVALUATIONS = 240   # plans at most: about 30 generations of 8 for 4 levers
 LEVEL = 0.9
+MAX_BUDGET = MAX_MAGNITUDE      # the most any number of a scenario may be (cxsim.core.validation)
 NEAR = 0.005                # near-best: within 0.5% of the best plan's objective
 TAIL = 0.1                  # p10 and cvar look at the worst 10%
 SIGMA0 = 0.15               # CMA-ES's first step, in the space of weights 0-1
@@ -153,6 +155,7 @@ def parse_bounds(items: Sequence[str] | None, keys: Sequence[str], budget: float
             not 0 <= LOW <= HIGH, or ranges the budget cannot meet.
     """
     bounds = {k: (0.0, budget) for k in keys}
+    given: dict[str, str] = {}
     for item in items or []:
         name, sep, span = item.partition("=")
         low, colon, high = span.partition(":")
@@ -171,6 +174,10 @@ def parse_bounds(items: Sequence[str] | None, keys: Sequence[str], budget: float
         if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi):
             raise UserError(f"{source}: --bounds {key}: expected 0 <= LOW <= HIGH in money a week, "
                             f"got {bounded(span, 60)}")
+        if key in given:
+            raise UserError(f"{source}: --bounds {key}: given twice ({given[key]} and {bounded(span, 60)}); "
+                            "expected one range per lever")
+        given[key] = span
         bounds[key] = (lo, min(hi, budget))
     low, high = sum(b[0] for b in bounds.values()), sum(b[1] for b in bounds.values())
     if low > budget * (1 + 1e-12) or high < budget * (1 - 1e-12):
@@ -206,6 +213,15 @@ def weights_to_spends(x: np.ndarray, budget: float, bounds: Sequence[tuple[float
     return spend
 
 
+def within(spend: Sequence[float], budget: float, bounds: Sequence[tuple[float, float]]) -> bool:
+    """Whether weekly spends sum to ``budget`` and each keeps within its range (to a hundredth of a cent a week)."""
+    tol = 1e-4 + 1e-9 * abs(budget)
+    spend = np.asarray(spend, dtype=float)
+    if not np.isfinite(spend).all() or abs(float(spend.sum()) - budget) > tol:
+        return False
+    return all(lo - tol <= s <= hi + tol for s, (lo, hi) in zip(spend, bounds, strict=True))
+
+
 # --- evaluating plans ------------------------------------------------------------------------
 
 def _plan_runs(scenario: Scenario, replications: int, seed: int, engine: str, kpi: str, first: int = 0,
@@ -230,7 +246,7 @@ def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine:
 
     Without ``worlds``, one world: the scenario's assumptions as written. With them, plan ``p``
     in world ``i`` is ``cxsim.decide.uncertainty.in_world`` of the plan (against ``reference``, today's
-    plan) and runs replications ``i*R ..`` of the seed, as ``cxsim.decide.uncertainty.evaluate`` does: the
+    plan) and runs replications ``i*R ..`` of the seed, as ``cxsim.decide.runs.evaluate`` does: the
     same world and the same random numbers for every plan. Plans run side by side on ``executor``
     when given (a process pool or a Dask cluster), else one after another here; the numbers do
     not depend on which.
@@ -299,7 +315,8 @@ class Allocation:
         replications: runs per plan and world.
         seed: the master seed, the same for every plan.
         plans: one row per plan evaluated, in the order run: ``plan`` (0 is today's),
-            ``generation`` (-1 for today's), one column per lever key (weekly spend), ``objective``,
+            ``generation`` (-1 for today's), one column per lever key (weekly spend), ``feasible``
+            (within the budget and every bound: only such a plan can be the best), ``objective``,
             ``mean``, ``lo``-``hi`` (central 90% of runs), the paired difference from the best
             (``diff``, ``diff_lo``, ``diff_hi``) and ``near_best``.
         runs: each plan's values over worlds x replications, by plan number.
@@ -324,8 +341,8 @@ class Allocation:
 
     @property
     def best(self) -> pd.Series:
-        """The best plan evaluated (today's included)."""
-        return self.plans.loc[self.plans["objective"].idxmax()]
+        """The best plan evaluated within the budget and bounds (today's included when it is within them)."""
+        return self.plans.loc[_best_index(self.plans)]
 
     @property
     def today(self) -> pd.Series:
@@ -446,6 +463,9 @@ def check_args(budget: float, kpi: str, objective: str, replications: int, evalu
     """Refuse arguments the optimiser cannot use, naming the option and what was expected."""
     if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
         raise UserError(f"--budget: expected one total weekly budget > 0 (currency), got {budget!r}")
+    if budget > MAX_BUDGET:
+        raise UserError(f"--budget: expected a weekly budget of at most {MAX_BUDGET:g} (the most a scenario "
+                        f"can spend a week), got {budget:g}")
     if kpi not in MAXIMISED:
         raise UserError(f"--kpi: expected one of {', '.join(MAXIMISED)} to maximise, got {kpi!r}")
     if objective not in OBJECTIVES:
@@ -512,7 +532,7 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
             seen[tuple(np.round(spend, 2))] = number
             runs[number] = v
             rows.append({"plan": number, "generation": generation, **dict(zip(keys, map(float, spend), strict=True)),
-                         "objective": reduce(v, objective)})
+                         "feasible": within(spend, budget, box), "objective": reduce(v, objective)})
         return [rows[seen[tuple(np.round(s, 2))]]["objective"] for s in batch]
 
     current = np.array([today[k] for k in keys])
@@ -529,10 +549,14 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
         scores = run([weights_to_spends(x, budget, box) for x in xs], generation)
         es.tell(xs, [1e300 if not math.isfinite(s) else -s for s in scores])
         generation += 1
-    plans = _table(rows, runs, keys, objective)
-    if not np.isfinite(plans["objective"]).any():
+    frame = pd.DataFrame(rows)
+    if not frame["feasible"].any():
+        raise UserError(f"{scenario.source}: --budget {budget:,.2f} with --bounds: no plan the search tried keeps "
+                        "within the budget and every bound; expected ranges that leave room to share the budget")
+    if not np.isfinite(frame.loc[frame["feasible"], "objective"]).any():
         raise UserError(f"{scenario.source}: --kpi {kpi}: not a number in some run of every plan (e.g. satisfaction "
                         "with no customers); expected a KPI every run defines")
+    plans = _table(rows, runs, keys, objective)
     stop = ", ".join(f"{k} {v:g}" if isinstance(v, int | float) else k for k, v in es.stop().items())
     return Allocation(scenario, keys, float(budget), ranges, kpi, objective, replications, seed, plans, runs,
                       generation, stop, "" if worlds is None else worlds.source)
@@ -546,17 +570,23 @@ def _table(rows: list[dict[str, Any]], runs: dict[int, np.ndarray], keys: Sequen
     mean) whose paired difference from the best is not distinguishable from 0.
     """
     plans = pd.DataFrame(rows)
-    best = int(plans.loc[plans["objective"].idxmax(), "plan"])
-    top = float(plans["objective"].max())
+    best = int(plans.loc[_best_index(plans), "plan"])
+    top = float(plans.loc[_best_index(plans), "objective"])
     extra = []
     for number in plans["plan"]:
         v = runs[number].ravel()
         lo, hi = np.quantile(v, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]) if np.isfinite(v).all() else (math.nan,) * 2
         d, d_lo, d_hi = _interval(runs[number] - runs[best]) if number != best else (0.0, 0.0, 0.0)
         score = float(plans.loc[number, "objective"])
-        near = number == best or (number != 0 and math.isfinite(score) and (
+        near = number == best or (number != 0 and bool(plans.loc[number, "feasible"]) and math.isfinite(score) and (
             score >= top - NEAR * abs(top) or (objective == "mean" and math.isfinite(d_hi) and d_hi >= 0)))
         extra.append({"mean": float(v.mean()), "lo": float(lo), "hi": float(hi), "diff": d, "diff_lo": d_lo,
                       "diff_hi": d_hi, "near_best": bool(near)})
     return pd.concat([plans, pd.DataFrame(extra)], axis=1)[
-        ["plan", "generation", *keys, "objective", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "near_best"]]
+        ["plan", "generation", *keys, "feasible", "objective", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi", "near_best"]]
+
+
+def _best_index(plans: pd.DataFrame) -> Any:
+    """Row of the plan with the highest objective among those within the budget and bounds."""
+    allowed = plans["objective"].where(plans["feasible"].astype(bool), -math.inf)
+    return allowed.idxmax()
