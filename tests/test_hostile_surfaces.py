@@ -8,11 +8,14 @@ import errno
 import os
 import stat
 
+import pandas as pd
 import pytest
 
 from cxsim.core.errors import UserError
+from cxsim.sweep import load_results, load_timeseries, run_sweep
+from cxsim.sweep.store import LEDGER, PARTS
 from tests.conftest import call_cli, run_cli
-from tests.test_hostile_inputs import files_in, refused, scenario_file
+from tests.test_hostile_inputs import SWEEP, files_in, refused, scenario_file, threads
 
 DEAR = "[advertising]\nweekly_spend = 4000\n[service]\nweekly_spend = 2000\n"
 
@@ -159,8 +162,6 @@ def test_calibrate_history_refuses_a_linked_folder_before_any_work(tmp_path):
 
 
 def test_calibrate_history_on_a_full_disk_leaves_nothing(tmp_path, monkeypatch):
-    import pandas as pd
-
     import cxsim.core.outputs as outputs
     from cxsim.calibrate.inference import Posterior
     from cxsim.calibrate.posterior import write_folder
@@ -181,3 +182,99 @@ def test_calibrate_history_on_a_full_disk_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(UserError, match="No space left on device"):
         write_folder(out, posterior, pd.DataFrame({"key": ["a"]}), "x = 1\n", "<html></html>")
     assert files_in(tmp_path) == set()
+
+
+# --- 4. damage to a sweep's folder is found, named, and its runs run again --------------------------------
+
+@pytest.fixture
+def finished_sweep(tmp_path):
+    from cxsim.sweep import parse_sweep
+
+    spec = parse_sweep(SWEEP, str(tmp_path / "sw.toml"))
+    (tmp_path / "sw.toml").write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "out"
+    report = run_sweep(spec, out, threads())
+    assert report.done == report.total == 6
+    return spec, out, load_results(out), load_timeseries(out)
+
+
+def _damaged(finished_sweep):
+    spec, out, results, series = finished_sweep
+    return spec, out, results, series, sorted((out / PARTS).glob("*.parquet"))
+
+
+def test_a_part_overwritten_in_the_middle_is_found_and_run_again(finished_sweep, capsys):
+    spec, out, results, series, parts = _damaged(finished_sweep)
+    victim = parts[0]
+    data = bytearray(victim.read_bytes())
+    middle = len(data) // 2
+    data[middle - 200:middle + 200] = b"\xff" * 400
+    victim.write_bytes(bytes(data))
+    one_line(call_cli(capsys, "sweep", "export", str(out), str(out.parent / "e.csv"), "--timeseries"), victim.name)
+    report = run_sweep(spec, out, threads())
+    assert any(victim.name in note for note in report.notes) and report.ran > 0
+    pd.testing.assert_frame_equal(load_timeseries(out), series)
+    pd.testing.assert_frame_equal(load_results(out), results)
+
+
+def test_a_part_copied_over_another_is_found_and_run_again(finished_sweep, capsys):
+    import sqlite3
+
+    spec, out, results, series, parts = _damaged(finished_sweep)
+    if len(parts) < 2:  # one batch: split it in two parts, as two batches would have written them
+        frame = pd.read_parquet(parts[0])
+        ids = sorted(frame["run_id"].unique())
+        second = parts[0].with_name("part-000002.parquet")
+        frame[frame["run_id"].isin(ids[:3])].to_parquet(parts[0], index=False)
+        frame[frame["run_id"].isin(ids[3:])].to_parquet(second, index=False)
+        conn = sqlite3.connect(out / LEDGER)
+        conn.executemany("UPDATE runs SET part = ? WHERE run_id = ?", [(second.name, i) for i in ids[3:]])
+        conn.commit()
+        conn.close()
+        pd.testing.assert_frame_equal(load_timeseries(out), series)
+        parts = [parts[0], second]
+    parts[1].write_bytes(parts[0].read_bytes())
+    one_line(call_cli(capsys, "sweep", "export", str(out), str(out.parent / "e.csv"), "--timeseries"),
+             parts[1].name, "not the part")
+    report = run_sweep(spec, out, threads())
+    assert any(parts[1].name in note for note in report.notes) and report.ran > 0
+    pd.testing.assert_frame_equal(load_timeseries(out), series)
+
+
+def test_an_emptied_or_table_less_ledger_is_named_and_the_sweep_runs_again(finished_sweep, capsys):
+    import sqlite3
+
+    spec, out, results, series, _ = _damaged(finished_sweep)
+    conn = sqlite3.connect(out / LEDGER)
+    conn.execute("DROP TABLE runs")
+    conn.commit()
+    conn.close()
+    one_line(call_cli(capsys, "sweep", "export", str(out), str(out.parent / "e.csv")), LEDGER, "runs is missing")
+    one_line(call_cli(capsys, "sweep", "export", str(out), str(out.parent / "e.csv"), "--timeseries"), LEDGER)
+    report = run_sweep(spec, out, threads())
+    assert any("runs is missing" in note for note in report.notes) and report.ran == report.total
+    pd.testing.assert_frame_equal(load_results(out), results)
+    for extra in ("-wal", "-shm"):
+        (out / (LEDGER + extra)).unlink(missing_ok=True)
+    (out / LEDGER).write_bytes(b"")
+    one_line(call_cli(capsys, "sweep", "export", str(out), str(out.parent / "e.csv")), LEDGER, "emptied")
+    report = run_sweep(spec, out, threads())
+    assert any("emptied" in note for note in report.notes) and report.ran == report.total
+    pd.testing.assert_frame_equal(load_results(out), results)
+    assert not (out.parent / "e.csv").exists()
+
+
+@pytest.mark.parametrize("value", ["1e999", "-1e999", "NULL"])
+def test_non_finite_kpis_in_the_ledger_are_named_on_export_and_run_again(finished_sweep, capsys, value):
+    import sqlite3
+
+    spec, out, results, series, _ = _damaged(finished_sweep)
+    conn = sqlite3.connect(out / LEDGER)
+    conn.execute(f'UPDATE runs SET "kpi_npv" = {value} WHERE seq = 2')
+    conn.commit()
+    conn.close()
+    one_line(call_cli(capsys, "sweep", "export", str(out), str(out.parent / "e.csv")), LEDGER, "not finite")
+    refused(call_cli(capsys, "sensitivity", str(out)), LEDGER)
+    report = run_sweep(spec, out, threads())
+    assert any("not finite" in note for note in report.notes) and report.ran == 1
+    pd.testing.assert_frame_equal(load_results(out), results)

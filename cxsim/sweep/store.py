@@ -164,9 +164,13 @@ class Store:
 
     def _check_parts(self) -> None:
         """Find parts of finished runs that are missing or unreadable; their runs become pending again."""
-        rows = self.conn.execute("SELECT part, COUNT(*) FROM runs WHERE status = 'done' AND part IS NOT NULL "
-                                 "GROUP BY part").fetchall()
-        damaged = [(part, runs, why) for part, runs in rows if (why := _part_damage(self.out / PARTS / part))]
+        ids: dict[str, set[str]] = {}
+        for part, run_id in self.conn.execute("SELECT part, run_id FROM runs WHERE status = 'done' "
+                                              "AND part IS NOT NULL"):
+            ids.setdefault(part, set()).add(run_id)
+        damaged = [(part, len(runs), why) for part, runs in sorted(ids.items())
+                   if (why := _part_damage(self.out / PARTS / part, runs))]
+        self._check_kpis()
         if not damaged:
             return
         sets = ", ".join(f"{_kpi(k)} = NULL" for k in self.kpis)
@@ -181,6 +185,23 @@ class Store:
         for part, runs, why in damaged:
             (self.out / PARTS / part).unlink(missing_ok=True)
             self.notes.append(f"{self.out / PARTS / part} was {why}; its {runs} run{'s' * (runs != 1)} will run again")
+
+    def _check_kpis(self) -> None:
+        """Finished runs whose KPIs in the ledger are not finite (or missing where never undefined) run again."""
+        bad = _bad_kpi_runs(self.conn, self.kpis)
+        if not bad:
+            return
+        sets = ", ".join(f"{_kpi(k)} = NULL" for k in self.kpis)
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.executemany(f"UPDATE runs SET status = 'pending', part = NULL, elapsed = NULL, worker = NULL, "
+                                  f"finished = NULL, {sets} WHERE run_id = ?", [(r,) for r in bad])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            _rollback(self.conn)
+            raise
+        self.notes.append(f"{self.out / LEDGER}: {len(bad)} finished run{'s' * (len(bad) != 1)} had KPIs that are "
+                          f"not finite numbers (e.g. {bad[0]}); {'they' if len(bad) != 1 else 'it'} will run again")
 
     # -- reading the plan ----------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -279,6 +300,19 @@ def _rollback(conn: sqlite3.Connection) -> None:
             pass
 
 
+NEVER_UNDEFINED = ("customers", "active", "revenue", "profit", "npv", "terminal_value", "value")
+"""KPIs every run defines (the ratios are undefined, NULL, when nobody is there to divide by)."""
+
+
+def _bad_kpi_runs(conn: sqlite3.Connection, kpis: list[str]) -> list[str]:
+    """Run ids of finished runs with an infinite KPI, or none where the KPI is never undefined."""
+    if not kpis:
+        return []
+    tests = [f"ABS({_kpi(k)}) > 1e308" for k in kpis] + [f"{_kpi(k)} IS NULL" for k in kpis if k in NEVER_UNDEFINED]
+    return [r[0] for r in conn.execute(f"SELECT run_id FROM runs WHERE status = 'done' AND ({' OR '.join(tests)}) "
+                                       "ORDER BY seq")]
+
+
 def _ledger_damage(ledger: Path) -> str:
     """Why an existing ledger cannot be used ("" when it is sound or absent)."""
     if not ledger.exists():
@@ -295,7 +329,37 @@ def _ledger_damage(ledger: Path) -> str:
         return bounded(exc)
     except sqlite3.DatabaseError as exc:
         return bounded(exc)
-    return "" if verdict == "ok" else bounded(verdict)
+    if verdict != "ok":
+        return bounded(verdict)
+    return _ledger_shape(ledger)
+
+
+TABLES = ("meta", "points", "tasks", "runs")
+
+
+def _ledger_shape(ledger: Path) -> str:
+    """Why a readable ledger does not hold a sweep it should ("" when it holds one, or when none was begun).
+
+    A ledger with no tables is a sweep whose plan was never saved, unless the folder shows it was
+    (its copy of the sweep file or its weekly parts): then it was emptied.
+    """
+    conn = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+    except sqlite3.Error as exc:
+        return bounded(exc)
+    finally:
+        conn.close()
+    begun = (ledger.parent / SWEEP_COPY).exists() or any((ledger.parent / PARTS).glob("*.parquet"))
+    if not tables or ("meta" in tables and "fingerprint" not in meta and set(tables) <= set(TABLES)):
+        return "it holds no sweep, yet the folder has the sweep's files: it was emptied" if begun else ""
+    missing = [t for t in TABLES if t not in tables]
+    if missing:
+        return f"its table{'s' * (len(missing) > 1)} {', '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing"
+    if "fingerprint" not in meta:
+        return "" if not begun else "its record of the sweep is missing"
+    return ""
 
 
 def _set_aside(ledger: Path) -> Path:
@@ -310,16 +374,22 @@ def _set_aside(ledger: Path) -> Path:
     return kept
 
 
-def _part_damage(path: Path) -> str:
-    """Why a Parquet part cannot be read back ("" when it can): missing, truncated, or not Parquet."""
+def _part_damage(path: Path, run_ids: set[str] | None = None) -> str:
+    """Why a Parquet part cannot be read back ("" when it can): missing, truncated, not Parquet, damaged
+    inside, or not holding the runs the ledger says it holds (another part copied over it)."""
     import pyarrow.parquet as pq
 
     if not path.is_file():
         return "missing"
     try:
-        pq.read_table(path, columns=["run_id"])
+        table = pq.read_table(path)  # every column: damage in the middle of a part is found here, not at export
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
         return f"unreadable ({bounded(exc, 80)})"
+    if run_ids is not None:
+        held = set(table.column("run_id").to_pylist()) if "run_id" in table.column_names else set()
+        lost = len(run_ids - held)
+        if lost:
+            return f"not the part the ledger wrote ({lost} of its {len(run_ids)} runs are not in it)"
     return ""
 
 
@@ -469,6 +539,11 @@ def load_results(out: str | Path, status: str | None = "done") -> pd.DataFrame:
         where = "" if status is None else "WHERE r.status = ?"
         query = (f"SELECT t.run_id, t.point, t.arm AS variant, t.replication, r.seed, r.status, r.attempts, r.error, "
                  f"{', '.join('r.' + _kpi(k) for k in kpis)} FROM tasks t JOIN runs r ON r.run_id = t.run_id {where}")
+        bad = _bad_kpi_runs(conn, kpis)
+        if bad:
+            raise UserError(f"{Path(out) / LEDGER}: {len(bad)} finished run{'s' * (len(bad) != 1)} have KPIs that "
+                            f"are not finite numbers (e.g. {bad[0]}); run the sweep command on {out} again: it runs "
+                            "them again")
         runs = pd.read_sql_query(query, conn, params=() if status is None else (status,))
         points = conn.execute("SELECT point, parameters FROM points").fetchall()
     finally:
@@ -508,7 +583,7 @@ def load_timeseries(out: str | Path) -> pd.DataFrame:
         runs_of.setdefault(part, set()).add(run_id)
     frames = []
     for part, ids in sorted(runs_of.items()):
-        damage = _part_damage(Path(out) / PARTS / part)
+        damage = _part_damage(Path(out) / PARTS / part, ids)
         if damage:
             raise UserError(f"{Path(out) / PARTS / part}: the weekly metrics of {len(ids)} runs are {damage}; run "
                             f"the sweep command on {out} again: it runs them again")
