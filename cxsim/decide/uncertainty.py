@@ -152,6 +152,8 @@ def read_posterior(folder: str | Path, scenario: Scenario, draws: int, seed: int
                             f"got {frame[WEIGHT].iloc[bad[0]]!r}")
         if weights.sum() <= 0:
             raise UserError(f"{bounded(path)}: column 'weight': expected weights with a positive sum, got all 0")
+    if not np.isfinite(weights.sum()):  # weights of 1e308 each: their sum overflows, their ratios do not
+        weights = weights / weights.max()
     rows = np.random.default_rng(seed).choice(len(frame), size=draws, replace=True, p=weights / weights.sum())
     return Worlds(keys, values[rows], None, f"posterior {folder}")
 
