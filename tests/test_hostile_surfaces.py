@@ -278,3 +278,17 @@ def test_non_finite_kpis_in_the_ledger_are_named_on_export_and_run_again(finishe
     report = run_sweep(spec, out, threads())
     assert any("not finite" in note for note in report.notes) and report.ran == 1
     pd.testing.assert_frame_equal(load_results(out), results)
+
+
+# --- 3. a posterior whose weights overflow when summed ------------------------------------------------------
+
+def test_a_posterior_with_huge_weights_is_drawn_by_their_ratios(tmp_path):
+    from cxsim.decide.uncertainty import read_posterior
+    from cxsim.scenario import load_scenario
+
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    pd.DataFrame({"purchase.price": [40.0, 60.0], "weight": [1e308, 1e308]}).to_parquet(folder / "posterior.parquet")
+    worlds = read_posterior(folder, load_scenario(scenario_file(tmp_path)), draws=200, seed=0)
+    prices = worlds.values[:, 0]
+    assert set(prices) == {40.0, 60.0} and 0.3 < (prices == 40.0).mean() < 0.7
