@@ -94,7 +94,7 @@ def chart(text: str, source: str, variants: tuple[str, ...], replications: int, 
 @st.cache_data(max_entries=8, show_spinner=False)
 def run_robust(text: str, source: str, variants: tuple[str, ...], draws: int, seed: int, posterior: str | None,
                _progress=None) -> RobustAnswer:
-    """Every plan in every plausible world (published ranges, the file's [uncertainty] table, or a posterior)."""
+    """Every plan in every plausible world (plausible ranges, the file's [uncertainty] table, or a posterior)."""
     base = parse_scenario(text, source)
     plans = [base, *(base.with_variant(v) for v in variants)]
     worlds = worlds_for(base, uncertain=True, posterior=posterior, draws=draws, seed=seed)
@@ -123,7 +123,7 @@ def lever_input(container, lever: planner.Lever, value: float, key: str):
     The bounds widen to take in a file's value outside them; validation still applies.
     """
     cast = int if lever.integer else float
-    help_text = lever.help + (f"\n\nPublished: {lever.published}." if lever.published else "")
+    help_text = lever.help + (f"\n\nSource: {lever.published}." if lever.published else "")
     return container.number_input(
         lever.label, value=cast(value), key=key, step=cast(lever.step), format=lever.fmt, help=help_text,
         min_value=None if lever.min_value is None else cast(min(lever.min_value, value)),
@@ -193,7 +193,7 @@ with side.expander("Assumptions, most influential first"):
               key="reset-assumptions")
     for lever in assumption_levers[:planner.TOP_ASSUMPTIONS]:
         values[lever.key] = lever_input(st, lever, planner.lever_value(base, lever.key), f"{text_id}:{lever.key}")
-        st.caption(f"Published: {markdown_safe(lever.published)}")
+        st.caption(f"Source: {markdown_safe(lever.published)}")
     st.markdown("**Less influential, and the customer-experience mechanisms** (off unless the file or these "
                 "switch them on; docs/mechanisms.md)")
     for toggle in mechanisms.TOGGLES:
@@ -201,7 +201,7 @@ with side.expander("Assumptions, most influential first"):
                                        help=toggle.help)
     for lever in assumption_levers[planner.TOP_ASSUMPTIONS:]:
         values[lever.key] = lever_input(st, lever, planner.lever_value(base, lever.key), f"{text_id}:{lever.key}")
-        st.caption(f"Published: {markdown_safe(lever.published)}")
+        st.caption(f"Source: {markdown_safe(lever.published)}")
 
 side.header("Runs")
 replications = side.number_input(
@@ -220,7 +220,7 @@ variants = side.multiselect("Variants to compare with the base", list(base.varia
 side.header("Uncertainty")
 uncertain = side.toggle(
     "Weigh the plans over plausible worlds", value=False, key="uncertain-on",
-    help="Instead of holding the assumptions at the values above, draw them from their published ranges (or the "
+    help="Instead of holding the assumptions at the values above, draw them from their plausible ranges, published or assumed (or the "
          "file's [uncertainty] table, or a calibrated posterior) and run every plan in every world with the same "
          "random numbers: how likely each plan is best, its expected value and its worst 10%.")
 posterior = None
@@ -263,7 +263,7 @@ labels = comparison.labels
 if uncertain:
     robust_request = (text, source, tuple(variants), draws, int(seed), posterior)
     where = "the calibrated posterior" if posterior else (
-        "the file's [uncertainty] table" if edited.uncertainty else "the published ranges of the assumptions")
+        "the file's [uncertainty] table" if edited.uncertainty else "the plausible ranges of the assumptions")
     if st.button(f"Weigh the plans over {draws} plausible worlds", type="primary", key="robust-run"):
         st.session_state["robust"] = robust_request
     if st.session_state.get("robust") == robust_request:

@@ -126,10 +126,10 @@ def test_assumptions_are_ranked_and_reset_to_the_files_values():
     assert number_input(at, "Product quality (0-1)").value == pytest.approx(in_file)
 
 
-def test_assumptions_show_published_ranges(opened):
-    captions = " ".join(c.value for c in opened.caption)
-    assert "0.3–0.8 for TV, 0–0.3 for digital" in captions
-    assert "0.5–3" in captions and "Bass q 0.3–0.5" in captions
+def test_assumptions_show_their_ranges_published_or_assumed(opened):
+    captions = " ".join(c.value for c in opened.caption).replace("\\", "")  # shown literally: Markdown escapes
+    assert "Source: published: 0.3-0.8 for TV, 0-0.3 for digital" in captions
+    assert "published: 0.5-3" in captions and "Source: an assumption: around the default 0.3 a week" in captions
     assert number_input(opened, "Ad carry-over (adstock θ)").value == pytest.approx(0.5)
 
 
@@ -393,7 +393,8 @@ def test_uncertainty_on_request_puts_the_robust_sentence_first(tmp_path):
 
     expected = robust_compare(base.all_variants(), worlds_for(base, uncertain=True, draws=10, seed=0),
                               planner.WORLD_REPLICATIONS, 0, workers=1, progress=False)
-    assert boxes[0] == expected.verdict() and "of 10 plausible worlds (published ranges)" in boxes[0]
+    counted = r"ranges of \d+ assumptions, \d of them published"
+    assert boxes[0] == expected.verdict() and re.search(r"of 10 plausible worlds \(" + counted + r"\)", boxes[0])
     assert boxes[1].startswith("At today's plan")  # then the detail
     assert [c.key for c in at.get("plotly_chart")][0] == "chart:robust"
 

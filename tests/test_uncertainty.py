@@ -13,7 +13,7 @@ from cxsim import parse_scenario, simulate
 from cxsim.core.errors import ScenarioError, UserError
 from cxsim.decide.runs import evaluate, evaluate_kpis
 from cxsim.decide.uncertainty import Worlds, in_world, worlds_for
-from cxsim.scenario.ranges import RANGES
+from cxsim.scenario.ranges import RANGES, plausible_range
 from tests.conftest import call_cli
 
 SMALL = "[market]\npopulation = 300\nweeks = 8\n"
@@ -57,13 +57,27 @@ def test_the_same_seed_gives_the_same_worlds_and_another_seed_others():
     assert not np.array_equal(a.values, c.values)
 
 
-def test_no_uncertainty_asked_gives_none_and_uncertain_alone_the_published_ranges():
+def test_no_uncertainty_asked_gives_none_and_uncertain_alone_the_plausible_ranges_counted_by_kind():
     sc = parse_scenario(SMALL)
     assert worlds_for(sc) is None
     w = worlds_for(sc, uncertain=True, draws=40, seed=0)
-    assert w.source == "published ranges" and set(w.keys) == set(RANGES)
+    published = sum(r.kind == "published" for r in RANGES.values())
+    assert w.source == f"ranges of {len(RANGES)} assumptions, {published} of them published" and set(w.keys) == set(RANGES)
     for j, key in enumerate(w.keys):
-        assert RANGES[key].low <= w.values[:, j].min() and w.values[:, j].max() <= RANGES[key].high
+        r = plausible_range(key, sc)
+        assert r.low <= w.values[:, j].min() and w.values[:, j].max() <= r.high
+        if RANGES[key].relative:  # a firm's own figure varies around the file's value
+            assert r.low == RANGES[key].low * sc[key] and r.high == RANGES[key].high * sc[key]
+
+
+def test_ranges_are_published_with_a_study_or_named_as_assumptions():
+    kinds = {r.kind for r in RANGES.values()}
+    assert kinds == {"published", "assumed"}
+    for r in RANGES.values():
+        assert r.source.startswith("published: " if r.kind == "published" else "an assumption")
+    # the keys that set the size of the answer are uncertain too
+    assert {"repeat.dropout_a", "repeat.dropout_b", "repeat.rate_shape", "repeat.rate_scale", "economics.discount_rate",
+            "service.cost_per_agent_hour", "service.handle_minutes", "service.shrinkage"} <= set(RANGES)
     # the table, when the file has one, is the uncertainty, with or without --uncertain
     assert worlds_for(parse_scenario(SMALL + TABLE), uncertain=True).source == "[uncertainty] table"
 

@@ -9,7 +9,7 @@ one of three places, in this order:
    with the seed;
 2. the scenario file's ``[uncertainty]`` table (``cxsim.scenario.distributions``), sampled
    as a Latin hypercube from the seed;
-3. ``--uncertain`` alone: the published ranges of ``cxsim.scenario.ranges`` (uniform, or
+3. ``--uncertain`` alone: the plausible ranges of ``cxsim.scenario.ranges``, published or assumed (uniform, or
    log-uniform for a range spanning orders of magnitude).
 
 :func:`cxsim.decide.runs.evaluate` runs every plan in every world: replication ``r`` of world
@@ -51,7 +51,8 @@ class Worlds:
         keys: the dotted scenario keys drawn.
         values: draws x keys.
         weights: how likely each draw is, summing to 1; ``None``: equally likely.
-        source: where the draws come from ("published ranges", "[uncertainty] table", "posterior DIR").
+        source: where the draws come from ("ranges of 22 assumptions, 2 of them published", "[uncertainty] table",
+            "posterior DIR").
     """
 
     keys: tuple[str, ...]
@@ -78,12 +79,21 @@ class Worlds:
         return out
 
 
-def published_distributions(scenario: Scenario) -> dict[str, Distribution]:
-    """The published range of every assumption (``cxsim.scenario.ranges``), as uniform or log-uniform distributions."""
-    from cxsim.scenario.ranges import RANGES
+def range_distributions(scenario: Scenario) -> dict[str, Distribution]:
+    """The plausible range of every assumption (``cxsim.scenario.ranges``, published or assumed), as uniform or
+    log-uniform distributions; a relative range is taken around the scenario's own value (left out when that is 0)."""
+    from cxsim.scenario.ranges import RANGES, plausible_range
 
-    return {key: Distribution(dist="loguniform" if r.log else "uniform", low=r.low, high=r.high)
-            for key, r in RANGES.items() if numeric_bounds(key, scenario) is not None}
+    out = {}
+    for key in RANGES:
+        if numeric_bounds(key, scenario) is None:
+            continue
+        try:
+            r = plausible_range(key, scenario)
+        except ValueError:  # a relative range around a value of 0: nothing to vary
+            continue
+        out[key] = Distribution(dist="loguniform" if r.log else "uniform", low=r.low, high=r.high)
+    return out
 
 
 def sample(distributions: dict[str, Distribution], scenario: Scenario, draws: int, seed: int,
@@ -164,7 +174,7 @@ def worlds_for(scenario: Scenario, *, uncertain: bool = False, posterior: str | 
 
     Args:
         scenario: the reference plan (its ``[uncertainty]`` table, its named channels and segments).
-        uncertain: use the published ranges when the scenario has no ``[uncertainty]`` table.
+        uncertain: use the plausible ranges when the scenario has no ``[uncertainty]`` table.
         posterior: a calibration's folder; its draws replace the table.
         draws: number of worlds.
         seed: seed of the draws (the same seed gives the same worlds).
@@ -180,7 +190,10 @@ def worlds_for(scenario: Scenario, *, uncertain: bool = False, posterior: str | 
     if scenario.uncertainty:
         return sample(scenario.uncertainty, scenario, draws, seed, "[uncertainty] table")
     if uncertain:
-        return sample(published_distributions(scenario), scenario, draws, seed, "published ranges")
+        from cxsim.scenario.ranges import count_kinds
+
+        distributions = range_distributions(scenario)
+        return sample(distributions, scenario, draws, seed, count_kinds(distributions))
     return None
 
 

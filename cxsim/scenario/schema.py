@@ -71,12 +71,12 @@ class Advertising(_Section):
         ),
     )
     adstock_decay: float = Field(
-        0.5, ge=0, lt=1, description="Geometric adstock carry-over theta in A_t = x_t + theta A_{t-1} (0.3-0.8 TV, 0-0.3 digital)."
+        0.5, ge=0, lt=1, description="Geometric adstock carry-over theta in A_t = x_t + theta A_{t-1}; its plausible range: cxsim.scenario.ranges."
     )
     half_saturation: float = Field(
         8_000.0, ge=0, description="Hill half-saturation K: adstock at which ads have half their full effect (currency). 0 means no saturation."
     )
-    hill_slope: float = Field(1.0, gt=0, le=10, description="Hill slope s of the saturation curve (0.5-3).")
+    hill_slope: float = Field(1.0, gt=0, le=10, description="Hill slope s of the saturation curve; its plausible range: cxsim.scenario.ranges.")
     max_awareness_rate: float = Field(
         0.04, ge=0, le=1, description="Weekly probability that an unaware person becomes aware at full ad saturation."
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from cxsim.model.levers import Lever
 from cxsim.model.response import mean_spend
 from cxsim.model.results import KPIS
 from cxsim.scenario import Scenario, parse_scenario
+from cxsim.scenario.ranges import RANGES
 
 MAX_POPULATION = 200_000
 MAX_WEEKS = 520
@@ -58,24 +59,19 @@ LEVERS: tuple[Lever, ...] = (
 ASSUMPTIONS: dict[str, tuple[Lever, ...]] = {
     "Advertising": (
         Lever("advertising.adstock_decay", "Ad carry-over (adstock θ)",
-              "Share of last week's ad pressure still working this week.", max_value=0.99, step=0.05, fmt="%.2f",
-              published="0.3–0.8 for TV, 0–0.3 for digital (marketing-mix models: Robyn, Meridian, PyMC-Marketing)"),
+              "Share of last week's ad pressure still working this week.", max_value=0.99, step=0.05, fmt="%.2f"),
         Lever("advertising.half_saturation", "Ad stock at half effect (Hill K)",
               "Ad stock (money) at which ads have half their full effect: lower means ads saturate sooner.",
-              step=500.0, published="specific to each market; estimated in marketing-mix models"),
+              step=500.0),
         Lever("advertising.hill_slope", "Saturation slope (Hill s)",
               "How sharply the ad effect bends: below 1 concave from the first dollar, above 1 S-shaped.",
-              min_value=0.05, max_value=10.0, step=0.1, fmt="%.2f",
-              published="0.5–3 (marketing-mix models)"),
+              min_value=0.05, max_value=10.0, step=0.1, fmt="%.2f"),
         Lever("advertising.max_awareness_rate", "Weekly awareness from ads at saturation (Bass p)",
               "Weekly chance that an unaware person notices the brand when ads are at full strength.",
-              max_value=1.0, step=0.005, fmt="%.3f",
-              published=("Bass p 0.01–0.03 a year, about 0.0002–0.0006 a week; meta-analytic mean 0.03 a year "
-                         "(Sultan, Farley & Lehmann 1990, annual data of durables). The default 0.04 a week is "
-                         "far faster: a frequently bought category, an assumption")),
+              max_value=1.0, step=0.005, fmt="%.3f"),
         Lever("advertising.max_persuasion", "Extra weekly purchase chance from ads at saturation",
               "Added weekly chance that an aware person buys, with ads at full strength.",
-              max_value=1.0, step=0.005, fmt="%.3f", published="no published range; a model assumption"),
+              max_value=1.0, step=0.005, fmt="%.3f"),
         Lever("advertising.overpromise", "Overpromising",
               "How much ads at full strength raise the quality newcomers expect (0-1 scale). "
               "Expectations above what is delivered lower satisfaction.",
@@ -85,10 +81,7 @@ ASSUMPTIONS: dict[str, tuple[Lever, ...]] = {
     "Word-of-mouth": (
         Lever("wom.awareness_effect", "Word-of-mouth awareness effect (Bass q)",
               "Added weekly chance of becoming aware per unit of positive word-of-mouth heard.",
-              max_value=5.0, step=0.02, fmt="%.2f",
-              published=("Bass q 0.3–0.5 a year, about 0.006–0.010 a week; meta-analytic mean 0.38 a year "
-                         "(Sultan, Farley & Lehmann 1990, annual data). The default 0.3 a week is far faster: "
-                         "an assumption")),
+              max_value=5.0, step=0.02, fmt="%.2f"),
         Lever("wom.promoter_talk", "Positive talk per promoter per week",
               "Positive word-of-mouth a promoter (9-10) sends each week.", max_value=10.0, step=0.1, fmt="%.2f",
               published="positive WOM outnumbers negative about 3:1 overall (East, Hammond & Wright 2007)"),
@@ -97,16 +90,14 @@ ASSUMPTIONS: dict[str, tuple[Lever, ...]] = {
               published="the dissatisfied talk more per head, but less than folklore says (Anderson 1998)"),
         Lever("wom.negative_purchase_effect", "Purchase chance lost to negative talk",
               "Removed weekly purchase chance per unit of negative word-of-mouth heard.",
-              max_value=5.0, step=0.05, fmt="%.2f",
-              published="a small share of unhappy customers costs much NPV (Goldenberg et al. 2007)"),
+              max_value=5.0, step=0.05, fmt="%.2f"),
     ),
     "Service": (
         Lever("service.cost_per_encounter", "Staff cost of one service encounter",
               "Capacity is the staff budget divided by this.", min_value=0.01, step=1.0, fmt="%.2f",
               published="specific to each business"),
         Lever("service.need_probability", "Share of purchases that need service",
-              "Probability that a purchase involves a service encounter.", max_value=1.0, step=0.05, fmt="%.2f",
-              published="specific to each business"),
+              "Probability that a purchase involves a service encounter.", max_value=1.0, step=0.05, fmt="%.2f"),
         Lever("service.quality", "Service quality at normal load (0-1)",
               "Quality of an encounter when staff are not overloaded, before training.",
               max_value=1.0, step=0.05, fmt="%.2f", published="specific to each business"),
@@ -122,34 +113,38 @@ ASSUMPTIONS: dict[str, tuple[Lever, ...]] = {
               max_value=1.0, step=0.02, fmt="%.2f", published="specific to each business"),
         Lever("satisfaction.disconfirmation_weight", "Weight of surprise (expectation-disconfirmation)",
               "How much (experience - expectation) counts against the experience itself.",
-              max_value=10.0, step=0.1, fmt="%.2f", published="Oliver (1980); no single published value"),
+              max_value=10.0, step=0.1, fmt="%.2f"),
         Lever("repeat.rate_shape", "Repeat purchase rate: shape (BG/NBD r)",
               "Shape of the spread of weekly purchase rates between customers.",
-              min_value=0.001, max_value=100.0, step=0.05, fmt="%.3f",
-              published="fitted per business; CDNOW, weekly: r 0.24, α 4.41 (Fader, Hardie & Lee 2005)"),
+              min_value=0.001, max_value=100.0, step=0.05, fmt="%.3f"),
         Lever("repeat.rate_scale", "Repeat purchase rate: scale (BG/NBD α)",
-              "Mean weekly purchase rate is r / α.", min_value=0.001, step=0.5, fmt="%.3f",
-              published="fitted per business; CDNOW, weekly: α 4.41"),
+              "Mean weekly purchase rate is r / α.", min_value=0.001, step=0.5, fmt="%.3f"),
         Lever("repeat.dropout_a", "Dropout: a (BG/NBD)", "With b, the spread of dropout chances after a purchase.",
-              min_value=0.001, max_value=1000.0, step=0.05, fmt="%.3f",
-              published="fitted per business; CDNOW: a 0.79, b 2.43"),
+              min_value=0.001, max_value=1000.0, step=0.05, fmt="%.3f"),
         Lever("repeat.dropout_b", "Dropout: b (BG/NBD)", "Mean dropout chance after a purchase is a / (a + b).",
-              min_value=0.001, max_value=1000.0, step=0.1, fmt="%.3f",
-              published="fitted per business; CDNOW: b 2.43"),
+              min_value=0.001, max_value=1000.0, step=0.1, fmt="%.3f"),
         Lever("repeat.rate_sensitivity", "Satisfaction effect on buying again",
               "Purchase rate multiplier per satisfaction point above neutral: exp(k × points).",
-              max_value=5.0, step=0.05, fmt="%.2f", published="no published value; 0 gives plain BG/NBD"),
+              max_value=5.0, step=0.05, fmt="%.2f"),
         Lever("repeat.dropout_sensitivity", "Satisfaction effect on staying",
               "Dropout multiplier per satisfaction point below neutral: exp(k × points).",
-              max_value=5.0, step=0.05, fmt="%.2f", published="no published value; 0 gives plain BG/NBD"),
+              max_value=5.0, step=0.05, fmt="%.2f"),
     ),
     "Money": (
         Lever("purchase.gross_margin", "Gross margin (fraction of price)", "Share of the price that is margin.",
               max_value=1.0, step=0.05, fmt="%.2f", published="specific to each business"),
         Lever("economics.discount_rate", "Annual discount rate (for NPV)", "Used to discount weekly profit.",
-              max_value=1.0, step=0.01, fmt="%.2f", published="typically the firm's cost of capital, 0.05–0.15"),
+              max_value=1.0, step=0.01, fmt="%.2f"),
     ),
 }
+
+
+def _with_range(lever: Lever) -> Lever:
+    """A lever whose key has a plausible range shows that range's source (published or assumed), from one place."""
+    return replace(lever, published=RANGES[lever.key].source) if lever.key in RANGES else lever
+
+
+ASSUMPTIONS = {group: tuple(_with_range(lever) for lever in levers) for group, levers in ASSUMPTIONS.items()}
 
 
 # The assumptions by how much a 20% move of each changes the flagship's value (NPV + terminal value),
