@@ -1,4 +1,4 @@
-"""Value beyond the horizon: the terminal value against BG/NBD's closed form, and the KPIs built on it."""
+"""Value beyond the horizon: customer equity against BG/NBD's closed form, and the KPIs built on it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ N = 20_000
     (0.8, 8.0, 2.5, 6.0, 26, 52),
     (0.5, 4.0, 3.0, 3.0, 10, 30),
 ])
-def test_terminal_value_is_bgnbd_expected_residual_purchases(r, alpha, a, b, horizon, ahead):
+def test_customer_equity_is_bgnbd_expected_residual_purchases(r, alpha, a, b, horizon, ahead):
     # In the BG/NBD limit, with one unit of margin a purchase and no discounting, the value of the
     # customers active at the horizon is their expected purchases in the next `ahead` weeks:
     # N (E[X(horizon + ahead)] - E[X(horizon)]) over the cohort (Fader, Hardie & Lee 2005, eq. 7).
@@ -28,14 +28,14 @@ def test_terminal_value_is_bgnbd_expected_residual_purchases(r, alpha, a, b, hor
     res = cxsim.simulate(sc, replications=6, seed=7, keep_customers=False)
     expected = N * (expected_repeat_purchases(horizon + ahead, r, alpha, a, b)
                     - expected_repeat_purchases(horizon, r, alpha, a, b))
-    mean, se = mean_and_se(res.terminal_values.to_numpy())
+    mean, se = mean_and_se(res.customer_equity.to_numpy())
     assert abs(mean - expected) < 4 * se + 1e-3 * expected, (mean, expected, se)
     summary = res.summary()
-    assert np.allclose(summary["terminal_value"], res.terminal_values.to_numpy())  # discount rate 0
+    assert np.allclose(summary["customer_equity"], res.customer_equity.to_numpy())  # discount rate 0
     assert np.allclose(summary["value"], summary["npv"] + summary["terminal_value"])
 
 
-def test_terminal_value_detects_a_wrong_dropout():
+def test_customer_equity_detects_a_wrong_dropout():
     # The same check fails when the terminal value ignores dropout (a one-sided bias, not noise).
     r, alpha, a, b, horizon, ahead = 0.8, 8.0, 2.5, 6.0, 26, 52
     expected = N * (expected_repeat_purchases(horizon + ahead, r, alpha, a, b)
@@ -74,13 +74,14 @@ def test_value_clv_net_and_cac_with_service_are_consistent():
     ts = res.timeseries
     horizon = (1 + weekly_discount(sc.config.economics.discount_rate)) ** -30
     assert np.allclose(s["terminal_value"], res.terminal_values * horizon)
-    assert (s["terminal_value"] > 0).all()
+    assert np.allclose(s["customer_equity"], res.customer_equity * horizon)
+    assert (s["customer_equity"] > 0).all()
     assert np.allclose(s["value"], s["npv"] + s["terminal_value"])
     spend = ts.groupby("replication")[["ad_spend", "service_spend", "new_customers"]].sum()
     assert np.allclose(s["cac_all"], (spend["ad_spend"] + spend["service_spend"]) / spend["new_customers"])
     assert (s["cac_all"] > s["cac"]).all()
     per_customer = res.customers.groupby("replication")["future_value"].sum()
-    assert np.allclose(per_customer, res.terminal_values)
+    assert np.allclose(per_customer, res.customer_equity)
     lapsed = res.customers[res.customers["stage"].isin(["lapsed", "unaware", "aware"])]
     assert (lapsed["future_value"] == 0).all()
     cohorts = clv_by_cohort(res, sc.config.purchase.gross_margin, width=10)
@@ -91,7 +92,7 @@ def test_value_clv_net_and_cac_with_service_are_consistent():
     assert cohorts["future_value"].iloc[2] > cohorts["margin"].iloc[2]
 
 
-def test_terminal_value_counts_the_loyalty_mechanisms_of_the_scenario():
+def test_customer_equity_counts_the_loyalty_mechanisms_of_the_scenario():
     """The rates after the horizon come from the same constants the engines use, the modules' included."""
     from cxsim.model.fast import FastModel
     from cxsim.model.terminal import future_values

@@ -20,7 +20,7 @@ from cxsim.core.errors import UserError
 from cxsim.core.formatting import money
 from cxsim.core.outputs import check_output, write_text
 from cxsim.core.progress import progress_bar
-from cxsim.decide.advise import CURVE_STEPS, DEFAULT_KPI, DEFAULT_REPLICATIONS, DEFAULT_STEP, KPIS, advise
+from cxsim.decide.advise import CROSSOVER_FACTORS, CURVE_STEPS, DEFAULT_KPI, DEFAULT_REPLICATIONS, DEFAULT_STEP, KPIS, advise, crossover
 from cxsim.decide.pools import check_address
 from cxsim.decide.robust import WIDTH, RobustAnswer, boxes_json, discover, robust_advise, robust_compare
 from cxsim.decide.spend import spend_levers
@@ -47,6 +47,9 @@ def add_advise_arguments(p) -> None:
                    help=f"also trace each lever's response curve at {', '.join(f'{k:+d}' for k in CURVE_STEPS)} "
                         "steps (more runs)")
     p.add_argument("--figure", help="write the marginal returns (and curves) as a self-contained .html file")
+    p.add_argument("--crossover", nargs="?", const="best", metavar="LEVER",
+                   help="where the answer changes: advise again at 1.5, 2, 3, 4 and 6 times today's spend on LEVER "
+                        "(default: the lever that earns most), and say where the next step stops earning most on it")
     p.add_argument("--json", action="store_true", help="print the verdict, the table and the curves as JSON")
     add_run_options(p, replications=DEFAULT_REPLICATIONS, per_world=WORLD_REPLICATIONS)
     add_uncertainty_options(p)
@@ -73,6 +76,19 @@ def run_advise_command(args) -> int:
         raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
                         "[uncertainty] table in the file)")
     args.replications = replications_of(args, False)
+    if args.crossover is not None:
+        with progress_bar(len(CROSSOVER_FACTORS) * (1 + len(spend_levers(scenario))), "crossover") as bar:
+            found = crossover(scenario, None if args.crossover == "best" else args.crossover, step=args.step, replications=args.replications,
+                              seed=args.seed, kpi=args.kpi, engine=args.engine, progress=bar.update)
+        if args.json:
+            print_json({"lever": found.lever, "sentence": found.sentence(),
+                        "spends": found.table.to_dict(orient="records")})
+        else:
+            print(textwrap.fill(found.sentence(), WIDTH))
+            print(f"\nMean change in {args.kpi} per extra {money(args.step, found.currency)} a week on each lever, at "
+                  f"each weekly spend on {found.lever}:")
+            print(found.table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+        return 0
     curve = CURVE_STEPS if args.curves or args.figure else ()
     plans = 1 + len(spend_levers(scenario)) * (1 + len(curve))
     with progress_bar(plans, "advise") as bar:
@@ -82,6 +98,7 @@ def run_advise_command(args) -> int:
         print(advice.to_json())
     else:
         print(advice.verdict())
+        print(textwrap.fill(advice.why(), WIDTH))
         print(f"\nChange per extra {money(advice.step, advice.currency)} a week on one lever, the rest of the plan "
               f"held: mean [{advice.level:.0%} CI],\npaired by seed ({advice.replications} replications, seed "
               f"{advice.seed}). value = NPV + terminal value (money); customers won (persons).")

@@ -123,6 +123,8 @@ def _compare(args: argparse.Namespace) -> int:
         write_report(comparison, args.report)
     if args.json:
         print_json({"verdict": comparison.verdict(args.kpi) if len(scenarios) > 1 else None,
+                    "why": comparison.why(args.kpi) or None,
+                    "decomposition": {label: d.to_dict() for label, d in comparison.decompositions().items()},
                     "scenarios": comparison.labels,
                     "replications": args.replications, "seed": args.seed, "engine": args.engine,
                     "kpis": table.to_dict(orient="records")})
@@ -130,6 +132,7 @@ def _compare(args: argparse.Namespace) -> int:
     split = value_split(table, scenarios[0].weeks, scenarios[0].config.economics.currency)
     if len(scenarios) > 1:
         print(fill(comparison.verdict(args.kpi), WIDTH))
+        print(fill(comparison.why(args.kpi), WIDTH))
     if split:
         print(fill(split, WIDTH))
     print(f"\n{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")

@@ -27,6 +27,7 @@ from cxsim.core.formatting import money, number
 from cxsim.decide.runs import run_plan
 from cxsim.decide.spend import spend_levers
 from cxsim.decide.stats import LEVEL, mean_interval, paired
+from cxsim.decide.why import Decomposition, decompose
 from cxsim.model.results import KPIS, Results
 from cxsim.scenario import Scenario
 
@@ -46,12 +47,14 @@ class LeverReturn:
         spend: today's weekly spend on it.
         changes: per KPI, the mean paired change (moved - today) and its confidence interval.
         runs: per-replication change in the advice's KPI (for comparing levers, paired).
+        decomposition: the value change in parts that add up to it, with the mechanism's figures.
     """
 
     lever: str
     spend: float
     changes: dict[str, tuple[float, float, float]]
     runs: np.ndarray = field(repr=False)
+    decomposition: Decomposition | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -146,6 +149,14 @@ class Advice:
             out.append(row)
         return pd.DataFrame(out)
 
+    def why(self) -> str:
+        """The best lever's value change traced through the paired runs, in one sentence ("Why: ...")."""
+        best = self.best
+        if best.decomposition is None:
+            return ""
+        return best.decomposition.sentence(self.currency, f"{money(self.step, self.currency)} a week more on "
+                                           f"{best.lever}")
+
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (what ``cxsim advise --json`` prints)."""
         def clean(x: float) -> float | None:
@@ -160,9 +171,12 @@ class Advice:
             "replications": self.replications,
             "seed": self.seed,
             "level": self.level,
+            "why": self.why(),
             "levers": [{"lever": r.lever, "today": clean(r.spend),
                         **{kpi: {"mean": clean(m), "lo": clean(lo), "hi": clean(hi)}
-                           for kpi, (m, lo, hi) in r.changes.items()}} for r in self.returns],
+                           for kpi, (m, lo, hi) in r.changes.items()},
+                        "decomposition": None if r.decomposition is None else r.decomposition.to_dict()}
+                       for r in self.returns],
             "curves": [{k: (clean(v) if isinstance(v, float) else v) for k, v in row.items()}
                        for row in self.curves.to_dict("records")],
         }
@@ -230,7 +244,63 @@ def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = D
             if k == 1:
                 returns.append(LeverReturn(
                     lever.name, spend, {m: mean_interval(paired(today, moved, m), level) for m in measures},
-                    paired(today, moved, kpi)))
+                    paired(today, moved, kpi), decompose(today, moved, level)))
     returns.sort(key=lambda r: -np.nan_to_num(r.changes[kpi][0], nan=-np.inf))
     curves = pd.DataFrame(curve_rows).sort_values(["lever", "steps"], kind="stable", ignore_index=True)
     return Advice(scenario, float(step), kpi, replications, seed, level, returns, curves)
+
+
+CROSSOVER_FACTORS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+
+
+@dataclass
+class Crossover:
+    """Where the answer changes: advice at several weekly spends of one lever, the rest of the plan held.
+
+    Attributes:
+        lever: the lever moved.
+        table: one row per spend: ``spend``, ``best`` (the lever whose next step earns most) and each
+            lever's mean return.
+        currency: how money is shown.
+    """
+
+    lever: str
+    table: pd.DataFrame
+    currency: str = ""
+
+    def sentence(self) -> str:
+        """Where the next step stops earning most on the lever, or that it never did over the spends tried."""
+        rows = self.table.to_dict("records")
+        lo, hi = money(rows[0]["spend"], self.currency), money(rows[-1]["spend"], self.currency)
+        if rows[0]["best"] != self.lever:
+            return f"Over {lo} to {hi} a week on {self.lever}, the next step never earns most on it."
+        for before, after in zip(rows, rows[1:]):
+            if after["best"] != self.lever:
+                return (f"The next step stops earning most on {self.lever} between {money(before['spend'], self.currency)} "
+                        f"and {money(after['spend'], self.currency)} a week on it (then on {after['best']}).")
+        return f"Up to {hi} a week on {self.lever} (the most tried), the next step still earns most on it."
+
+
+def crossover(scenario: Scenario, lever: str | None = None, factors: Sequence[float] = CROSSOVER_FACTORS,
+              **advise_args: Any) -> Crossover:
+    """Advise at today's spend of ``lever`` (default: the best lever's) times each factor, the rest held.
+
+    ``advise_args`` go to :func:`advise` (step, replications, seed, kpi, engine, progress).
+    """
+    today = advise(scenario, **advise_args)
+    lever = lever or today.best.lever
+    found = [spec for spec in spend_levers(scenario) if spec.name == lever]
+    if not found:
+        raise UserError(f"--crossover: expected one of {', '.join(s.name for s in spend_levers(scenario))}, "
+                        f"got {lever!r}")
+    spec = found[0]
+    base = spec.read(scenario)
+    rows = []
+    for factor in factors:
+        overrides = spec.moved(scenario, base * (factor - 1.0))
+        if overrides is None:
+            continue
+        advice = today if factor == 1.0 else advise(scenario.with_overrides(overrides), **advise_args)
+        rows.append({"spend": spec.read(scenario.with_overrides(overrides)), "best": advice.best.lever,
+                     **{r.lever: r.changes[advice.kpi][0] for r in advice.returns}})
+    return Crossover(lever, pd.DataFrame(rows), today.currency)

@@ -12,6 +12,7 @@ import pandas as pd
 from cxsim.core.formatting import number
 from cxsim.decide.runs import run_all
 from cxsim.decide.stats import LEVEL, paired_difference
+from cxsim.decide.why import Decomposition, decompose
 from cxsim.model.results import KPIS, Results
 from cxsim.scenario import Scenario, load_scenario
 
@@ -90,6 +91,19 @@ class Comparison:
             head = f"Against {self.labels[0]!r}, no plan clearly gains {kpi}; best {phrase(best)}"
         rest = "; ".join(phrase(d) for d in diffs[1:])
         return head + (f"; {rest}" if rest else "") + "."
+
+    def decompositions(self, level: float = LEVEL) -> dict[str, Decomposition]:
+        """Each plan's value change against the first, in parts that add up to it (paired runs)."""
+        return {label: decompose(self.results[0], res, level)
+                for label, res in zip(self.labels[1:], self.results[1:], strict=True)}
+
+    def why(self, kpi: str = "value", level: float = LEVEL) -> str:
+        """The plan that gains most ``kpi`` against the first, its value change traced: "Why: ..."."""
+        if len(self.results) < 2:
+            return ""
+        best = max(zip(self.labels[1:], self.results[1:], strict=True),
+                   key=lambda lr: np.nan_to_num(paired_difference(self.results[0], lr[1], kpi, level)[0], nan=-np.inf))
+        return decompose(self.results[0], best[1], level).sentence(self._currency, repr(best[0]))
 
     @property
     def _currency(self) -> str:

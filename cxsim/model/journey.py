@@ -204,6 +204,22 @@ class JourneyModel(mesa.Model):
             self.step()
         return self
 
+    def run_out(self, weeks: int) -> dict[str, np.ndarray]:
+        """Continue the plan ``weeks`` past the horizon; return each week's cash flows, (weeks, replications).
+
+        Only the weeks' ``profit`` and ``revenue`` are returned; the time series and the traced
+        journeys keep the horizon's weeks alone.
+        """
+        kept, trace = len(self._weeks), self.trace
+        self.trace = trace[:0]
+        for _ in range(weeks):
+            self.step()
+        after = self._weeks[kept:]
+        del self._weeks[kept:]
+        self.trace = trace
+        return {name: np.array([w[name] for w in after]).reshape(weeks, self.replications)
+                for name in ("profit", "revenue")}
+
     def timeseries(self) -> pd.DataFrame:
         """The weeks counted so far: one row per week and replication (row 0 is the state before week 1)."""
         return pd.DataFrame({name: np.concatenate([week[name] for week in self._weeks]) for name in self._weeks[0]})

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.model.behaviour import Source, Stage
+from cxsim.model.value import weekly_discount
 
 KPIS = {
     "customers": "Customers ever won by the horizon (persons)",
@@ -16,35 +17,36 @@ KPIS = {
     "revenue": "Revenue over the horizon (currency)",
     "profit": "Profit over the horizon: gross margin - ad - service - fixed (currency)",
     "npv": "Net present value of weekly profit within the horizon (currency)",
-    "terminal_value": ("Value beyond the horizon: each customer active at the horizon times their expected "
-                       "discounted purchases from their rate and dropout (BG/NBD DERT) times the margin of a "
-                       "purchase, discounted to today (currency)"),
-    "value": "NPV + terminal value: the plan's worth, counting the customer base it leaves (currency)",
+    "terminal_value": ("Value after the horizon, the plan continued: the run-out's weekly profit (margins less "
+                       "every spend and cost) and then its steady weekly profit as a perpetuity, discounted to "
+                       "today (currency)"),
+    "value": "NPV + terminal value: the plan's worth with its spends continued after the horizon (currency)",
+    "customer_equity": ("Customer equity at the horizon, not part of value: each customer active at the horizon "
+                        "times their expected discounted purchases (BG/NBD DERT at their final rate and dropout) "
+                        "times the margin of a purchase, with no spend after the horizon, discounted to today "
+                        "(currency)"),
     "nps": "Net Promoter Score at the horizon: a survey of active customers (-100..100)",
     "satisfaction": "Mean satisfaction of customers at the horizon (0-10)",
     "cac": "Acquisition cost: ad spend per new customer (currency)",
     "cac_all": "Acquisition cost counting service: ad + service spend per new customer (currency)",
     "clv": "Customer lifetime value: discounted gross margin per customer won, within the horizon (currency)",
     "clv_net": ("Customer lifetime value net of service cost: discounted gross margin - discounted service "
-                "spend + terminal value, per customer won (currency)"),
+                "spend within the horizon + customer equity, per customer won (currency)"),
     "repeat_share": "Share of customers who bought again (fraction)",
     "wom_share": "Share of new customers won by word-of-mouth (fraction)",
 }
 
 
-def weekly_discount(annual_rate: float) -> float:
-    """Weekly rate equivalent to an annual discount rate."""
-    return (1.0 + annual_rate) ** (1.0 / 52.0) - 1.0
-
-
-def kpis_from_timeseries(ts: pd.DataFrame, annual_rate: float, terminal: pd.Series | None = None) -> pd.DataFrame:
+def kpis_from_timeseries(ts: pd.DataFrame, annual_rate: float, terminal: pd.Series | None = None,
+                         equity: pd.Series | None = None) -> pd.DataFrame:
     """KPIs per replication from a tidy time series (rows: replication, step).
 
     Args:
         ts: the time series.
         annual_rate: the discount rate.
-        terminal: each replication's value beyond the horizon in money at the horizon
-            (``cxsim.model.terminal``); none: the terminal value and ``value`` are NaN.
+        terminal: each replication's value after the horizon, the plan continued, in money at the horizon
+            (``cxsim.model.value``); none: the terminal value and ``value`` are NaN.
+        equity: each replication's customer equity in money at the horizon (``cxsim.model.terminal``).
     """
     ts = ts.sort_values(["replication", "step"])
     r = weekly_discount(annual_rate)
@@ -66,6 +68,9 @@ def kpis_from_timeseries(ts: pd.DataFrame, annual_rate: float, terminal: pd.Seri
                       else pd.Series(np.nan, index=out.index)) * horizon
     out["terminal_value"] = terminal_value
     out["value"] = out["npv"] + terminal_value
+    customer_equity = (equity.reindex(out.index) if equity is not None
+                       else pd.Series(np.nan, index=out.index)) * horizon
+    out["customer_equity"] = customer_equity
     out["nps"] = last["nps"]
     out["satisfaction"] = last["satisfaction_mean"]
     new = total["new_customers"].replace(0, np.nan)
@@ -73,7 +78,7 @@ def kpis_from_timeseries(ts: pd.DataFrame, annual_rate: float, terminal: pd.Seri
     out["cac"] = total["ad_spend"] / new
     out["cac_all"] = (total["ad_spend"] + total["service_spend"]) / new
     out["clv"] = total["_dgm"] / won
-    out["clv_net"] = (total["_dgm"] - total["_dservice"] + terminal_value) / won
+    out["clv_net"] = (total["_dgm"] - total["_dservice"] + customer_equity) / won
     out["wom_share"] = total["new_from_wom"] / new
     return out
 
@@ -92,8 +97,11 @@ class Results:
         engine: which engine ran.
         repeat_shares: share of customers who bought again, by replication (kept even
             when the customers are not).
-        terminal_values: value beyond the horizon by replication, in money at the horizon
-            (``cxsim.model.terminal.future_values`` summed over the customers).
+        terminal_values: value after the horizon by replication, the plan continued, in money at the
+            horizon (``cxsim.model.value.value_after``).
+        customer_equity: the customers active at the horizon valued at their expected margin, by
+            replication, in money at the horizon (``cxsim.model.terminal.future_values`` summed).
+        steady: by replication, whether the run-out's weekly cash flow settled.
         weeks: the horizon.
     """
 
@@ -106,6 +114,8 @@ class Results:
     engine: str
     repeat_shares: pd.Series | None = None
     terminal_values: pd.Series | None = None
+    customer_equity: pd.Series | None = None
+    steady: pd.Series | None = None
     weeks: int | None = None
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -117,7 +127,7 @@ class Results:
     def summary(self) -> pd.DataFrame:
         """One row per replication: the KPIs at the horizon."""
         if self._summary is None:
-            out = kpis_from_timeseries(self.timeseries, self.discount_rate, self.terminal_values)
+            out = kpis_from_timeseries(self.timeseries, self.discount_rate, self.terminal_values, self.customer_equity)
             if self.repeat_shares is not None:
                 out["repeat_share"] = self.repeat_shares
             elif not self.customers.empty:

@@ -13,6 +13,7 @@ from cxsim.model.journey import JourneyModel
 from cxsim.model.results import Results, customers_frame, repeat_share
 from cxsim.model.segments import segment_names
 from cxsim.model.terminal import future_values
+from cxsim.model.value import value_after
 from cxsim.scenario import Scenario
 
 ENGINES = ("fast", "agents")
@@ -33,7 +34,7 @@ def engine_class(engine: str) -> type[JourneyModel]:
 def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, engine: str = "fast",
              trace: Sequence[int] = (), keep_customers: bool = True,
              first_replication: int = 0,
-             progress: Callable[[int], None] | None = None) -> Results:
+             progress: Callable[[int], None] | None = None, value: bool = True) -> Results:
     """Run replications of a scenario.
 
     Args:
@@ -48,6 +49,8 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         keep_customers: keep the per-customer final state (one row per customer).
         first_replication: number of the first replication (to run a slice of a larger set).
         progress: called with the number of replications just finished.
+        value: run the plan past the horizon (``economics.runout_weeks``) to value it after the horizon
+            (``cxsim.model.value``); off, the terminal value and ``value`` are NaN and nothing runs past it.
 
     Returns:
         The time series, customers, journeys and KPIs.
@@ -58,7 +61,8 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
     seed = resolve_seed(seed)
     n = scenario.population
     per_batch = 1 if engine == "agents" else max(1, min(replications, BATCH_CUSTOMERS // n))
-    series, people, journeys, shares, futures = [], [], [], {}, {}
+    series, people, journeys, shares, futures, after, steady = [], [], [], {}, {}, {}, {}
+    economics = scenario.config.economics
     last = first_replication + replications
     for start in range(first_replication, last, per_batch):
         k = min(per_batch, last - start)
@@ -78,6 +82,13 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
                           .assign(future_value=future[r]) for r in range(k))
         if model.journeys:
             journeys.append(pd.DataFrame(model.journeys).assign(replication=lambda d, s=start: d["replication"] + s))
+        if value:
+            flows = (model.run_out(economics.runout_weeks) if economics.runout_weeks
+                     else {c: ts[c].to_numpy().reshape(-1, k)[1:] for c in ("profit", "revenue")})
+            for r in range(k):
+                after[start + r], steady[start + r] = value_after(
+                    flows["profit"][:, r], flows["revenue"][:, r], economics.discount_rate, economics.terminal_weeks,
+                    economics.runout_weeks)
         if progress:
             progress(k)
     ts = pd.concat(series, ignore_index=True).sort_values(["replication", "step"], ignore_index=True)
@@ -90,6 +101,8 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         seed=seed,
         engine=engine,
         repeat_shares=pd.Series(shares, dtype=float).rename_axis("replication"),
-        terminal_values=pd.Series(futures, dtype=float).rename_axis("replication"),
+        terminal_values=pd.Series(after, dtype=float).rename_axis("replication") if value else None,
+        customer_equity=pd.Series(futures, dtype=float).rename_axis("replication"),
+        steady=pd.Series(steady, dtype=bool).rename_axis("replication") if value else None,
         weeks=scenario.weeks,
     )

@@ -79,7 +79,7 @@ def _sums_to_one(values: list[float]) -> bool:
 
 
 CROSS_CHECKED = ("market.initial_customer_share", "market.initial_aware_share", "channels.", "omnichannel.",
-                 "segments.")
+                 "segments.", "economics.discount_rate", "economics.terminal_weeks")
 """Keys (or prefixes) that ``_cross_checks`` reads: a change to any other key needs only its field checked."""
 
 
@@ -91,6 +91,9 @@ def _cross_checks(cfg: ScenarioConfig) -> list[tuple[str, str, str]]:
         problems.append(("market.initial_aware_share", "initial_customer_share + initial_aware_share <= 1 "
                          "(shares of one market)", f"{market.initial_customer_share:g} + "
                          f"{market.initial_aware_share:g} = {market.initial_customer_share + market.initial_aware_share:g}"))
+    if cfg.economics.discount_rate == 0 and cfg.economics.terminal_weeks == 0:
+        problems.append(("economics.terminal_weeks", "a number of weeks > 0 when discount_rate is 0 (value after "
+                         "the horizon for ever needs a discount rate)", "0"))
     channels, omni = cfg.channels, cfg.omnichannel
     names = list(channels)
     known = f"one of the channels ({', '.join(map(repr, names))})" if names else "no value ([channels] is empty)"

@@ -260,8 +260,14 @@ class Economics(_Section):
     )
     terminal_weeks: float = Field(
         0.0, ge=0, le=5_200, description=(
-            "Weeks after the horizon counted in the terminal value (the value of the customers still active "
-            "at the horizon); 0 = for ever, discounted at discount_rate."
+            "Weeks after the horizon counted in the value after it (the plan continued: margins less every spend "
+            "and cost); 0 = for ever, discounted at discount_rate."
+        ),
+    )
+    runout_weeks: int = Field(
+        52, ge=0, le=1_040, description=(
+            "Weeks the plan is simulated past the horizon, its spends continued, before the steady weekly cash "
+            "flow is taken as a perpetuity (0: the horizon's last 13 weeks are taken as steady)."
         ),
     )
 
