@@ -187,7 +187,7 @@ class AgentsModel(JourneyModel):
 
     def setup(self, population: Population) -> None:
         """Create one Customer per person; Mesa's AgentSet holds them in the order of their numbers."""
-        for i in range(self.cfg.market.population):
+        for i in range(self.cfg.market.simulated_population):
             Customer(self, i, population)
         self.tally = WeekTally.zeros(1, len(self.cfg.channels))
         self.contacts = ContactVoices(self.adjacency, population.voice, len(Voice))

@@ -161,7 +161,7 @@ class FastModel(JourneyModel):
 
     def advance_customers(self, tally: WeekTally) -> None:
         """Everyone lives one week on what was said at its start; then voices change for next week."""
-        p, n = self.people, self.cfg.market.population
+        p, n = self.people, self.cfg.market.simulated_population
         adj = self.adjacency
         indptr, indices = (np.zeros(0, np.int32), np.zeros(0, np.int32)) if adj is None else (adj.indptr, adj.indices)
         in_market = self.contacts.market_heard(self.talk) if adj is None else np.zeros((1, 2))

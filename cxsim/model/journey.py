@@ -56,7 +56,7 @@ class Population:
 
 def _people_of_one_market(cfg: ScenarioConfig, traits: TraitTable, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """One market's people at week 0, drawn from its own stream: who is a customer or aware, traits, channels."""
-    n = cfg.market.population
+    n = cfg.market.simulated_population
     stage = np.full(n, Stage.UNAWARE, dtype=np.int8)
     source = np.full(n, Source.NONE, dtype=np.int8)
     n_customers = int(round(cfg.market.initial_customer_share * n))
@@ -128,7 +128,8 @@ class JourneyModel(mesa.Model):
         self.plan = scenario  # (not ``self.scenario``: Mesa's setter would tie the scenario to this model)
         self.cfg: ScenarioConfig = scenario.config
         self.seed, self.replications, self.first_replication = seed, replications, first_replication
-        n = self.cfg.market.population
+        self.scale = self.cfg.market.people_scale  # real people each simulated person stands for
+        n = self.cfg.market.simulated_population
         check_fits(replications * estimated_bytes(n, self.cfg.network),
                    f"{replications} x {n:,} customers on a {self.cfg.network.kind} network")
         self.adjacency = market_network(self.cfg.network, n, seed, first_replication, replications)
@@ -172,7 +173,7 @@ class JourneyModel(mesa.Model):
                       member: np.ndarray, scale: np.ndarray) -> WeekState:
         """The weekly state, with loyalty members only when there is a programme."""
         return WeekState(stage, satisfaction, voice, scale, member=member if self.cfg.loyalty.enrolment > 0 else None,
-                         initial_varies=self.traits.varies("initial_satisfaction"))
+                         initial_varies=self.traits.varies("initial_satisfaction"), weight=self.scale)
 
     # -- the week ---------------------------------------------------------------
     def step(self) -> None:
@@ -186,6 +187,7 @@ class JourneyModel(mesa.Model):
         self.week_rows, self.channel_quality = rules.week_rows(week, self.replications)
         tally = WeekTally.zeros(self.replications, len(self.cfg.channels))
         self.advance_customers(tally)
+        tally = tally.scaled(self.scale)  # the organisation meets the real market: scale x the simulated events
         for module in self.modules:
             module.after_customers(week, tally)
         self._record(tally)
@@ -235,7 +237,7 @@ class JourneyModel(mesa.Model):
         self._weeks.append(week_columns(self.steps, s, tally, by_modules, costs, fixed, self.cfg, self.replications))
         if not self.trace.size:
             return
-        pop, n = self.population(), self.cfg.market.population
+        pop, n = self.population(), self.cfg.market.simulated_population
         for rep in range(self.replications):
             for cid in self.trace:
                 at = rep * n + cid

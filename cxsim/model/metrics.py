@@ -21,6 +21,10 @@ COLUMNS = [
     "turnover_cost", "members", "loyalty_cost",
 ]
 
+STATE_COUNTS = ("unaware", "aware", "active", "first_time", "repeat_customers", "lapsed", "ever_customers",
+                "respondents", "promoters", "detractors", "wom_positive", "wom_negative")
+"""Columns counted from the people's state: at the real size, each simulated person counts ``weight`` times."""
+
 COUNTED = ("new_customers", "new_from_ads", "new_from_wom", "winbacks", "churned", "purchases", "repeat_purchases",
            "service_encounters", "bad_experiences")
 
@@ -35,6 +39,7 @@ class WeekState:
     scale: np.ndarray  # each person's scale-use offset (points added to their 0-10 answer)
     member: np.ndarray | None = None  # loyalty-programme members (with a programme)
     initial_varies: bool = False  # whether people start with different satisfaction (segments)
+    weight: float = 1.0  # real people each simulated person stands for (market.scale)
 
 
 @dataclass
@@ -60,6 +65,17 @@ class WeekTally:
         counts = {name: np.zeros(replications, dtype=np.int64) for name in COUNTED}
         return cls(**counts, revenue=np.zeros(replications), member_revenue=np.zeros(replications),
                    channel_encounters=np.zeros((replications, channels), dtype=np.int64))
+
+    def scaled(self, k: float) -> WeekTally:
+        """The tally at the real size, each simulated person's events standing for ``k`` people's (itself at 1).
+
+        Counts stay integers when ``k`` is a whole number.
+        """
+        if k == 1:
+            return self
+        factor = int(k) if float(k).is_integer() else float(k)
+        return WeekTally(**{name: getattr(self, name) * factor for name in (*COUNTED, "channel_encounters")},
+                         revenue=self.revenue * k, member_revenue=self.member_revenue * k)
 
     def add(self, **counts: int | float | np.ndarray) -> None:
         """Add counts by name (a number for one replication, or one per replication)."""
@@ -145,6 +161,9 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict
         "bad_experiences": tally.bad_experiences,
         **by_modules,
     }
+    if state.weight != 1:
+        factor = int(state.weight) if float(state.weight).is_integer() else float(state.weight)
+        columns.update({name: columns[name] * factor for name in STATE_COUNTS})
     ordered = ["step", *COLUMNS, *(name for name in columns if name not in COLUMNS and name != "step")]
     return {name: _column(columns[name], n_groups) for name in ordered}
 

@@ -10,6 +10,29 @@ import pandas as pd
 
 from cxsim.model.behaviour import Source, Stage
 from cxsim.model.value import weekly_discount
+from cxsim.scenario.schema import AUTOMATIC_PEOPLE, simulated_people
+
+THIN_PEOPLE = 30
+"""A result carried by fewer simulated people than this, on average, is flagged at a scale above 1."""
+
+
+def scale_note(scale: float, population: int | None, scale_set: bool = True) -> str:
+    """The scale in words for every surface that shows real-size numbers ("" at scale 1).
+
+    Args:
+        scale: real people each simulated person stands for.
+        population: the real market's size.
+        scale_set: whether the scenario set it (False: chosen automatically).
+    """
+    if scale == 1:
+        return ""
+    size = "" if population is None else (f": {simulated_people(population, scale):,} of {population:,} people "
+                                          "simulated")
+    how = ("market.scale" if scale_set else
+           f"scale chosen automatically to simulate at most {AUTOMATIC_PEOPLE:,} people; market.scale = 1 "
+           "simulates every person")
+    return (f"at scale {scale:,g} (each simulated person stands for {scale:,g}){size}; {how}. Counts and money are "
+            f"at the real size; run-to-run ranges include the noise of simulating 1 in {scale:,g}")
 
 KPIS = {
     "customers": "Customers ever won by the horizon (persons)",
@@ -103,6 +126,10 @@ class Results:
             replication, in money at the horizon (``cxsim.model.terminal.future_values`` summed).
         steady: by replication, whether the run-out's weekly cash flow settled.
         weeks: the horizon.
+        scale: real people each simulated person stands for (``market.scale``): the time series, the KPIs
+            and ``by_segment`` are at the real size; ``customers`` holds the simulated people, one row each.
+        population: the real market's size (``market.population``).
+        scale_set: whether the scenario set the scale (False: it was chosen automatically).
     """
 
     timeseries: pd.DataFrame
@@ -117,6 +144,9 @@ class Results:
     customer_equity: pd.Series | None = None
     steady: pd.Series | None = None
     weeks: int | None = None
+    scale: float = 1.0
+    population: int | None = None
+    scale_set: bool = True
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -152,7 +182,47 @@ class Results:
 
         if self.customers.empty:
             raise ValueError("by_segment needs the customers: run simulate(..., keep_customers=True)")
-        return segment_kpis(self.customers)
+        return segment_kpis(self.customers, self.scale)
+
+    @property
+    def simulated_population(self) -> int | None:
+        """People simulated per replication (the real population over the scale)."""
+        return None if self.population is None else simulated_people(self.population, self.scale)
+
+    def scale_note(self) -> str:
+        """What a reader of real-size numbers must know of the scale ("" when every person was simulated)."""
+        return scale_note(self.scale, self.population, self.scale_set)
+
+    def thin_results(self, minimum: int = THIN_PEOPLE) -> list[str]:
+        """Results carried by fewer than ``minimum`` simulated people on average, in words (none at scale 1).
+
+        At scale k each simulated person's events count k times, so a result resting on few simulated people
+        carries Monte Carlo noise the real market would not: a segment's customers, a channel's weekly contacts,
+        a week's new customers, the customers won.
+        """
+        if self.scale == 1 or self.timeseries.empty:
+            return []
+        k, ts, out = self.scale, self.timeseries, []
+        weeks = ts[ts["step"] > 0]
+
+        def check(what: str, real: float) -> None:
+            carried = real / k
+            if np.isfinite(carried) and carried < minimum:
+                out.append(f"{what} rest on about {carried:,.1f} simulated people (each stands for {k:,g}): "
+                           f"noisier than the real market; set a smaller market.scale")
+
+        last = ts.groupby("replication")["ever_customers"].last()
+        check("the customers won", float(last.mean()))
+        if not weeks.empty:
+            check("a week's new customers", float(weeks["new_customers"].mean()))
+            for column in [c for c in ts.columns if c.startswith("encounters_")]:
+                check(f"a week's contacts in the {column.removeprefix('encounters_')} channel",
+                      float(weeks[column].mean()))
+        if not self.customers.empty and "segment" in self.customers and self.customers["segment"].nunique() > 1:
+            seg = self.by_segment().groupby("segment", observed=True)["customers"].mean()
+            for name, real in seg.items():
+                check(f"the {name} segment's customers", float(real))
+        return out
 
     def interval(self, kpi: str, level: float = 0.9) -> tuple[float, float, float]:
         """Mean of a KPI over replications and the central ``level`` range of its outcomes."""

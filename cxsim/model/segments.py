@@ -102,7 +102,7 @@ def segment_sizes(shares: list[float], n: int) -> np.ndarray:
 
 def assign_segments(cfg: ScenarioConfig, rng: np.random.Generator, replications: int = 1) -> np.ndarray:
     """Segment code of every person: exact segment sizes, people placed at random (no draw without segments)."""
-    n = cfg.market.population
+    n = cfg.market.simulated_population
     if not cfg.segments:
         return np.zeros(n * replications, dtype=np.int8)
     codes = np.repeat(np.arange(len(cfg.segments), dtype=np.int8),
@@ -145,8 +145,13 @@ SEGMENT_KPIS = {
 }
 
 
-def segment_kpis(customers: pd.DataFrame) -> pd.DataFrame:
-    """KPIs of every segment in every replication, from the customers table (one row per replication x segment)."""
+def segment_kpis(customers: pd.DataFrame, scale: float = 1.0) -> pd.DataFrame:
+    """KPIs of every segment in every replication, from the customers table (one row per replication x segment).
+
+    Args:
+        scale: real people each row stands for (``market.scale``): people, customers, active and revenue are
+            counted at the real size.
+    """
     c = customers
     segment = c["segment"] if "segment" in c else pd.Series(WHOLE_MARKET, index=c.index)
     won = c["first_purchase_step"].notna()
@@ -169,6 +174,8 @@ def segment_kpis(customers: pd.DataFrame) -> pd.DataFrame:
         "revenue_per_customer": g["revenue"] / won_n, "satisfaction": g["sat_sum"] / won_n,
         "nps": 100.0 * (g["promoters"] - g["detractors"]) / won_n,
     })
+    if scale != 1:
+        out[["people", "customers", "active", "revenue"]] = out[["people", "customers", "active", "revenue"]] * scale
     return out.reset_index()
 
 

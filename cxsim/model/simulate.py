@@ -59,7 +59,7 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         raise UserError(f"replications: expected an integer >= 1, got {replications}")
     model_class = engine_class(engine)
     seed = resolve_seed(seed)
-    n = scenario.population
+    n, scale = scenario.simulated_population, scenario.scale
     per_batch = 1 if engine == "agents" else max(1, min(replications, BATCH_CUSTOMERS // n))
     series, people, journeys, shares, futures, after, steady = [], [], [], {}, {}, {}, {}
     economics = scenario.config.economics
@@ -74,7 +74,7 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         shares.update({start + r: repeat_share(pop.replication(r, n)) for r in range(k)})
         ahead = scenario.config.economics.terminal_weeks or np.inf
         future = [future_values(pop.replication(r, n), scenario.config, scenario.weeks, ahead) for r in range(k)]
-        futures.update({start + r: float(future[r].sum()) for r in range(k)})
+        futures.update({start + r: float(future[r].sum()) * scale for r in range(k)})  # at the real size
         if keep_customers:
             names = segment_names(scenario.config), list(scenario.config.channels)
             members = scenario.config.loyalty.enrolment > 0
@@ -105,4 +105,7 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
         customer_equity=pd.Series(futures, dtype=float).rename_axis("replication"),
         steady=pd.Series(steady, dtype=bool).rename_axis("replication") if value else None,
         weeks=scenario.weeks,
+        scale=scale,
+        population=scenario.population,
+        scale_set=scenario.config.market.scale is not None,
     )

@@ -71,6 +71,7 @@ def _validate(tree: dict[str, Any], where: str) -> ScenarioConfig:
 
 
 MAX_CHANNELS, MAX_SEGMENTS = 16, 64
+MIN_SIMULATED = 10  # the engines' smallest market (market.population's own lower bound)
 SHARE_TOLERANCE = 1e-6
 
 
@@ -78,7 +79,8 @@ def _sums_to_one(values: list[float]) -> bool:
     return abs(sum(values) - 1.0) <= SHARE_TOLERANCE
 
 
-CROSS_CHECKED = ("market.initial_customer_share", "market.initial_aware_share", "channels.", "omnichannel.",
+CROSS_CHECKED = ("market.initial_customer_share", "market.initial_aware_share", "market.scale", "market.population",
+                 "channels.", "omnichannel.",
                  "segments.", "economics.discount_rate", "economics.terminal_weeks")
 """Keys (or prefixes) that ``_cross_checks`` reads: a change to any other key needs only its field checked."""
 
@@ -91,6 +93,10 @@ def _cross_checks(cfg: ScenarioConfig) -> list[tuple[str, str, str]]:
         problems.append(("market.initial_aware_share", "initial_customer_share + initial_aware_share <= 1 "
                          "(shares of one market)", f"{market.initial_customer_share:g} + "
                          f"{market.initial_aware_share:g} = {market.initial_customer_share + market.initial_aware_share:g}"))
+    if market.simulated_population < MIN_SIMULATED:
+        problems.append(("market.scale", f"a scale that leaves at least {MIN_SIMULATED} simulated people "
+                         f"(population / scale; at most {market.population / MIN_SIMULATED:g} here)",
+                         f"{market.people_scale:g}"))
     if cfg.economics.discount_rate == 0 and cfg.economics.terminal_weeks == 0:
         problems.append(("economics.terminal_weeks", "a number of weeks > 0 when discount_rate is 0 (value after "
                          "the horizon for ever needs a discount rate)", "0"))

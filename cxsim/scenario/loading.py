@@ -54,8 +54,18 @@ class Scenario:
 
     @property
     def population(self) -> int:
-        """People in the market."""
+        """People in the market (the real size; the engines simulate ``simulated_population`` of them)."""
         return self.config.market.population
+
+    @property
+    def scale(self) -> float:
+        """Real people each simulated person stands for (``market.scale``, or the automatic one where unset)."""
+        return self.config.market.people_scale
+
+    @property
+    def simulated_population(self) -> int:
+        """People the engines simulate: ``population / scale``."""
+        return self.config.market.simulated_population
 
     @property
     def weeks(self) -> int:

@@ -27,6 +27,44 @@ class Market(_Section):
     initial_aware_share: float = Field(
         0.0, ge=0, le=1, description="Share of the market aware of the brand but not customers at week 0 (fraction)."
     )
+    scale: float | None = Field(
+        None, ge=1, le=1e6, description=(
+            "Real people each simulated person stands for: the engines simulate population / scale people and "
+            "report counts, money and the service queue's demand at the real size (a person's ad reach and "
+            "word-of-mouth stay per person). Unset: chosen so that at most "
+            "50,000 people are simulated (1 up to that size); 1 simulates every person."
+        ),
+    )
+
+    @property
+    def people_scale(self) -> float:
+        """Real people each simulated person stands for: ``scale``, or where unset the automatic one."""
+        return automatic_scale(self.population) if self.scale is None else float(self.scale)
+
+    @property
+    def simulated_population(self) -> int:
+        """People the engines simulate: the real population over the scale, rounded."""
+        return simulated_people(self.population, self.people_scale)
+
+
+AUTOMATIC_PEOPLE = 50_000
+"""The automatic scale keeps the simulated market at most this many people (and at least 2/5 of it)."""
+
+
+def automatic_scale(population: int) -> float:
+    """The scale a market takes when its file sets none: 1, 2, 5, 10, 20, 50 ... the smallest that simulates at
+    most ``AUTOMATIC_PEOPLE`` people (so every market up to that size simulates every person)."""
+    step = 1
+    while True:
+        for k in (1, 2, 5):
+            if population <= AUTOMATIC_PEOPLE * k * step:
+                return float(k * step)
+        step *= 10
+
+
+def simulated_people(population: int, scale: float) -> int:
+    """People simulated for a real population at a scale (each stands for ``scale`` people)."""
+    return population if scale == 1 else max(1, int(round(population / scale)))
 
 
 class Network(_Section):

@@ -65,7 +65,9 @@ class Loyalty(Module):
         if state.member is None:
             return np.zeros(self.replications, dtype=np.int64)
         active = (state.stage == Stage.CUSTOMER) | (state.stage == Stage.REPEAT)
-        return per_group(state.member & active, self.replications).astype(np.int64)
+        members = per_group(state.member & active, self.replications).astype(np.int64)
+        return members if state.weight == 1 else members * (int(state.weight) if float(state.weight).is_integer()
+                                                             else float(state.weight))
 
     def columns(self, week: Week | None, tally: WeekTally, state: WeekState) -> dict:
         members = self._members(state)
