@@ -8,7 +8,7 @@
 PY := .venv/bin/python
 SHELL := /bin/bash
 
-.PHONY: setup demo test app viz notebooks bench clean help
+.PHONY: setup demo test app viz notebooks bench docs clean help
 
 help:
 	@echo "make app         the planner: compare people vs ads in the browser (http://127.0.0.1:8501)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test        the whole test suite"
 	@echo "make bench       the benchmarks (figures for the README)"
 	@echo "make notebooks   JupyterLab on the teaching notebooks (notebooks/)"
+	@echo "make docs        the documentation site, built strictly into site/"
 
 setup:
 	@bash scripts/setup.sh
@@ -36,14 +37,25 @@ test: setup
 	@bash scripts/test-deps.sh
 	$(PY) -m ruff check cxsim app tests benchmarks notebooks scripts
 	.venv/bin/lint-imports
+	@$(MAKE) --no-print-directory site
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: setup
 	$(PY) benchmarks/bench_engines.py
 	$(PY) benchmarks/bench_sweep.py
 
+# the site from docs/: the generated pages are checked against the code first (scripts/docs.py check);
+# the lessons are copied in and executed, so the site shows their outputs
+docs: setup
+	$(PY) scripts/docs.py write
+	@$(MAKE) --no-print-directory site
+
+site:
+	rm -rf docs/notebooks && mkdir -p docs/notebooks && cp notebooks/*.ipynb docs/notebooks/
+	$(PY) -m mkdocs build --strict --quiet
+
 notebooks: setup  # --allow-root only when run as root (containers)
 	$(PY) -m jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
-	rm -rf .venv reports artifacts .pytest_cache
+	rm -rf .venv reports artifacts .pytest_cache site docs/notebooks

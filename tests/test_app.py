@@ -87,8 +87,8 @@ def test_opens_on_the_flagship_comparison_computed(opened):
     # the answer first: the verdict of cxsim advise at today's plan, with the page's runs
     assert verdict(at).startswith("At today's plan the next $1,000 a week")
     assert at.markdown[1].value.startswith('<div class="cx-verdict"')  # right after the page's style
-    assert headers(at) == {"baseline": "ads 4,000 · staff 2,000 · training 0",
-                           "more ads": "ads 5,500 · staff 2,000 · training 0",
+    assert headers(at) == {"baseline": "ads 4,000 · staff 2,571 · training 0",
+                           "more ads": "ads 5,500 · staff 2,571 · training 0",
                            "more people": "ads 4,000 · staff 2,750 · training 750",
                            "balanced": "ads 4,750 · staff 2,375 · training 375"}
     # the table is cxsim's numbers: the base run with the page's replications and seed

@@ -159,8 +159,8 @@ def test_no_title_in_the_comparison_table_is_cut_off(page):
     titles = page.locator("table.cx-compare tbody th.cx-kpi").all_inner_texts()
     assert "Ad cost per new customer (CAC)" in titles and "Value: NPV + terminal value" in titles
     assert plan_headers(page) == {
-        "baseline": "ads 4,000 · staff 2,000 · training 0 a week",
-        "more ads": "ads 5,500 · staff 2,000 · training 0 a week",
+        "baseline": "ads 4,000 · staff 2,571 · training 0 a week",
+        "more ads": "ads 5,500 · staff 2,571 · training 0 a week",
         "more people": "ads 4,000 · staff 2,750 · training 750 a week",
         "balanced": "ads 4,750 · staff 2,375 · training 375 a week",
     }
@@ -189,8 +189,8 @@ def test_editing_a_lever_changes_a_kpi_and_every_plan_states_its_spends(page):
     after = customers_won(page)
     assert int(after.replace(",", "")) < int(before.replace(",", ""))  # 500 a week on ads instead of 4,000
     assert plan_headers(page) == {  # the variants add to the edited base: each header says so
-        "baseline": "ads 500 · staff 2,000 · training 0 a week",
-        "more ads": "ads 2,000 · staff 2,000 · training 0 a week",
+        "baseline": "ads 500 · staff 2,571 · training 0 a week",
+        "more ads": "ads 2,000 · staff 2,571 · training 0 a week",
         "more people": "ads 500 · staff 2,750 · training 750 a week",
         "balanced": "ads 1,250 · staff 2,375 · training 375 a week",
     }
@@ -231,3 +231,28 @@ def test_the_sidebar_names_both_pages_and_the_calibrate_page_opens(page, app_url
         other.screenshot(path=str(ARTIFACTS / "app-calibrate.png"))
     finally:
         other.close()
+
+
+def test_the_first_screen_at_a_laptops_size_shows_the_verdict_and_is_kept_for_the_gallery(app_url):
+    """The planner as a person first sees it (1440 x 900): the verdict is on the first screen.
+
+    The screenshot is kept in artifacts/planner-first-screen.png; the docs' gallery and the README
+    show it (docs/img/planner-first-screen.png is a copy of it).
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.goto(app_url)
+        wait_until_done(pg)
+        verdict = pg.get_by_text("earns most on", exact=False).first
+        box = verdict.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 900, "the verdict is below the first screen"
+        pg.screenshot(path=str(ARTIFACTS / "planner-first-screen.png"))
+        context.close()
+        browser.close()
+    assert (ARTIFACTS / "planner-first-screen.png").stat().st_size > 10_000

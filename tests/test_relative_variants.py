@@ -72,7 +72,7 @@ def test_the_report_describes_each_plan_from_its_own_spends():
     base = cxsim.load_scenario(SCENARIOS / "people_vs_ads.toml").with_overrides(
         {"market.population": 400, "market.weeks": 6})
     page = report_html(compare(base.all_variants(), replications=2))
-    assert "more ads</b>: ads $5,500 a week, service staff $2,000, training $0" in page
+    assert "more ads</b>: ads $5,500 a week, service staff $2,571, training $0" in page
     assert "more people</b>: ads $4,000 a week, service staff $2,750, training $750" in page
     assert "4,000 a week on ads" not in page  # no stale description of the base for every plan
     edited = base.with_overrides({"advertising.weekly_spend": 5000.0})

@@ -41,7 +41,7 @@ def add_advise_arguments(p) -> None:
     p.add_argument("--step", type=float, default=DEFAULT_STEP,
                    help=f"extra weekly spend given to each lever (default {DEFAULT_STEP:,.0f})")
     p.add_argument("--kpi", choices=list(KPIS), default=DEFAULT_KPI, metavar="KPI",
-                   help="what the verdict ranks by (default value = NPV + terminal value; also npv, profit, "
+                   help="what the verdict ranks by (default value = NPV + the plan continued after the horizon; also npv, profit, "
                         "customers, ...)")
     p.add_argument("--curves", action="store_true",
                    help=f"also trace each lever's response curve at {', '.join(f'{k:+d}' for k in CURVE_STEPS)} "
@@ -78,7 +78,8 @@ def run_advise_command(args) -> int:
     args.replications = replications_of(args, False)
     if args.crossover is not None:
         with progress_bar(len(CROSSOVER_FACTORS) * (1 + len(spend_levers(scenario))), "crossover") as bar:
-            found = crossover(scenario, None if args.crossover == "best" else args.crossover, step=args.step, replications=args.replications,
+            lever = None if args.crossover == "best" else args.crossover
+            found = crossover(scenario, lever, step=args.step, replications=args.replications,
                               seed=args.seed, kpi=args.kpi, engine=args.engine, progress=bar.update)
         if args.json:
             print_json({"lever": found.lever, "sentence": found.sentence(),
@@ -101,7 +102,7 @@ def run_advise_command(args) -> int:
         print(textwrap.fill(advice.why(), WIDTH))
         print(f"\nChange per extra {money(advice.step, advice.currency)} a week on one lever, the rest of the plan "
               f"held: mean [{advice.level:.0%} CI],\npaired by seed ({advice.replications} replications, seed "
-              f"{advice.seed}). value = NPV + terminal value (money); customers won (persons).")
+              f"{advice.seed}). value = NPV + the plan continued after the horizon (money); customers won (persons).")
         print(advice.display_table().to_string(index=False))
     if args.figure:
         write_text(args.figure, advice_html(advice))

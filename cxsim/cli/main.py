@@ -36,6 +36,20 @@ from cxsim.core.validation import MAX_MAGNITUDE
 from cxsim.decide.stats import WORLD_REPLICATIONS
 
 WIDTH = 100  # columns of the terminal output of compare
+
+
+def scale_lines(scenarios) -> list[str]:
+    """What a reader of real-size numbers must know of each scenario's scale (none where every person is simulated)."""
+    from cxsim.model.results import scale_note
+
+    notes: dict[str, list[str]] = {}
+    for s in scenarios:
+        note = scale_note(s.scale, s.population, s.config.market.scale is not None)
+        if note:
+            notes.setdefault(note, []).append(s.name)
+    if len(notes) == 1 and len(next(iter(notes.values()))) == len(scenarios):
+        return [fill(f"Simulated {next(iter(notes))}.", WIDTH)]
+    return [fill(f"{', '.join(names)}: simulated {note}.", WIDTH) for note, names in notes.items()]
 EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
           "ema_workbench": "decide", "cma": "decide", "pyabc": "calibrate"}
 
@@ -74,6 +88,8 @@ def _run(args: argparse.Namespace) -> int:
     out = sys.stderr if args.out == STDOUT else sys.stdout
     print(f"{scenario.name}: {res.replications} replications, {scenario.weeks} weeks, "
           f"{scenario.population:,} people -> {'standard output' if args.out == STDOUT else args.out}", file=out)
+    for line in scale_lines([scenario]) + [fill(f"warning: {w}", WIDTH) for w in res.thin_results()]:
+        print(line, file=out)
     print(summary.to_string(float_format=lambda x: f"{x:,.2f}"), file=out)
     return 0
 
@@ -84,7 +100,7 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", help="scenario files; each file's base and all its variants are compared")
     add_run_options(p, replications=20, per_world=WORLD_REPLICATIONS)
     p.add_argument("--kpi", choices=("value", "profit", "npv", "customers", "revenue", "active"), default="value",
-                   help="what the verdict ranks by (default value = NPV + terminal value)")
+                   help="what the verdict ranks by (default value = NPV + the plan continued after the horizon)")
     p.add_argument("--report", help="write a self-contained HTML report with charts to this path")
     p.add_argument("--table", help="write the KPI table (means, intervals, differences) as .csv or .parquet; "
                                    "under uncertainty, the robust table (one row per plan)")
@@ -127,7 +143,10 @@ def _compare(args: argparse.Namespace) -> int:
                     "decomposition": {label: d.to_dict() for label, d in comparison.decompositions().items()},
                     "scenarios": comparison.labels,
                     "replications": args.replications, "seed": args.seed, "engine": args.engine,
-                    "kpis": table.to_dict(orient="records")})
+                    "kpis": table.to_dict(orient="records"),
+                    **({"scale": {s.name: s.scale for s in scenarios}, "simulated_people":
+                        {s.name: s.simulated_population for s in scenarios}}
+                       if any(s.scale != 1 for s in scenarios) else {})})
         return 0
     split = value_split(table, scenarios[0].weeks, scenarios[0].config.economics.currency)
     if len(scenarios) > 1:
@@ -136,6 +155,8 @@ def _compare(args: argparse.Namespace) -> int:
     if split:
         print(fill(split, WIDTH))
     print(f"\n{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
+    for line in scale_lines(scenarios):
+        print(line)
     print("\nKPIs at the horizon: mean [5%, 95% of runs]")
     print(fit_width(display_table(table, "mean"), WIDTH))
     if len(scenarios) > 1:
@@ -194,7 +215,7 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
                         "default today's spend on those levers")
     p.add_argument("--kpi", choices=("value", "profit", "npv", "customers", "revenue", "active", "satisfaction",
                                      "nps"), default="value", metavar="KPI",
-                   help="what to maximise: value = NPV + terminal value (default), profit, npv or customers won; "
+                   help="what to maximise: value = NPV + the plan continued after the horizon (default), profit, npv or customers won; "
                         "with --levers also revenue, active, satisfaction, nps")
     p.add_argument("--training-share", type=float, metavar="F",
                    help="part of the service money spent on training, 0-1 (default: as in the scenario)")

@@ -6,8 +6,9 @@ run with the same seed as today's plan, so replication ``r`` of every plan
 starts from the same random numbers (common random numbers). A lever's
 marginal return is the mean over replications of (moved - today) in a KPI, with
 a Student-t 90% confidence interval from those paired differences. The default
-KPI is ``value`` (NPV + terminal value), so a lever that builds a customer base
-late in the horizon is not valued at zero. Optionally each lever's response
+KPI is ``value`` (NPV within the horizon + the plan continued after it, its spends
+included: ``cxsim.model.value``), so a lever that builds a customer base late in the
+horizon is not valued at zero, nor its spend forgotten after it. Optionally each lever's response
 curve is traced at further steps around today's spend (``curve_steps``).
 """
 

@@ -169,8 +169,8 @@ def value_split(table: pd.DataFrame, weeks: int, currency: str = "", level: floa
     if len(plans) == 1:
         v, n, t = (rows.loc[(plans[0], k), "mean"] for k in ("value", "npv", "terminal_value"))
         share = f" ({t / v:.0%} of it)" if v > 0 and t >= 0 else ""
-        return (f"Value {money(v, currency)} = NPV over the {weeks} weeks {money(n, currency)} + terminal value "
-                f"beyond them {money(t, currency)}{share}.")
+        return (f"Value {money(v, currency)} = NPV over the {weeks} weeks {money(n, currency)} + the value after "
+                f"them, the plan continued, {money(t, currency)}{share}.")
     best = max(plans[1:], key=lambda p: rows.loc[(p, "value"), "diff"])
 
     def part(kpi: str) -> str:
@@ -179,7 +179,7 @@ def value_split(table: pd.DataFrame, weeks: int, currency: str = "", level: floa
                 f"{money(r['diff_hi'], currency, True)})")
 
     return (f"Of the value {best!r} gains ({money(rows.loc[(best, 'value'), 'diff'], currency, True)}), NPV over the "
-            f"{weeks} weeks is {part('npv')} and the terminal value beyond them {part('terminal_value')}.")
+            f"{weeks} weeks is {part('npv')} and the value after them, the plan continued, {part('terminal_value')}.")
 
 
 def fit_width(table: pd.DataFrame, width: int = 100) -> str:

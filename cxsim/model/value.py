@@ -41,9 +41,9 @@ def value_after(profit: np.ndarray, revenue: np.ndarray, annual_rate: float, ter
     """The plan's value after the horizon, in money at the horizon, and whether its cash flow settled.
 
     Args:
-        profit, revenue: weekly profit and revenue, oldest first: the run-out's weeks (``run_out`` of them,
-            right after the horizon), or with ``run_out=0`` the horizon's last weeks (only their steady flow
-            is used).
+        profit: weekly profit, oldest first: the run-out's weeks (``run_out`` of them, right after the
+            horizon), or with ``run_out=0`` the horizon's last weeks (only their steady flow is used).
+        revenue: the same weeks' revenue (the scale the steady state is judged on).
         annual_rate: the discount rate.
         terminal_weeks: weeks after the horizon counted (0: for ever).
         run_out: how many of the weeks lie after the horizon (default: all of them).

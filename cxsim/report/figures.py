@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from cxsim.core.formatting import money, unit
 from cxsim.model.results import Results
 from cxsim.report.page import esc, figures_html, html_page
 
@@ -248,8 +249,6 @@ def marginal_figure(advice) -> go.Figure:
 
     Takes a ``cxsim.decide.advise.Advice``.
     """
-    from cxsim.core.formatting import money, unit
-
     returns = list(reversed(advice.returns))  # best at the top
     names = [r.lever for r in returns]
     mean = np.array([r.changes[advice.kpi][0] for r in returns])
@@ -279,8 +278,6 @@ def response_figure(advice) -> go.Figure:
 
     Takes a ``cxsim.decide.advise.Advice`` (with ``curve_steps`` for more than two points per lever).
     """
-    from cxsim.core.formatting import money, unit
-
     fig = go.Figure()
     for i, (lever, rows) in enumerate(advice.curves.groupby("lever", sort=False)):
         colour = PALETTE[i % len(PALETTE)]
@@ -305,10 +302,30 @@ def response_figure(advice) -> go.Figure:
     return fig
 
 
+def waterfall_figure(decomposition, currency: str = "", title: str = "") -> go.Figure:
+    """Why: a value change as a waterfall of its parts (margin, spends, costs, value after the horizon) to the total."""
+    from cxsim.decide.why import PARTS
+
+    names = [PARTS[k] for k in decomposition.parts] + ["change in value"]
+    values = [m for m, _, _ in decomposition.parts.values()] + [decomposition.total]
+    fig = go.Figure(go.Waterfall(
+        x=names, y=values, measure=["relative"] * len(decomposition.parts) + ["total"],
+        text=[money(v, currency, True) for v in values], textposition="outside",
+        increasing={"marker": {"color": PALETTE[2]}}, decreasing={"marker": {"color": PALETTE[3]}},
+        totals={"marker": {"color": PALETTE[0]}}))
+    fig.update_layout(title=title or "Why: the value change in parts that add up to it (paired runs)",
+                      yaxis_title=f"change in value ({unit(currency)})", template="plotly_white", showlegend=False)
+    return fig
+
+
 def advice_html(advice) -> str:
-    """The verdict, the marginal returns and the response curves as one self-contained HTML page."""
+    """The verdict, why, the marginal returns and the response curves as one self-contained HTML page."""
+    best = advice.best
+    why = [] if best.decomposition is None else [waterfall_figure(
+        best.decomposition, advice.currency, f"Why {best.lever}: the value change of the next step, in parts")]
     return html_page(f"cxsim advise: {advice.scenario.name}", advice.verdict(),
-                     figures_html([marginal_figure(advice), response_figure(advice)]))
+                     f"<p>{esc(advice.why())}</p>",
+                     figures_html([*why, marginal_figure(advice), response_figure(advice)]))
 
 
 def robust_figure(answer) -> go.Figure:
@@ -317,8 +334,6 @@ def robust_figure(answer) -> go.Figure:
     Each point is a world (the mean of its replications, paired by seed); the box spans the middle half.
     Takes a ``cxsim.decide.robust.RobustAnswer``; levers are shown as their marginal return.
     """
-    from cxsim.core.formatting import money, unit
-
     table = answer.table().sort_values(["p_best", "gain"], kind="stable")  # best last: plotted on top
     means = answer.world_means
     fig = go.Figure()
@@ -349,7 +364,7 @@ def allocation_figure(allocation) -> go.Figure:
     the whisker the near-best range. Right: every plan's objective in the order run, near-best
     plans marked, and the best so far.
     """
-    from cxsim.core.formatting import unit
+
     from cxsim.decide.allocate import label
 
     table = allocation.table()

@@ -23,8 +23,10 @@ def report_html(comparison: Comparison, title: str = "cxsim comparison") -> str:
     plans = [(label, describe_plan(s)) for label, s in zip(comparison.labels, comparison.scenarios, strict=True)]
     currency = unit(comparison.scenarios[0].config.economics.currency)
     definitions = [(k, v.replace("(currency)", f"({currency})")) for k, v in KPIS.items()]
+    why = _why_figure(comparison)
     return html_page(
         title, comparison.verdict(),
+        f"<p>{esc(comparison.why())}</p>", figures_html(why),
         f"<p class='note'>{first.replications} replications per scenario, seed {first.seed}, engine {first.engine}. "
         "Replications share seeds across scenarios (common random numbers).</p>",
         f"<p>{esc(comparison.scenarios[0].config.scenario.description)}</p>",
@@ -33,7 +35,7 @@ def report_html(comparison: Comparison, title: str = "cxsim comparison") -> str:
         "<p class='note'>Each cell: mean [5th, 95th percentile over replications]. Δ: mean difference from "
         f"<b>{esc(comparison.labels[0])}</b>, paired by seed, with its 90% confidence interval.</p>",
         table_html(rows, titles=[KPIS[k] for k in table.index]),
-        "<h2>Over time</h2>", figures_html(figures.values()),
+        "<h2>Over time</h2>", figures_html(figures.values(), plotly_inlined=bool(why)),
         "<h2>Definitions</h2>", bullets(definitions))
 
 
@@ -42,6 +44,18 @@ def write_report(comparison: Comparison, path: str | Path, title: str = "cxsim c
     from cxsim.core.outputs import write_text
 
     return write_text(path, report_html(comparison, title))
+
+
+def _why_figure(comparison: Comparison) -> list:
+    """The waterfall of the plan that gains most value against the first (none with one plan)."""
+    from cxsim.report.figures import waterfall_figure
+
+    found = comparison.decompositions()
+    if not found:
+        return []
+    label, best = max(found.items(), key=lambda kv: kv[1].total)
+    return [waterfall_figure(best, comparison.scenarios[0].config.economics.currency,
+                             f"Why {label!r}: its value change against {comparison.labels[0]!r}, in parts")]
 
 
 def robust_report_html(answer, scenarios, findings: list[str], title: str = "cxsim comparison under uncertainty") -> str:

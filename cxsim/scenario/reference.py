@@ -30,7 +30,9 @@ def _type(annotation) -> str:
     if origin is typing.Literal:
         return " \\| ".join(f'`"{a}"`' for a in typing.get_args(annotation))
     text = getattr(annotation, "__name__", None) or str(annotation)
-    return text.replace("typing.", "").replace("Annotated[float, FieldInfo(annotation=NoneType, required=True, metadata=[Ge(ge=0)])]", "float ≥ 0")
+    text = text.replace("typing.", "").replace(
+        "Annotated[float, FieldInfo(annotation=NoneType, required=True, metadata=[Ge(ge=0)])]", "float ≥ 0")
+    return text.replace("|", "\\|")  # a bar inside a table cell ends the cell: "float | None" is escaped
 
 
 def markdown_reference() -> str:
