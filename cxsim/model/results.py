@@ -32,7 +32,7 @@ def scale_note(scale: float, population: int | None, scale_set: bool = True) -> 
         return ""
     size = "" if population is None else (f": {simulated_people(population, scale):,} of {population:,} people "
                                           "simulated")
-    how = ("market.scale" if scale_set else
+    how = ("as market.scale sets" if scale_set else
            f"scale chosen automatically to simulate at most {AUTOMATIC_PEOPLE:,} people; market.scale = 1 "
            "simulates every person")
     return (f"at scale {scale:,g} (each simulated person stands for {scale:,g}){size}; {how}. Counts and money are "
