@@ -124,3 +124,32 @@ def test_both_engines_agree_customer_by_customer_at_a_scale():
     whole = [c for c in fast.timeseries.columns if fast.timeseries[c].dtype.kind in "iu"]
     assert fast.timeseries[whole].equals(agents.timeseries[whole])
     assert np.allclose(fast.summary()["revenue"], agents.summary()["revenue"])
+
+
+def test_a_history_of_every_person_is_fitted_at_a_scale():
+    """A 20,000-person firm's year, made with every person simulated, fitted simulating 1 in 20 of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxsim.calibrate.calibration import calibrate, prepare
+    from cxsim.calibrate.history import read_history
+    from cxsim.calibrate.inference import Budget
+    from cxsim.calibrate.synthetic import company_history
+    from cxsim.decide.pools import Pool
+
+    truth = {"service.need_probability": 0.3, "wom.awareness_effect": 0.25, "advertising.max_awareness_rate": 0.03}
+    ads = [90_000.0 if (w % 13) in range(4, 8) else 30_000.0 for w in range(52)]
+    firm = cxsim.scenario.default_scenario().with_overrides({
+        "market.population": 20_000, "market.weeks": 52, "market.scale": 1, "network.mean_degree": 8,
+        "advertising.weekly_spend": ads, "advertising.half_saturation": 80_000.0, "service.weekly_spend": 6_000.0})
+    history = company_history(firm, truth, seed=11, survey_size=150)
+    path = Path(__import__("tempfile").mkdtemp()) / "history.csv"
+    history.to_csv(path, index=False)
+    base = firm.with_overrides({"market.scale": 20, "advertising.weekly_spend": 40_000.0})
+    problem = prepare(read_history(path, base), base, list(truth), holdout=8)
+    with Pool(ThreadPoolExecutor(1), slots=1) as pool:
+        fitted = calibrate(problem, pool, particles=40, budget=Budget(400, 10), seed=3, runs=30)
+    table = fitted.check.table.set_index("key")
+    for key, value in truth.items():
+        assert table.loc[key, "low_5"] <= value <= table.loc[key, "high_95"], (key, table.loc[key].to_dict())
+    held = fitted.check.holdout_coverage
+    assert np.mean(list(held.values())) >= 0.8, held
