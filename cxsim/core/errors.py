@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 
 MAX_SHOWN = 160  # characters of a value echoed in a message
@@ -54,24 +56,34 @@ class ScenarioError(UserError):
         return "\n".join(lines)
 
     @classmethod
-    def from_validation(cls, source: str, exc: ValidationError) -> ScenarioError:
-        """Turn pydantic's errors into one line per field."""
+    def from_validation(cls, source: str, exc: ValidationError,
+                        unknown: str = "a known key (this one is not; `cxsim schema` lists them)",
+                        name: Callable[[str], str] = str) -> ScenarioError:
+        """Turn pydantic's errors into one line per field (the one converter every file format uses).
+
+        Args:
+            source: the file.
+            exc: pydantic's error.
+            unknown: what is expected instead of a key the format does not know.
+            name: how one part of a field's path is written (e.g. quoted when it holds a dot).
+        """
         merged: dict[str, tuple[list[str], str]] = {}
         for err in exc.errors():
-            parts = [str(p) for p in err["loc"]]
+            parts = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
             if len(parts) > 1 and (parts[-1] in UNION_TAGS or "[" in parts[-1]):
                 parts = parts[:-1]  # one line per field, not per member of a union type
-            field = ".".join(parts) or "(file)"
+            field = ".".join(name(p) for p in parts) or "(file)"
             if err["type"] == "extra_forbidden":
-                expected, got = "a known key (this one is not; `cxsim schema` lists them)", ""
+                expected, got = unknown, ""
             elif err["type"] == "missing":
                 expected, got = "a value (required)", ""
             else:
                 expected = err["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+                expected = expected.split(", unable to")[0]
                 expected = expected[0].lower() + expected[1:] if expected else "a valid value"
                 if expected.startswith(("greater", "less")):
                     expected = "a value " + expected
-                got = repr(err.get("input"))
+                got = "" if isinstance(err.get("input"), dict) else repr(err.get("input"))
             seen = merged.setdefault(field, ([], got))[0]
             if expected not in seen:
                 seen.append(expected)

@@ -316,29 +316,6 @@ def quoted(part: str) -> str:
     return f'"{part}"' if "." in part or " " in part else part
 
 
-def _field_path(loc: tuple) -> str:
-    return ".".join(quoted(str(p)) for p in loc) or "(file)"
-
-
-def _validation_error(source: str, exc: ValidationError) -> ScenarioError:
-    """Pydantic's errors as one line per field, dotted keys quoted as in the file."""
-    problems = []
-    for err in exc.errors():
-        field = _field_path(tuple(p for p in err["loc"] if not str(p).startswith("function-")))
-        if err["type"] == "extra_forbidden":
-            expected, got = "no such key (unknown keys are refused; see docs/sweeps.md)", ""
-        elif err["type"] == "missing":
-            expected, got = "a value (required)", ""
-        else:
-            msg = err["msg"].removeprefix("Value error, ").removeprefix("Input should be ").split(", unable to")[0]
-            expected = msg[0].lower() + msg[1:] if msg else "a valid value"
-            if expected.startswith(("greater", "less")):
-                expected = "a value " + expected
-            got = "" if isinstance(err.get("input"), dict) else repr(err.get("input"))
-        problems.append((field, expected, got))
-    return ScenarioError(source, *problems[0], problems=problems)
-
-
 def _check_parameters(file: SweepFile, source: str) -> None:
     """Every parameter names a scenario key (or is a budget split), and sets keys no one else sets."""
     set_by: dict[str, str] = {}
@@ -481,7 +458,8 @@ def parse_sweep(text: str, source: str) -> SweepSpec:
     try:
         file = SweepFile.model_validate(raw)
     except ValidationError as exc:
-        raise _validation_error(source, exc) from None
+        raise ScenarioError.from_validation(source, exc, "no such key (unknown keys are refused; see docs/sweeps.md)",
+                                            quoted) from None
     _check_parameters(file, source)
     return SweepSpec(file, source, _arms(file, source))
 
