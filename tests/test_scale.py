@@ -8,6 +8,7 @@ import pytest
 import cxsim
 from cxsim.core.errors import ScenarioError
 from cxsim.model.mechanisms.queueing import erlang_c_service_level
+from cxsim.model.results import clv_by_cohort
 from cxsim.scenario.schema import AUTOMATIC_PEOPLE, automatic_scale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +75,8 @@ def test_counts_and_money_are_at_the_real_size_and_spends_are_as_set():
     seg = res.by_segment()
     assert (seg["people"] == 40_000).all()
     assert "scale 8" in res.scale_note() and "5,000 of 40,000" in res.scale_note()
+    cohorts = clv_by_cohort(res, 0.5)
+    assert cohorts["customers"].sum() == pytest.approx(res.summary()["customers"].mean())
 
 
 def test_the_scale_chooses_itself_where_a_scenario_sets_none():

@@ -252,7 +252,8 @@ def clv_by_cohort(res: Results, gross_margin: float, width: int = 26) -> pd.Data
     runs: ``margin`` (gross margin of their purchases within the horizon), ``service_cost``
     (their service encounters at their run's service spend per encounter), ``future_value``
     (expected discounted margin after the horizon, ``cxsim.model.terminal``) and ``clv_net`` =
-    margin - service cost + future value. Money within the horizon is undiscounted; the
+    margin - service cost + future value; ``customers`` is at the real size (``market.scale``). Money within the
+    horizon is undiscounted; the
     future value is in money at the horizon. Without the future value, late cohorts look
     worthless only because the horizon cuts them short.
 
@@ -278,6 +279,8 @@ def clv_by_cohort(res: Results, gross_margin: float, width: int = 26) -> pd.Data
         customers=("customer_id", "size"), margin=("margin", "mean"), service_cost=("service_cost", "mean"),
         future_value=("future_value", "mean"), clv_net=("clv_net", "mean"))
     out = per_run.groupby(level=["_start", "cohort"]).mean().reset_index(level="_start", drop=True).reset_index()
+    if res.scale != 1:  # each simulated customer stands for ``scale`` real ones
+        out["customers"] = out["customers"] * res.scale
     return out[["cohort", "customers", "margin", "service_cost", "future_value", "clv_net"]]
 
 
