@@ -78,8 +78,9 @@ def test_bad_output_name(tmp_path: Path, capsys):
 
 def test_a_market_that_cannot_fit_is_refused_up_front(tmp_path: Path, capsys):
     proc = call_cli(capsys, "run", "scenarios/baseline.toml", "--set", "market.population=20000000",
-                   "--set", "network.mean_degree=500", "--out", str(tmp_path / "o.csv"), "-r", "1")
-    _assert_clear(proc, "GiB", "limit", "market.population")
+                   "--set", "market.scale=1", "--set", "network.mean_degree=500", "--out", str(tmp_path / "o.csv"),
+                   "-r", "1")  # every person simulated (the automatic scale would simulate 40,000)
+    _assert_clear(proc, "GiB", "limit", "market.population", "market.scale")
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path, capsys):

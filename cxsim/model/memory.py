@@ -28,5 +28,6 @@ def check_fits(needed: int, what: str) -> None:
         raise UserError(
             f"{what} needs about {needed / 2**30:.1f} GiB of memory; "
             f"the limit here is {limit / 2**30:.1f} GiB ({SAFETY:.0%} of available memory). "
-            "Use a smaller market.population or network.mean_degree."
+            "Use a smaller market.population, a larger market.scale (fewer people simulated) or a smaller "
+            "network.mean_degree."
         )
