@@ -37,6 +37,7 @@ from cxsim.report.figures import (
     robust_figure,
     satisfaction_figure,
     segment_figure,
+    waterfall_figure,
 )
 from cxsim.report.markdown import markdown_safe
 from cxsim.report.pages import report_html
@@ -287,7 +288,8 @@ if uncertain:
                     f'{html.escape(robust.verdict())}</div>', unsafe_allow_html=True)
         st.plotly_chart(robust_figure(robust), key="chart:robust", config={"displayModeBar": False})
         st.dataframe(robust.display_table(), hide_index=True)
-        st.caption(f"{draws} worlds drawn from {markdown_safe(where)}, {planner.WORLD_REPLICATIONS} runs of each plan "
+        drawn = robust.worlds.source if robust.worlds is not None else where
+        st.caption(f"{draws} worlds drawn from {markdown_safe(drawn)}, {planner.WORLD_REPLICATIONS} runs of each plan "
                    f"in each, paired by world and seed. P(beats) and P(best) count worlds; the 10%-90% range and "
                    f"the worst 10% count every run; regret: the mean over worlds of the best plan's value minus "
                    f"this plan's. The same on the command line: `cxsim compare FILE --uncertain --draws {draws} "
@@ -303,10 +305,16 @@ for note in notes + planner.plan_warnings(edited):
 st.markdown(f'<div class="cx-verdict" style="font-size:1.15rem; font-weight:600; line-height:1.45; '
             f'padding:0.6rem 0.9rem; border-left:5px solid #2171b5; background:#f3f6fa">'
             f'{html.escape(advice.verdict())}</div>', unsafe_allow_html=True)
+if advice.why():
+    st.markdown(markdown_safe(advice.why()))
+    best = advice.best
+    st.plotly_chart(waterfall_figure(best.decomposition, currency, f"Why {best.lever}: the value change of the next "
+                                     "step, in parts that add up to it"), key="chart:why",
+                    config={"displayModeBar": False})
 st.plotly_chart(marginal_figure(advice), key="chart:marginal", config={"displayModeBar": False})
 st.caption(f"Each lever given {money(advice.step, currency)} a week more, the rest of **{markdown_safe(labels[0])}** "
-           f"held; bars: mean change in value (NPV + terminal value: the customers active at the horizon valued "
-           f"at their expected future margin), lines: 90% confidence interval, paired by seed over "
+           f"held; bars: mean change in value (NPV within the horizon + the plan continued after it, its spends "
+           f"included), lines: 90% confidence interval (the market's luck, paired by seed) over "
            f"{int(replications)} runs of {edited.population:,} people and {edited.weeks} weeks. "
            f"The same on the command line: `cxsim advise FILE -r {int(replications)}`.")
 
@@ -380,8 +388,8 @@ target = c1.selectbox("Scenario to split", labels, key=f"{text_id}:frontier-scen
 target_index = labels.index(target)
 target_variant = None if target_index == 0 else variants[target_index - 1]
 kpi = c2.radio("Maximise", list(OBJECTIVES), format_func=lambda k: {"npv": "NPV"}.get(k, k),
-               horizontal=True, key="frontier-kpi", help="value = NPV + terminal value (customers at the horizon "
-                                                         "valued at their expected future margin).")
+               horizontal=True, key="frontier-kpi", help="value = NPV within the horizon + the plan continued "
+                                                         "after it, its spends included.")
 own_budget = total_budget(comparison.scenarios[target_index])
 budget = c3.number_input("Total weekly budget", min_value=100.0, value=float(max(100, round(own_budget, -2))),
                          step=100.0, format="%.0f", key=f"{text_id}:{target}:{own_budget:.2f}:budget",

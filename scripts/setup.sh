@@ -46,4 +46,8 @@ echo "setup: installing pinned dependencies (requirements.lock)"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet -c requirements.lock -r requirements.lock
 "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
+# Compile the fast engine's kernels now (numba caches them beside the code), so the first run, and the
+# planner's first visitor, load them instead of compiling them.
+echo "setup: compiling the fast engine's kernels"
+"$VENV/bin/python" -c "import cxsim; cxsim.simulate(cxsim.load_scenario('scenarios/people_vs_ads.toml').with_overrides({'market.population': 500, 'market.weeks': 3}), 1, keep_customers=False)" >/dev/null
 echo "$want" > "$STAMP"

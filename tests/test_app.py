@@ -95,7 +95,7 @@ def test_opens_on_the_flagship_comparison_computed(opened):
     base = load_scenario(SCENARIOS / planner.FLAGSHIP)
     expected = simulate(base, planner.DEFAULT_REPLICATIONS, 0, keep_customers=False).summary()
     assert shown(at, "Customers won") == f"{expected['customers'].mean():,.0f}"
-    assert shown(at, "Value: NPV + terminal value") == f"${expected['value'].mean():,.0f}"
+    assert shown(at, "Value: NPV + the plan continued after the horizon") == f"${expected['value'].mean():,.0f}"
     # differences from the base for the variants, none for the base
     d = deltas(at, "Profit within the horizon")
     assert d[0] == "the reference" and all(x.startswith("Δ ") and "90% CI" in x for x in d[1:])
@@ -104,7 +104,8 @@ def test_opens_on_the_flagship_comparison_computed(opened):
     labels_dl = [d.label for d in at.get("download_button")]
     assert {"Edited scenario (TOML)", "Results over time (CSV)", "Results over time (Parquet)",
             "KPI table (CSV)", "HTML report"} <= set(labels_dl)
-    assert [c.key for c in at.get("plotly_chart")] == ["chart:marginal", "chart:funnel"]
+    assert "Why: with" in " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert [c.key for c in at.get("plotly_chart")] == ["chart:why", "chart:marginal", "chart:funnel"]
 
 
 def test_assumptions_are_ranked_and_reset_to_the_files_values():

@@ -157,7 +157,7 @@ def test_no_title_in_the_comparison_table_is_cut_off(page):
         .map(c => c.innerText)""")
     assert cut == []
     titles = page.locator("table.cx-compare tbody th.cx-kpi").all_inner_texts()
-    assert "Ad cost per new customer (CAC)" in titles and "Value: NPV + terminal value" in titles
+    assert "Ad cost per new customer (CAC)" in titles and "Value: NPV + the plan continued after the horizon" in titles
     assert plan_headers(page) == {
         "baseline": "ads 4,000 · staff 2,571 · training 0 a week",
         "more ads": "ads 5,500 · staff 2,571 · training 0 a week",

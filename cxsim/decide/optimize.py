@@ -26,7 +26,7 @@ from cxsim.model.response import mean_spend
 from cxsim.scenario import Scenario
 
 OBJECTIVES = {
-    "value": "NPV + terminal value: the customers active at the horizon valued at their expected future margin",
+    "value": "NPV within the horizon + the plan continued after it, its spends included",
     "profit": "Profit over the horizon (currency)",
     "npv": "Net present value of weekly profit (currency)",
     "customers": "Customers ever won by the horizon (persons)",
@@ -146,7 +146,7 @@ def frontier(scenario: Scenario, budget: float, kpi: str = "value", replications
     Args:
         scenario: the scenario whose spends are replaced by the split.
         budget: total weekly budget (ads + service staff + training).
-        kpi: ``value`` (NPV + terminal value), ``profit``, ``npv`` or ``customers``: the mean over
+        kpi: ``value`` (NPV + the plan continued after the horizon), ``profit``, ``npv`` or ``customers``: the mean over
             replications is maximised.
         replications: runs per share.
         seed: master seed, the same for every share (common random numbers).

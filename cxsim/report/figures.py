@@ -222,7 +222,7 @@ def frontier_figure(frontiers: Sequence, title: str = "") -> go.Figure:
                 hovertemplate=f"today's share: {row['share']:.0%} on service<br>{kpi} %{{y:,.0f}}<extra>{name}</extra>"))
     fig.update_layout(title=title or f"Best split of the weekly budget: {kpi} against the share spent on service",
                       xaxis_title="share of the weekly budget spent on service (%); the rest goes to ads",
-                      yaxis_title={"value": "value (NPV + terminal value)", "profit": "profit over the horizon",
+                      yaxis_title={"value": "value (NPV + the plan continued)", "profit": "profit over the horizon",
                                    "npv": "NPV of profit",
                                    "customers": "customers won"}.get(kpi, kpi),
                       template="plotly_white", hovermode="closest",

@@ -147,7 +147,7 @@ def _with_range(lever: Lever) -> Lever:
 ASSUMPTIONS = {group: tuple(_with_range(lever) for lever in levers) for group, levers in ASSUMPTIONS.items()}
 
 
-# The assumptions by how much a 20% move of each changes the flagship's value (NPV + terminal value),
+# The assumptions by how much a 20% move of each changes the flagship's value (NPV + the plan continued after the horizon),
 # most first; measured by scripts/rank_assumptions.py (6 paired replications).
 INFLUENCE: tuple[str, ...] = (
     "purchase.product_quality",
@@ -204,9 +204,9 @@ class KpiRow:
 
 
 ROWS: dict[str, KpiRow] = {
-    "value": KpiRow("Value: NPV + terminal value", True, True),
+    "value": KpiRow("Value: NPV + the plan continued after the horizon", True, True),
     "npv": KpiRow("NPV of profit within the horizon", True, True),
-    "terminal_value": KpiRow("Terminal value of customers active at the horizon", True, True),
+    "terminal_value": KpiRow("Value after the horizon, the plan continued", True, True),
     "customers": KpiRow("Customers won", True, False),
     "active": KpiRow("Active customers at the horizon", True, False),
     "profit": KpiRow("Profit within the horizon", True, True),
