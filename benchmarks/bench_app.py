@@ -22,10 +22,11 @@ sys.path.insert(0, str(ROOT))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from cxsim import load_scenario, planner  # noqa: E402
+from cxsim import load_scenario  # noqa: E402
 from cxsim.decide.advise import DEFAULT_REPLICATIONS as ADVISE_REPLICATIONS  # noqa: E402
 from cxsim.decide.advise import advise  # noqa: E402
 from cxsim.decide.optimize import frontier, total_budget  # noqa: E402
+from cxsim.views import planner  # noqa: E402
 
 APP = str(ROOT / "app" / "planner_page.py")
 FLAGSHIP = ROOT / "scenarios" / planner.FLAGSHIP

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import cxsim  # noqa: E402
-from cxsim import queueing as q  # noqa: E402
+from cxsim.model.mechanisms import queueing as q  # noqa: E402
 
 # (label, contacts a week, handle minutes, agents, open hours, target seconds, patience minutes)
 CASES = [

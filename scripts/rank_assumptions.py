@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cxsim import load_scenario, planner, simulate  # noqa: E402
+from cxsim import load_scenario, simulate  # noqa: E402
+from cxsim.views import planner  # noqa: E402
 
 REPLICATIONS, SEED, MOVE = 6, 0, 0.2
 
