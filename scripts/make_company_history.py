@@ -6,10 +6,16 @@ below) on scenarios/data/company_base.toml, with the company's past spends
 survey-like NPS (200 customers every second week). Run from the repository root:
 
     .venv/bin/python scripts/make_company_history.py
+
+With ``--firm`` it makes the firm-sized example instead: scenarios/data/firm_history.csv on
+scenarios/data/firm_base.toml (a million potential customers), every person simulated
+(``market.scale = 1``, as a real firm's records count every customer), with the same
+assumptions and the spends times 100 (ads) and 40 (staff).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from cxsim.calibrate.synthetic import company_history
@@ -18,6 +24,8 @@ from cxsim.scenario import load_scenario
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "data" / "company_base.toml"
 OUT = ROOT / "scenarios" / "data" / "company_history.csv"
+FIRM_BASE = ROOT / "scenarios" / "data" / "firm_base.toml"
+FIRM_OUT = ROOT / "scenarios" / "data" / "firm_history.csv"
 SEED = 2024
 
 # The parameters the history was made with: what calibration should recover (within its intervals).
@@ -39,11 +47,23 @@ def past_spends(weeks: int = 104) -> dict[str, list[float]]:
     return {"advertising.weekly_spend": ads, "service.weekly_spend": staff}
 
 
+def firm_spends(weeks: int = 104) -> dict[str, list[float]]:
+    """The firm's past spends: the company's ads times 100, its staff times 40."""
+    spends = past_spends(weeks)
+    return {"advertising.weekly_spend": [100 * v for v in spends["advertising.weekly_spend"]],
+            "service.weekly_spend": [40 * v for v in spends["service.weekly_spend"]]}
+
+
 def main() -> None:
-    base = load_scenario(BASE).with_overrides(past_spends())
-    frame = company_history(base, TRUTH, seed=SEED)
-    frame.to_csv(OUT, index=False)
-    print(f"{OUT.relative_to(ROOT)}: {len(frame)} weeks, columns {', '.join(frame.columns)}")
+    firm = "--firm" in sys.argv[1:]
+    base_path, out, spends = (FIRM_BASE, FIRM_OUT, firm_spends()) if firm else (BASE, OUT, past_spends())
+    base = load_scenario(base_path).with_overrides(spends)
+    truth = {**TRUTH, "advertising.half_saturation": 500_000.0} if firm else TRUTH
+    if firm:
+        base = base.with_overrides({"market.scale": 1})  # a real firm's records count every customer
+    frame = company_history(base, truth, seed=SEED)
+    frame.to_csv(out, index=False)
+    print(f"{out.relative_to(ROOT)}: {len(frame)} weeks, columns {', '.join(frame.columns)}")
 
 
 if __name__ == "__main__":
