@@ -108,6 +108,9 @@ def test_the_output_says_the_scale_was_chosen_and_warns_of_thin_results():
     thin = cxsim.simulate(sc.with_overrides({"market.scale": 1_000}), 2, seed=2, value=False)
     warnings = thin.thin_results()
     assert any("customers won" in w for w in warnings) and any("new customers" in w for w in warnings)
+    segments = cxsim.load_scenario(ROOT / "scenarios" / "segments.toml").with_overrides(
+        {"market.population": 60_000, "market.weeks": 6, "market.scale": 1_000, "economics.runout_weeks": 0})
+    assert any("segment's customers" in w for w in cxsim.simulate(segments, 2, seed=2, value=False).thin_results())
     every = cxsim.simulate(sc.with_overrides({"market.scale": 1}), 1, seed=2, keep_customers=False, value=False)
     assert every.scale_note() == "" and every.thin_results() == []
 
@@ -156,3 +159,14 @@ def test_a_history_of_every_person_is_fitted_at_a_scale():
         assert table.loc[key, "low_5"] <= value <= table.loc[key, "high_95"], (key, table.loc[key].to_dict())
     held = fitted.check.holdout_coverage
     assert np.mean(list(held.values())) >= 0.8, held
+
+
+def test_a_scale_that_is_not_a_whole_number_counts_in_fractions_of_people():
+    sc = cxsim.load_scenario(FLAGSHIP).with_overrides({"market.population": 25_000, "market.weeks": 6,
+                                                      "market.scale": 2.5, "economics.runout_weeks": 0})
+    assert sc.simulated_population == 10_000
+    res = cxsim.simulate(sc, 2, seed=3, value=False)
+    ts = res.timeseries
+    assert ts["new_customers"].dtype == float and (ts.loc[ts["step"] == 0, "unaware"] + 250 <= 25_000).all()
+    paid = res.customers.groupby("replication")["revenue"].sum().to_numpy()
+    assert ts.groupby("replication")["revenue"].sum().to_numpy() == pytest.approx(2.5 * paid)
