@@ -113,7 +113,11 @@ class PlanComparer(w.VBox):
         self.comparison = comparison
         self.cards.value = cards_html(comparison, kpi_cards(comparison))
         self.status.value = (f"<small>{self.replications} runs per plan, seed {self.seed}, "
-                             f"{self.scenario.population:,} people, {self.scenario.weeks} weeks</small>")
+                             f"{self.scenario.population:,} people"
+                             + (f" (simulated at scale {self.scenario.scale:,g}: "
+                                f"{self.scenario.simulated_population:,} people, each standing for "
+                                f"{self.scenario.scale:,g})" if self.scenario.scale != 1 else "")
+                             + f", {self.scenario.weeks} weeks</small>")
 
     @property
     def kpis(self) -> pd.DataFrame:
