@@ -25,7 +25,7 @@ from cxsim.decide.spend import plan_spends, short_plan
 from cxsim.decide.stats import WORLD_REPLICATIONS
 from cxsim.model.levers import Lever
 from cxsim.model.response import mean_spend
-from cxsim.model.results import KPIS
+from cxsim.model.results import KPIS, scale_note
 from cxsim.scenario import Scenario, parse_scenario
 from cxsim.scenario.ranges import RANGES
 
@@ -322,7 +322,8 @@ def comparison_html(table: ComparisonTable) -> str:
 
 
 def plan_warnings(scenario: Scenario) -> list[str]:
-    """Warnings about a plan that is probably not what was meant: no service spend, ads near zero."""
+    """Warnings about a plan that is probably not what was meant (no service spend, ads near zero), and the scale
+    it is simulated at when each simulated person stands for several."""
     notes = []
     spends = plan_spends(scenario)
     currency = scenario.config.economics.currency
@@ -333,6 +334,9 @@ def plan_warnings(scenario: Scenario) -> list[str]:
     if spends["ads"] < NEAR_ZERO_ADS:
         notes.append(f"{scenario.name}: the ad budget is {money(spends['ads'], currency)} a week, near zero: "
                      "ads reach almost nobody. Set advertising.weekly_spend to the plan's real budget.")
+    scaled = scale_note(scenario.scale, scenario.population, scenario.config.market.scale is not None)
+    if scaled:  # every number the page shows is at the real size: say what was simulated
+        notes.append(f"{scenario.name}: simulated {scaled}.")
     return notes
 
 
