@@ -23,9 +23,8 @@ def flagship(**overrides) -> cxsim.Scenario:
 
 
 def present_value(weekly: float, scenario: cxsim.Scenario) -> float:
-    """Discounted cost of ``weekly`` more spend in weeks 1..horizon, as NPV discounts it."""
-    r = weekly_discount(scenario.config.economics.discount_rate)
-    return weekly * sum((1 + r) ** -w for w in range(1, scenario.weeks + 1))
+    """Discounted cost of ``weekly`` more spend from week 1 for ever (value counts the plan continued)."""
+    return weekly / weekly_discount(scenario.config.economics.discount_rate)
 
 
 def test_a_worthless_lever_earns_nothing_and_its_interval_says_so():

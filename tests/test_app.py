@@ -89,8 +89,8 @@ def test_opens_on_the_flagship_comparison_computed(opened):
     assert at.markdown[1].value.startswith('<div class="cx-verdict"')  # right after the page's style
     assert headers(at) == {"baseline": "ads 4,000 · staff 2,571 · training 0",
                            "more ads": "ads 5,500 · staff 2,571 · training 0",
-                           "more people": "ads 4,000 · staff 2,750 · training 750",
-                           "balanced": "ads 4,750 · staff 2,375 · training 375"}
+                           "more people": "ads 4,000 · staff 3,321 · training 750",
+                           "balanced": "ads 4,750 · staff 2,946 · training 375"}
     # the table is cxsim's numbers: the base run with the page's replications and seed
     base = load_scenario(SCENARIOS / planner.FLAGSHIP)
     expected = simulate(base, planner.DEFAULT_REPLICATIONS, 0, keep_customers=False).summary()

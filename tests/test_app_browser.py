@@ -161,8 +161,8 @@ def test_no_title_in_the_comparison_table_is_cut_off(page):
     assert plan_headers(page) == {
         "baseline": "ads 4,000 · staff 2,571 · training 0 a week",
         "more ads": "ads 5,500 · staff 2,571 · training 0 a week",
-        "more people": "ads 4,000 · staff 2,750 · training 750 a week",
-        "balanced": "ads 4,750 · staff 2,375 · training 375 a week",
+        "more people": "ads 4,000 · staff 3,321 · training 750 a week",
+        "balanced": "ads 4,750 · staff 2,946 · training 375 a week",
     }
     # plotly has drawn its SVG: axes and traces
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
@@ -191,8 +191,8 @@ def test_editing_a_lever_changes_a_kpi_and_every_plan_states_its_spends(page):
     assert plan_headers(page) == {  # the variants add to the edited base: each header says so
         "baseline": "ads 500 · staff 2,571 · training 0 a week",
         "more ads": "ads 2,000 · staff 2,571 · training 0 a week",
-        "more people": "ads 500 · staff 2,750 · training 750 a week",
-        "balanced": "ads 1,250 · staff 2,375 · training 375 a week",
+        "more people": "ads 500 · staff 3,321 · training 750 a week",
+        "balanced": "ads 1,250 · staff 2,946 · training 375 a week",
     }
     # the download buttons are drawn after the table: give the rerun a bounded time to reach them
     deadline = time.monotonic() + 30

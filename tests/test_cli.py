@@ -55,7 +55,7 @@ def test_compare_prints_table_and_writes_report(tmp_path: Path):
         ).tolist()
     assert all(cell in proc.stdout for cell in cells if cell != "-")  # ... with every cell of the tables
     # the answer says how much of the value is earned within the horizon and how much after it
-    assert "NPV over the 20 weeks is" in proc.stdout and "terminal value beyond them" in proc.stdout
+    assert "NPV over the 20 weeks is" in proc.stdout and "the value after them, the plan continued" in proc.stdout
     html = report.read_text()
     assert "plotly" in html and "more people" in html and html.count("<div id=") >= 5
     table = pd.read_csv(tmp_path / "t.csv")

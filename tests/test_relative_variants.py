@@ -73,7 +73,7 @@ def test_the_report_describes_each_plan_from_its_own_spends():
         {"market.population": 400, "market.weeks": 6})
     page = report_html(compare(base.all_variants(), replications=2))
     assert "more ads</b>: ads $5,500 a week, service staff $2,571, training $0" in page
-    assert "more people</b>: ads $4,000 a week, service staff $2,750, training $750" in page
+    assert "more people</b>: ads $4,000 a week, service staff $3,321, training $750" in page
     assert "4,000 a week on ads" not in page  # no stale description of the base for every plan
     edited = base.with_overrides({"advertising.weekly_spend": 5000.0})
     page = report_html(compare(edited.all_variants(), replications=2))

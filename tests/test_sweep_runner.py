@@ -176,7 +176,8 @@ def test_a_failing_run_is_retried_then_recorded_and_retried_on_resume(tmp_path, 
 
 
 def test_a_run_that_cannot_fit_fails_in_its_worker_process_and_is_reported(tmp_path):
-    text = SMALL.replace('"market.population" = 500', '"network.mean_degree" = 500').replace(
+    # every person simulated (market.scale = 1): at the automatic scale 20 million people would fit
+    text = SMALL.replace('"market.population" = 500', '"network.mean_degree" = 500\n"market.scale" = 1').replace(
         '[parameters."service.need_probability"]\nvalues = [0.2, 0.6]',
         '[parameters."market.population"]\nvalues = [500, 20000000]').replace(
         'variants = ["more ads", "more people"]\n', "").replace("replications = 2", "replications = 1")

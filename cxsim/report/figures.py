@@ -311,7 +311,7 @@ def waterfall_figure(decomposition, currency: str = "", title: str = "") -> go.F
     fig = go.Figure(go.Waterfall(
         x=names, y=values, measure=["relative"] * len(decomposition.parts) + ["total"],
         text=[money(v, currency, True) for v in values], textposition="outside",
-        increasing={"marker": {"color": PALETTE[2]}}, decreasing={"marker": {"color": PALETTE[3]}},
+        increasing={"marker": {"color": GAIN}}, decreasing={"marker": {"color": LOSS}},
         totals={"marker": {"color": PALETTE[0]}}))
     fig.update_layout(title=title or "Why: the value change in parts that add up to it (paired runs)",
                       yaxis_title=f"change in value ({unit(currency)})", template="plotly_white", showlegend=False)
