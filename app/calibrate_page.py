@@ -20,7 +20,6 @@ from cxsim.calibrate.adoption import PERIODS
 from cxsim.calibrate.data import numeric_column, parse_dates, read_csv, require_columns
 from cxsim.calibrate.synthetic import adoption_series, transaction_log
 from cxsim.core.errors import UserError, bounded
-from cxsim.report.calibration_check import check_html
 from cxsim.report.calibration_figures import fit_figure, simulated_check_figure
 from cxsim.report.markdown import markdown_safe
 from cxsim.views import planner
@@ -99,6 +98,8 @@ def _run_history(name: str, data: bytes, base_name: str, base_text: str, keys: l
         result = calibrate(problem, pool, particles, Budget(simulations, 15), seed=0, progress=progress)
     bar.empty()
     out = Path(tempfile.mkdtemp(prefix="cxsim-calibration-"))
+    from cxsim.report.calibration_check import check_html  # pyabc, the [calibrate] extra
+
     result.write(out, check_html(result.check))
     return {"dir": str(out), "text": result.scenario_text, "check": result.check, "source": name}
 

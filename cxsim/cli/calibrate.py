@@ -10,7 +10,6 @@ from cxsim.cli.common import integer
 from cxsim.core.errors import bounded
 from cxsim.core.formatting import number
 from cxsim.core.outputs import check_output, write_atomically, write_text
-from cxsim.report.calibration_check import check_html
 
 ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
 MAX_PERIOD_WEEKS = 1040  # a row longer than a scenario's longest horizon cannot be simulated
@@ -259,6 +258,8 @@ def run_history(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
         result = calibrate(problem, pool, args.particles, budget, args.seed, progress=progress)
+    from cxsim.report.calibration_check import check_html  # pyabc, the [calibrate] extra
+
     result.write(out, check_html(result.check))
     check, post = result.check, result.check.posterior
     print(f"\n{check.headline()}\n")
