@@ -115,3 +115,24 @@ def test_the_flagship_starts_staffed_to_80_percent_within_20_seconds_at_launch()
     assert needed <= on_duty < needed + 0.01
     under = cxsim.load_scenario(SCENARIOS / "people_vs_ads_understaffed.toml").config.service
     assert agents_from_spend(under.weekly_spend, under.cost_per_agent_hour, under.open_hours, under.shrinkage) < 1
+
+
+def test_advise_says_why_and_each_levers_decomposition_adds_up_to_its_value_change(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    small = tmp_path / "flagship.toml"
+    small.write_text(cxsim.load_scenario(SCENARIOS / "people_vs_ads.toml").with_overrides(
+        {"market.population": 2_000, "market.weeks": 26}).to_toml())
+    run = lambda *extra: subprocess.run([sys.executable, "-m", "cxsim.cli", "advise", str(small), "-r", "4", *extra],
+                                        capture_output=True, text=True, timeout=600)  # noqa: E731
+    out = json.loads(run("--json").stdout)
+    for lever in out["levers"]:
+        parts = lever["decomposition"]["parts"]
+        assert set(parts) == {"margin", "ad_spend", "service_spend", "other_costs", "after_horizon"}
+        total = sum(p["mean"] for p in parts.values())
+        assert total == pytest.approx(lever["value"]["mean"], rel=0.005, abs=1e-6)
+    assert out["why"].startswith("Why:")
+    printed = run().stdout.splitlines()
+    assert printed[1].startswith("Why:")
