@@ -52,7 +52,7 @@ docs: setup
 
 site:
 	rm -rf docs/notebooks && mkdir -p docs/notebooks && cp notebooks/*.ipynb docs/notebooks/
-	$(PY) -m mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
 
 notebooks: setup  # --allow-root only when run as root (containers)
 	$(PY) -m jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -136,7 +136,8 @@ class HistoryModel:
     def series(self, values: dict[str, float], seed: int) -> pd.DataFrame:
         """Weekly outcomes (weeks 1..T) of one run with the keys set to ``values``."""
         scenario = self.scenario.with_overrides(values, where="<calibration>")
-        ts = simulate(scenario, replications=1, seed=seed, engine=self.engine, keep_customers=False).timeseries
+        ts = simulate(scenario, replications=1, seed=seed, engine=self.engine, keep_customers=False,
+                      value=False).timeseries
         ts = ts[ts["step"] > 0].reset_index(drop=True)
         out = ts[list(self.outcomes)].astype(float).copy()
         if self.survey_size is not None and "nps" in out:

@@ -19,7 +19,8 @@ HISTORY_OUTCOMES = ("new_customers", "active", "purchases", "revenue", "contacts
 
 def adoption_series(p: float, q: float, population: int = 10_000, weeks: int = 52, seed: int = 0) -> pd.DataFrame:
     """New customers per week of one run of the Bass limit: columns week, new_customers."""
-    ts = simulate(presets.bass(p, q, population, weeks), replications=1, seed=seed, keep_customers=False).timeseries
+    ts = simulate(presets.bass(p, q, population, weeks), replications=1, seed=seed, keep_customers=False,
+                  value=False).timeseries
     ts = ts[ts["step"] > 0]
     return pd.DataFrame({"week": ts["step"].to_numpy(), "new_customers": ts["new_customers"].to_numpy()})
 
