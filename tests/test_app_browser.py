@@ -233,18 +233,14 @@ def test_the_sidebar_names_both_pages_and_the_calibrate_page_opens(page, app_url
         other.close()
 
 
-def test_the_first_screen_at_a_laptops_size_shows_the_verdict_and_is_kept_for_the_gallery(app_url):
+def test_the_first_screen_at_a_laptops_size_shows_the_verdict_and_is_kept_for_the_gallery(app_url, page):
     """The planner as a person first sees it (1440 x 900): the verdict is on the first screen.
 
     The screenshot is kept in artifacts/planner-first-screen.png; the docs' gallery and the README
     show it (docs/img/planner-first-screen.png is a copy of it).
     """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run"])
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context = page.context.browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
         pg = context.new_page()
         pg.set_default_timeout(TIMEOUT_MS)
         pg.goto(app_url)
@@ -253,6 +249,6 @@ def test_the_first_screen_at_a_laptops_size_shows_the_verdict_and_is_kept_for_th
         box = verdict.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 900, "the verdict is below the first screen"
         pg.screenshot(path=str(ARTIFACTS / "planner-first-screen.png"))
+    finally:
         context.close()
-        browser.close()
     assert (ARTIFACTS / "planner-first-screen.png").stat().st_size > 10_000
