@@ -104,7 +104,7 @@ def run_advise_command(args) -> int:
               f"held: mean [{advice.level:.0%} CI],\npaired by seed ({advice.replications} replications, seed "
               f"{advice.seed}). value = NPV + the plan continued after the horizon (money); customers won (persons).")
         print(advice.display_table().to_string(index=False))
-        from cxsim.cli.main import scale_lines
+        from cxsim.cli.common import scale_lines
 
         for line in scale_lines([scenario]):
             print(line)

@@ -243,7 +243,7 @@ def run_history(args: argparse.Namespace) -> int:
     h = problem.history
     print(f"{args.data}: {h.weeks} weeks; fitting weeks 1-{problem.fit_weeks} on "
           f"{', '.join(problem.model.plan.outcomes)}; replaying {', '.join(h.spends) or 'no spends'}")
-    from cxsim.cli.main import scale_lines
+    from cxsim.cli.common import scale_lines
 
     for line in scale_lines([base]):  # the history is at the real size; the replays simulate 1 in scale
         print(line)

@@ -10,12 +10,29 @@ import argparse
 import sys
 import tomllib
 from collections.abc import Callable
+from textwrap import fill
 from typing import Any
 
 from cxsim.core.errors import UserError, bounded
 from cxsim.core.outputs import STDOUT, check_output, write_table
 
 EXIT_USER_ERROR = 2
+WIDTH = 100  # columns of the terminal output of compare
+
+
+def scale_lines(scenarios) -> list[str]:
+    """What a reader of real-size numbers must know of each scenario's scale (none where every person is simulated)."""
+    from cxsim.model.results import scale_note
+
+    notes: dict[str, list[str]] = {}
+    for s in scenarios:
+        note = scale_note(s.scale, s.population, s.config.market.scale is not None)
+        if note:
+            notes.setdefault(note, []).append(s.name)
+    if len(notes) == 1 and len(next(iter(notes.values()))) == len(scenarios):
+        return [fill(f"Simulated {next(iter(notes))}.", WIDTH)]
+    return [fill(f"{', '.join(names)}: simulated {note}.", WIDTH) for note, names in notes.items()]
+
 
 
 class Parser(argparse.ArgumentParser):

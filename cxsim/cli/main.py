@@ -19,6 +19,7 @@ from cxsim.cli.common import (
     EXIT_USER_ERROR,
     STDOUT,
     TABLES,
+    WIDTH,
     WORKERS,
     Parser,
     add_run_options,
@@ -28,6 +29,7 @@ from cxsim.cli.common import (
     parse_set,
     print_json,
     replications_of,
+    scale_lines,
     write_table,
 )
 from cxsim.core.errors import UserError, bounded, error_text
@@ -35,21 +37,6 @@ from cxsim.core.progress import progress_bar
 from cxsim.core.validation import MAX_MAGNITUDE
 from cxsim.decide.stats import WORLD_REPLICATIONS
 
-WIDTH = 100  # columns of the terminal output of compare
-
-
-def scale_lines(scenarios) -> list[str]:
-    """What a reader of real-size numbers must know of each scenario's scale (none where every person is simulated)."""
-    from cxsim.model.results import scale_note
-
-    notes: dict[str, list[str]] = {}
-    for s in scenarios:
-        note = scale_note(s.scale, s.population, s.config.market.scale is not None)
-        if note:
-            notes.setdefault(note, []).append(s.name)
-    if len(notes) == 1 and len(next(iter(notes.values()))) == len(scenarios):
-        return [fill(f"Simulated {next(iter(notes))}.", WIDTH)]
-    return [fill(f"{', '.join(names)}: simulated {note}.", WIDTH) for note, names in notes.items()]
 EXTRAS = {"SALib": "sweep", "sklearn": "sweep", "dask": "sweep", "distributed": "sweep", "streamlit": "app",
           "ema_workbench": "decide", "cma": "decide", "pyabc": "calibrate"}
 
