@@ -74,3 +74,18 @@ def docking_misfit(a, b, steps=(4, 13, 26)) -> dict[str, float]:
             se = np.sqrt(va.var(ddof=1) / va.size + vb.var(ddof=1) / vb.size)
             out[f"{col}@{step}"] = diff / (4 * se + 1e-9 * (1 + abs(va.mean())))
     return out
+
+
+@pytest.fixture
+def finished_sweep(tmp_path):
+    """The hostile tests' small sweep (tests/test_hostile_inputs.py: SWEEP), run to the end on threads:
+    its spec, folder, results and weekly series."""
+    from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
+    from tests.test_hostile_inputs import SWEEP, threads
+
+    spec = parse_sweep(SWEEP, str(tmp_path / "sw.toml"))
+    (tmp_path / "sw.toml").write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "out"
+    report = run_sweep(spec, out, threads())
+    assert report.done == report.total == 6
+    return spec, out, load_results(out), load_timeseries(out)

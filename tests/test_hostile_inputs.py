@@ -15,7 +15,7 @@ from cxsim import load_scenario, parse_scenario, simulate
 from cxsim.core.errors import ScenarioError
 from cxsim.decide.pools import Pool
 from cxsim.model.response import hill
-from cxsim.sweep import load_results, load_timeseries, parse_sweep, run_sweep
+from cxsim.sweep import load_results, load_timeseries, run_sweep
 from cxsim.sweep.store import LEDGER, PARTS
 from tests.conftest import ROOT, SCENARIOS, call_cli, run_cli
 
@@ -258,16 +258,6 @@ def threads() -> Pool:
     from concurrent.futures import ThreadPoolExecutor
 
     return Pool(ThreadPoolExecutor(2), slots=2)
-
-
-@pytest.fixture
-def finished_sweep(tmp_path):
-    spec = parse_sweep(SWEEP, str(tmp_path / "sw.toml"))
-    (tmp_path / "sw.toml").write_text(SWEEP, encoding="utf-8")
-    out = tmp_path / "out"
-    report = run_sweep(spec, out, threads())
-    assert report.done == report.total == 6
-    return spec, out, load_results(out), load_timeseries(out)
 
 
 def test_a_truncated_or_deleted_part_is_found_on_resume_and_its_runs_run_again(finished_sweep):

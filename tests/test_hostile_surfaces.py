@@ -15,7 +15,7 @@ from cxsim.core.errors import UserError
 from cxsim.sweep import load_results, load_timeseries, run_sweep
 from cxsim.sweep.store import LEDGER, PARTS
 from tests.conftest import call_cli, run_cli
-from tests.test_hostile_inputs import SWEEP, files_in, refused, scenario_file, threads
+from tests.test_hostile_inputs import files_in, refused, scenario_file, threads
 
 DEAR = "[advertising]\nweekly_spend = 4000\n[service]\nweekly_spend = 2000\n"
 
@@ -185,18 +185,6 @@ def test_calibrate_history_on_a_full_disk_leaves_nothing(tmp_path, monkeypatch):
 
 
 # --- 4. damage to a sweep's folder is found, named, and its runs run again --------------------------------
-
-@pytest.fixture
-def finished_sweep(tmp_path):
-    from cxsim.sweep import parse_sweep
-
-    spec = parse_sweep(SWEEP, str(tmp_path / "sw.toml"))
-    (tmp_path / "sw.toml").write_text(SWEEP, encoding="utf-8")
-    out = tmp_path / "out"
-    report = run_sweep(spec, out, threads())
-    assert report.done == report.total == 6
-    return spec, out, load_results(out), load_timeseries(out)
-
 
 def _damaged(finished_sweep):
     spec, out, results, series = finished_sweep
