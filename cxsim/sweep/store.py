@@ -31,21 +31,26 @@ from cxsim.core.outputs import write_atomically, write_text
 from cxsim.core.version import __version__
 from cxsim.scenario import flatten
 from cxsim.sweep.design import UNIT
+from cxsim.sweep.folder import (
+    LEDGER,
+    LOCK,
+    PARTS,
+    SWEEP_COPY,
+    bad_kpi_runs,
+    kpi_column,
+    ledger_damage,
+    part_damage,
+    reason,
+    rollback,
+    set_aside,
+)
 from cxsim.sweep.spec import SweepSpec
 from cxsim.sweep.tasks import Run, plan
 from cxsim.sweep.worker import Output
 
-LEDGER = "ledger.sqlite"
-PARTS = "timeseries"
-LOCK = ".lock"
-SWEEP_COPY = "sweep.toml"
 FLUSH_RUNS = 256      # write a batch when this many runs are waiting
 FLUSH_SECONDS = 1.0   # or when the oldest has waited this long
 PAGE = 512            # pending runs read from the ledger at a time
-
-
-def _kpi(name: str) -> str:
-    return f'"kpi_{name}"'
 
 
 def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
@@ -119,9 +124,9 @@ class Store:
         lock = _lock(out)
         notes = []
         try:
-            damage = _ledger_damage(ledger)
+            damage = ledger_damage(ledger)
             if damage:
-                kept = _set_aside(ledger)
+                kept = set_aside(ledger)
                 notes.append(f"{ledger} was damaged ({damage}); it was moved to {kept.name} and the sweep starts "
                              "over: every run is run again")
             conn = _connect(ledger)
@@ -169,18 +174,18 @@ class Store:
                                               "AND part IS NOT NULL"):
             ids.setdefault(part, set()).add(run_id)
         damaged = [(part, len(runs), why) for part, runs in sorted(ids.items())
-                   if (why := _part_damage(self.out / PARTS / part, runs))]
+                   if (why := part_damage(self.out / PARTS / part, runs))]
         self._check_kpis()
         if not damaged:
             return
-        sets = ", ".join(f"{_kpi(k)} = NULL" for k in self.kpis)
+        sets = ", ".join(f"{kpi_column(k)} = NULL" for k in self.kpis)
         self.conn.execute("BEGIN")
         try:
             self.conn.executemany(f"UPDATE runs SET status = 'pending', part = NULL, elapsed = NULL, worker = NULL, "
                                   f"finished = NULL, {sets} WHERE part = ?", [(part,) for part, _, _ in damaged])
             self.conn.execute("COMMIT")
         except BaseException:
-            _rollback(self.conn)
+            rollback(self.conn)
             raise
         for part, runs, why in damaged:
             (self.out / PARTS / part).unlink(missing_ok=True)
@@ -188,17 +193,17 @@ class Store:
 
     def _check_kpis(self) -> None:
         """Finished runs whose KPIs in the ledger are not finite (or missing where never undefined) run again."""
-        bad = _bad_kpi_runs(self.conn, self.kpis)
+        bad = bad_kpi_runs(self.conn, self.kpis)
         if not bad:
             return
-        sets = ", ".join(f"{_kpi(k)} = NULL" for k in self.kpis)
+        sets = ", ".join(f"{kpi_column(k)} = NULL" for k in self.kpis)
         self.conn.execute("BEGIN")
         try:
             self.conn.executemany(f"UPDATE runs SET status = 'pending', part = NULL, elapsed = NULL, worker = NULL, "
                                   f"finished = NULL, {sets} WHERE run_id = ?", [(r,) for r in bad])
             self.conn.execute("COMMIT")
         except BaseException:
-            _rollback(self.conn)
+            rollback(self.conn)
             raise
         self.notes.append(f"{self.out / LEDGER}: {len(bad)} finished run{'s' * (len(bad) != 1)} had KPIs that are "
                           f"not finite numbers (e.g. {bad[0]}); {'they' if len(bad) != 1 else 'it'} will run again")
@@ -245,7 +250,7 @@ class Store:
         try:
             self._write_batch()
         except (OSError, sqlite3.Error, UserError) as exc:
-            raise UserError(f"{self.out}: could not save finished runs ({_reason(exc)}); the runs saved before are "
+            raise UserError(f"{self.out}: could not save finished runs ({reason(exc)}); the runs saved before are "
                             "kept: free disk space and run the same command to resume") from None
         self._done.clear()
         self._failed.clear()
@@ -259,7 +264,7 @@ class Store:
             self._next_part += 1
             _write_part(pd.concat(frames, ignore_index=True), self.out / PARTS / part)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        sets = ", ".join(f"{_kpi(k)} = ?" for k in self.kpis)
+        sets = ", ".join(f"{kpi_column(k)} = ?" for k in self.kpis)
         self.conn.execute("BEGIN")
         try:
             self.conn.executemany(
@@ -272,7 +277,7 @@ class Store:
                 [(run.attempts, error, now, run.run_id) for run, error in self._failed])
             self.conn.execute("COMMIT")
         except BaseException:
-            _rollback(self.conn)
+            rollback(self.conn)
             if part is not None:  # no run points to it: remove it now rather than on resume
                 (self.out / PARTS / part).unlink(missing_ok=True)
             raise
@@ -285,112 +290,6 @@ class Store:
         finally:
             self.conn.close()
             os.close(self._lock)
-
-
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or bounded(exc)
-
-
-def _rollback(conn: sqlite3.Connection) -> None:
-    """Roll back if a transaction is still open (SQLite ends it itself on some errors, such as a full disk)."""
-    if conn.in_transaction:
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
-
-
-NEVER_UNDEFINED = ("customers", "active", "revenue", "profit", "npv", "terminal_value", "value")
-"""KPIs every run defines (the ratios are undefined, NULL, when nobody is there to divide by)."""
-
-
-def _bad_kpi_runs(conn: sqlite3.Connection, kpis: list[str]) -> list[str]:
-    """Run ids of finished runs with an infinite KPI, or none where the KPI is never undefined."""
-    if not kpis:
-        return []
-    tests = [f"ABS({_kpi(k)}) > 1e308" for k in kpis] + [f"{_kpi(k)} IS NULL" for k in kpis if k in NEVER_UNDEFINED]
-    return [r[0] for r in conn.execute(f"SELECT run_id FROM runs WHERE status = 'done' AND ({' OR '.join(tests)}) "
-                                       "ORDER BY seq")]
-
-
-def _ledger_damage(ledger: Path) -> str:
-    """Why an existing ledger cannot be used ("" when it is sound or absent)."""
-    if not ledger.exists():
-        return ""
-    try:
-        conn = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
-        try:
-            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc):
-            return ""
-        return bounded(exc)
-    except sqlite3.DatabaseError as exc:
-        return bounded(exc)
-    if verdict != "ok":
-        return bounded(verdict)
-    return _ledger_shape(ledger)
-
-
-TABLES = ("meta", "points", "tasks", "runs")
-
-
-def _ledger_shape(ledger: Path) -> str:
-    """Why a readable ledger does not hold a sweep it should ("" when it holds one, or when none was begun).
-
-    A ledger with no tables is a sweep whose plan was never saved, unless the folder shows it was
-    (its copy of the sweep file or its weekly parts): then it was emptied.
-    """
-    conn = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
-    try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
-    except sqlite3.Error as exc:
-        return bounded(exc)
-    finally:
-        conn.close()
-    begun = (ledger.parent / SWEEP_COPY).exists() or any((ledger.parent / PARTS).glob("*.parquet"))
-    if not tables or ("meta" in tables and "fingerprint" not in meta and set(tables) <= set(TABLES)):
-        return "it holds no sweep, yet the folder has the sweep's files: it was emptied" if begun else ""
-    missing = [t for t in TABLES if t not in tables]
-    if missing:
-        return f"its table{'s' * (len(missing) > 1)} {', '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing"
-    if "fingerprint" not in meta:
-        return "" if not begun else "its record of the sweep is missing"
-    return ""
-
-
-def _set_aside(ledger: Path) -> Path:
-    """Move a damaged ledger (and its WAL files) out of the way, under a new name; return that name."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    kept = ledger.with_name(f"{ledger.name}.damaged-{stamp}")
-    ledger.replace(kept)
-    for extra in ("-wal", "-shm"):
-        side = ledger.with_name(ledger.name + extra)
-        if side.exists():
-            side.replace(kept.with_name(kept.name + extra))
-    return kept
-
-
-def _part_damage(path: Path, run_ids: set[str] | None = None) -> str:
-    """Why a Parquet part cannot be read back ("" when it can): missing, truncated, not Parquet, damaged
-    inside, or not holding the runs the ledger says it holds (another part copied over it)."""
-    import pyarrow.parquet as pq
-
-    if not path.is_file():
-        return "missing"
-    try:
-        table = pq.read_table(path)  # every column: damage in the middle of a part is found here, not at export
-    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
-        return f"unreadable ({bounded(exc, 80)})"
-    if run_ids is not None:
-        held = set(table.column("run_id").to_pylist()) if "run_id" in table.column_names else set()
-        lost = len(run_ids - held)
-        if lost:
-            return f"not the part the ledger wrote ({lost} of its {len(run_ids)} runs are not in it)"
-    return ""
 
 
 def _lock(out: Path) -> int:
@@ -428,7 +327,7 @@ def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> 
         conn.execute("CREATE TABLE points (point INTEGER PRIMARY KEY, parameters TEXT, unit TEXT)")
         conn.execute("CREATE TABLE tasks (point INTEGER, arm TEXT, replication INTEGER, run_id TEXT, "
                      "PRIMARY KEY (point, arm, replication))")
-        kpi_columns = "".join(f", {_kpi(k)} REAL" for k in kpis)
+        kpi_columns = "".join(f", {kpi_column(k)} REAL" for k in kpis)
         conn.execute(
             "CREATE TABLE runs (seq INTEGER PRIMARY KEY, run_id TEXT UNIQUE NOT NULL, arm TEXT, overrides TEXT, "
             "replication INTEGER, seed INTEGER, first_replication INTEGER, status TEXT NOT NULL DEFAULT 'pending', "
@@ -452,7 +351,7 @@ def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> 
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         conn.execute("COMMIT")
     except BaseException:
-        _rollback(conn)
+        rollback(conn)
         raise
 
 
@@ -474,7 +373,7 @@ def _open_results(out: str | Path) -> sqlite3.Connection:
     ledger = Path(out) / LEDGER
     if not ledger.is_file():
         raise UserError(f"{out}: not a sweep results folder (no {LEDGER}); run `cxsim sweep FILE --out {out}` first")
-    damage = _ledger_damage(ledger)
+    damage = ledger_damage(ledger)
     if damage:
         raise UserError(f"{ledger}: the sweep ledger is damaged ({damage}); run the sweep command on {out} again: "
                         "it sets the damaged file aside and runs the sweep again")
@@ -538,8 +437,8 @@ def load_results(out: str | Path, status: str | None = "done") -> pd.DataFrame:
         kpis = json.loads(meta["kpis"])
         where = "" if status is None else "WHERE r.status = ?"
         query = (f"SELECT t.run_id, t.point, t.arm AS variant, t.replication, r.seed, r.status, r.attempts, r.error, "
-                 f"{', '.join('r.' + _kpi(k) for k in kpis)} FROM tasks t JOIN runs r ON r.run_id = t.run_id {where}")
-        bad = _bad_kpi_runs(conn, kpis)
+                 f"{', '.join('r.' + kpi_column(k) for k in kpis)} FROM tasks t JOIN runs r ON r.run_id = t.run_id {where}")
+        bad = bad_kpi_runs(conn, kpis)
         if bad:
             raise UserError(f"{Path(out) / LEDGER}: {len(bad)} finished run{'s' * (len(bad) != 1)} have KPIs that "
                             f"are not finite numbers (e.g. {bad[0]}); run the sweep command on {out} again: it runs "
@@ -583,7 +482,7 @@ def load_timeseries(out: str | Path) -> pd.DataFrame:
         runs_of.setdefault(part, set()).add(run_id)
     frames = []
     for part, ids in sorted(runs_of.items()):
-        damage = _part_damage(Path(out) / PARTS / part, ids)
+        damage = part_damage(Path(out) / PARTS / part, ids)
         if damage:
             raise UserError(f"{Path(out) / PARTS / part}: the weekly metrics of {len(ids)} runs are {damage}; run "
                             f"the sweep command on {out} again: it runs them again")
@@ -602,7 +501,7 @@ def kpi_summary(out: str | Path) -> pd.DataFrame:
     try:
         meta = _meta(conn)
         kpis = json.loads(meta["kpis"])
-        parts = ", ".join(f"AVG({_kpi(k)}), MIN({_kpi(k)}), MAX({_kpi(k)})" for k in kpis)
+        parts = ", ".join(f"AVG({kpi_column(k)}), MIN({kpi_column(k)}), MAX({kpi_column(k)})" for k in kpis)
         rows = conn.execute(f"SELECT arm, COUNT(*), {parts} FROM runs WHERE status = 'done' GROUP BY arm").fetchall()
     finally:
         conn.close()
