@@ -41,6 +41,7 @@ from cxsim.report.figures import (
 )
 from cxsim.report.markdown import markdown_safe
 from cxsim.report.pages import report_html
+from cxsim.views import comparison as comparison_view
 from cxsim.views import mechanisms, planner
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -326,7 +327,7 @@ st.caption(f"Each cell: mean over runs, the range of 90% of runs, and the differ
 if mechanisms.switched_on(edited):
     st.caption("Customer-experience mechanisms on: " + markdown_safe(", ".join(mechanisms.switched_on(edited)))
                + " (docs/mechanisms.md).")
-st.markdown(planner.comparison_html(planner.comparison_table(comparison)), unsafe_allow_html=True)
+st.markdown(comparison_view.comparison_html(comparison_view.comparison_table(comparison)), unsafe_allow_html=True)
 
 # Response curves around today's plan (more runs: on request).
 st.header("Response curves around today's plan", anchor=False)

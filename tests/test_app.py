@@ -13,6 +13,7 @@ from cxsim import load_scenario, parse_scenario, simulate
 from cxsim.cli.main import main
 from cxsim.core.errors import ScenarioError, UserError
 from cxsim.decide.compare import compare
+from cxsim.views import comparison as comparison_view
 from cxsim.views import planner
 
 from .conftest import ROOT, SCENARIOS
@@ -277,7 +278,7 @@ def small_comparison():
 
 
 def test_comparison_table_matches_the_comparison(small_comparison):
-    table = planner.comparison_table(small_comparison)
+    table = comparison_view.comparison_table(small_comparison)
     assert table.labels == ["small shop", "more staff"]
     assert table.headers == ["ads 1,500 · staff 500 · training 0", "ads 1,500 · staff 900 · training 0"]
     long = small_comparison.table().set_index(["scenario", "kpi"])
@@ -289,8 +290,8 @@ def test_comparison_table_matches_the_comparison(small_comparison):
     cac = table.cells[table.kpis.index("cac")][1]
     worse = long.loc[("more staff", "cac"), "diff_lo"] > 0
     assert (cac.verdict == "worse") == worse  # a higher CAC is worse news
-    page = planner.comparison_html(table)
-    assert page.count("<tr>") == 1 + len(planner.ROWS) and "Ad cost per new customer (CAC)" in page
+    page = comparison_view.comparison_html(table)
+    assert page.count("<tr>") == 1 + len(comparison_view.ROWS) and "Ad cost per new customer (CAC)" in page
     assert 'title="Acquisition cost: ad spend per new customer (money)"' in page
 
 

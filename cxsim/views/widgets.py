@@ -1,7 +1,7 @@
 """Sliders for the lessons (ipywidgets): move a lever and watch the model respond.
 
 - :class:`PlanComparer`: two plans side by side (levers to KPIs), the difference with its
-  90% interval, computed as the planner app does (:func:`cxsim.views.planner.kpi_cards`).
+  90% interval, computed as the planner app does (:func:`cxsim.views.comparison.kpi_cards`).
 - :class:`MarketExplorer`: one market, its levers and word-of-mouth, the funnel over
   time and the KPIs at the horizon.
 
@@ -23,7 +23,8 @@ from cxsim.decide.compare import Comparison, compare
 from cxsim.model.simulate import simulate
 from cxsim.report.figures import funnel_figure
 from cxsim.scenario import Scenario
-from cxsim.views.planner import ASSUMPTIONS, LEVERS, Card, Lever, apply_levers, kpi_cards, lever_value
+from cxsim.views.comparison import Card, kpi_cards
+from cxsim.views.planner import ASSUMPTIONS, LEVERS, Lever, apply_levers, lever_value
 
 MONEY_LEVERS = ("advertising.weekly_spend", "service.weekly_spend", "service.training_weekly_spend")
 MARKET_LEVERS = (*MONEY_LEVERS, "wom.awareness_effect", "wom.detractor_talk")
