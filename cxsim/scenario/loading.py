@@ -11,18 +11,20 @@ here and used by :mod:`cxsim.decide.uncertainty`.
 from __future__ import annotations
 
 import copy
+import itertools
 import tomllib
 import typing
 from pathlib import Path
 from typing import Any
 
 import annotated_types as at
+import numpy as np
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from cxsim.core.errors import ScenarioError
 from cxsim.core.validation import MAX_MAGNITUDE
-from cxsim.scenario.changes import _apply, _validate, flatten, resolve_relative
+from cxsim.scenario.changes import CROSS_CHECKED, _apply, _validate, flatten, resolve_relative
 from cxsim.scenario.distributions import Distribution
 from cxsim.scenario.schema import ScenarioConfig, named_tables
 
@@ -168,11 +170,80 @@ def parse_scenario(text: str, source: str = "<text>", variant: str | None = None
     if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
         raise ScenarioError(source, "variants", 'tables like [variants."more ads"]', repr(variants))
     table = raw.pop("uncertainty", {})
+    for name, overrides in variants.items():
+        _once_each(overrides, source, f'variants."{name}"')
     base = Scenario(raw, source, None, variants)
     base.uncertainty = uncertainty_table(table, base, source)
-    for name in variants:  # every variant must be valid, not only the one asked for
-        base.with_variant(name)
+    plans = [base, *(base.with_variant(name) for name in variants)]  # every variant must be valid, not only one
+    check_worlds(plans, source)
     return base.with_variant(variant) if variant is not None else base
+
+
+def _once_each(table: dict[str, Any], source: str, where: str) -> None:
+    """Refuse a key given twice in one table, once dotted and once nested (TOML lets both through; one would win)."""
+    seen: set[str] = set()
+    for key in _dotted_keys(table):
+        if key in seen:
+            raise ScenarioError(source, f'{where}."{key}"', "each key once (it is given both as a dotted key and "
+                                "inside a nested table; one would silently win)")
+        seen.add(key)
+
+
+def _dotted_keys(table: dict[str, Any], prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out += _dotted_keys(value, f"{prefix}{key}.")
+        else:
+            out.append(f"{prefix}{key}")
+    return out
+
+
+CROSS_CHECKED_PREFIXES = tuple(CROSS_CHECKED)
+MAX_CORNERS = 256  # joint corners of the cross-checked keys tried by ``check_worlds`` (8 such keys)
+
+
+def world_ends(key: str, dist: Distribution, bounds: tuple[float, float, bool]) -> tuple[float, float]:
+    """The smallest and largest value a key's distribution can draw (a normal's tails as sampled), rounded for a
+    whole-number key as the worlds are."""
+    low, high = (float(v) for v in dist.quantile(np.array([0.0, 1.0]), (bounds[0], bounds[1])))
+    return (float(np.rint(low)), float(np.rint(high))) if bounds[2] else (low, high)
+
+
+def check_worlds(plans: list[Scenario], source: str) -> None:
+    """Every value the ``[uncertainty]`` table can draw must make a valid scenario of every plan.
+
+    A plan that sets an uncertain key differently from the base keeps its difference in every world
+    (``cxsim.decide.uncertainty.in_world``), so each end of each range is tried shifted by it; keys the checks
+    across fields read are tried at every joint corner. The first failure is refused naming the file and the key.
+    """
+    base = plans[0]
+    table = base.uncertainty
+    if not table:
+        return
+    ends = {key: world_ends(key, dist, numeric_bounds(key, base)) for key, dist in table.items()}
+    crossed = [k for k in ends if k.startswith(CROSS_CHECKED_PREFIXES)]
+    trials: list[dict[str, float]] = [{key: end} for key, pair in ends.items() for end in pair]
+    if 1 < len(crossed) and 2 ** len(crossed) <= MAX_CORNERS:
+        trials += [dict(zip(crossed, corner)) for corner in itertools.product(*(ends[k] for k in crossed))]
+    for plan in plans:
+        for trial in trials:
+            values = {}
+            for key, value in trial.items():
+                shifted = value + float(plan[key]) - float(base[key])
+                values[key] = round(shifted) if numeric_bounds(key, base)[2] else shifted
+            try:
+                plan.with_overrides(values, where=source)
+            except ScenarioError as exc:
+                field, expected, got = exc.problems[0]
+                key = field if field in values else next(iter(values))
+                drawn = ", ".join(f"{k} = {v:g}" for k, v in values.items())
+                shift = float(plan[key]) - float(base[key])
+                moved = f" (variant {plan.variant!r} sets it {shift:+g} from the base)" if shift else ""
+                raise ScenarioError(source, f'uncertainty."{key}"', f"a range whose every draw is valid in every "
+                                    f"plan: it draws {ends[key][0]:g} to {ends[key][1]:g}{moved}, so a world can "
+                                    f"have {drawn}, and {field} must be {expected}",
+                                    got if field not in values else "") from None
 
 
 def numeric_bounds(dotted: str, scenario: Scenario) -> tuple[float, float, bool] | None:
@@ -219,7 +290,7 @@ def uncertainty_table(table: Any, scenario: Scenario, source: str) -> dict[str, 
         raise ScenarioError(source, "uncertainty", 'a table like [uncertainty] with "KEY" = {dist = "uniform", '
                             "low = ..., high = ...}", repr(table)[:60])
     out: dict[str, Distribution] = {}
-    for key, entry in flatten_uncertainty(table).items():
+    for key, entry in flatten_uncertainty(table, source).items():
         where = f'uncertainty."{key}"'
         bounds = numeric_bounds(key, scenario)
         if bounds is None:
@@ -248,14 +319,23 @@ def uncertainty_table(table: Any, scenario: Scenario, source: str) -> dict[str, 
     return out
 
 
-def flatten_uncertainty(table: dict[str, Any]) -> dict[str, Any]:
-    """``[uncertainty]`` entries by dotted key, whether written ``"a.b" = {...}`` or as nested tables."""
+def flatten_uncertainty(table: dict[str, Any], source: str = "<text>") -> dict[str, Any]:
+    """``[uncertainty]`` entries by dotted key, whether written ``"a.b" = {...}`` or as nested tables.
+
+    Raises:
+        ScenarioError: a key given both ways (``"wom.awareness_effect"`` and under ``[uncertainty.wom]``).
+    """
     out: dict[str, Any] = {}
     for key, value in table.items():
         if isinstance(value, dict) and "dist" not in value and all(isinstance(v, dict) for v in value.values()):
-            out.update({f"{key}.{k}": v for k, v in flatten_uncertainty(value).items()})
+            entries = {f"{key}.{k}": v for k, v in flatten_uncertainty(value, source).items()}
         else:
-            out[key] = value
+            entries = {key: value}
+        for dotted, entry in entries.items():
+            if dotted in out:
+                raise ScenarioError(source, f'uncertainty."{dotted}"', "each key once (it is given both as a "
+                                    "dotted key and inside a nested table; one would silently win)")
+            out[dotted] = entry
     return out
 
 
