@@ -16,8 +16,10 @@ THIN_PEOPLE = 30
 """A result carried by fewer simulated people than this, on average, is flagged at a scale above 1."""
 THIN_CONTACTS = 300
 """A queue whose weekly contacts rest on fewer simulated contacts than this is flagged at a scale above 1: its
-demand varies from week to week ``scale`` times as much as the real market's, which lowers its mean service
-level (measured: about 1% at 20 x 100 simulated contacts a week, 6 agents, 85% within 20 s; tests/test_scale.py)."""
+demand varies from week to week ``scale`` times as much as the real market's. The engine levels the lumps to
+second order (:func:`cxsim.model.mechanisms.queueing.week_of_service_at_scale`; left alone they would cost about
+1% of service level at 20 x 100 simulated contacts a week, 6 agents, 85% within 20 s; tests/test_scale.py), but
+a week's figures keep their noise and a busy queue's mean wait is only roughly levelled."""
 
 
 def scale_note(scale: float, population: int | None, scale_set: bool = True) -> str:
@@ -227,9 +229,9 @@ class Results:
                 if np.isfinite(carried) and carried < THIN_CONTACTS:
                     where = "the service queue" if column == "contacts" else f"the {column[9:]} queue"
                     out.append(f"{where}'s weekly contacts rest on about {carried:,.0f} simulated contacts: its "
-                               f"demand varies {k:,g} times as much as the real market's, which lowers its service "
-                               "level (about 1% at 100 simulated contacts a week and scale 20); set a smaller "
-                               "market.scale for the queue's figures")
+                               f"demand varies {k:,g} times as much as the real market's; the means are levelled "
+                               "for it, but each week's service level and wait are noisier, and a busy queue's "
+                               "mean wait is only roughly right; set a smaller market.scale for the queue's figures")
         if not self.customers.empty and "segment" in self.customers and self.customers["segment"].nunique() > 1:
             seg = self.by_segment().groupby("segment", observed=True)["customers"].mean()
             for name, real in seg.items():

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from cxsim.model.levers import ASSUMPTION, Lever
 from cxsim.model.mechanisms.base import Module, Week
 from cxsim.model.mechanisms.pressure import failure_demand, pressured_capacity
-from cxsim.model.mechanisms.queueing import WeekOfService, offered_load, week_of_service
+from cxsim.model.mechanisms.queueing import WeekOfService, offered_load, week_of_service_at_scale
 from cxsim.model.metrics import WeekState, WeekTally
 from cxsim.model.response import loaded_quality, service_capacity, service_load, trained_quality
 from cxsim.model.rules import (
@@ -139,11 +139,14 @@ def queue_conditions(cfg: ScenarioConfig, agents: np.ndarray, base_quality: np.n
     if press.handle_time_target < 1:
         demand = failure_demand(demand, press.handle_time_target, press.recontact)
     weeks, load, factor = [], np.zeros_like(agents), np.ones_like(agents)
-    for k in range(agents.shape[1]):
+    for k, channel in enumerate(cfg.channels.values()):
         patience = q.patience_minutes[k]
-        week = week_of_service(demand[:, k], backlog[:, k], agents[:, k], handle[k], q.open_hours[k],
-                               q.target_seconds[k], None if np.isinf(patience) else patience,
-                               tolerance_minutes=q.wait_tolerance_minutes[k], wait_weight=omni.wait_weight)
+        # each simulated contact stands for ``scale`` real ones; a fixed arrivals_per_week is the real demand itself
+        scale = cfg.market.people_scale if channel.arrivals_per_week is None else 1.0
+        week = week_of_service_at_scale(demand[:, k], backlog[:, k], agents[:, k], handle[k], q.open_hours[k],
+                                        q.target_seconds[k], scale,
+                                        patience_minutes=None if np.isinf(patience) else patience,
+                                        tolerance_minutes=q.wait_tolerance_minutes[k], wait_weight=omni.wait_weight)
         factor[:, k] = week.quality_factor
         erlangs = week.contacts * handle[k] / (q.open_hours[k] * 60.0)
         load[:, k] = offered_load(erlangs, agents[:, k])

@@ -18,7 +18,7 @@ import numpy as np
 
 from cxsim.model.mechanisms.base import Module, Week
 from cxsim.model.mechanisms.channels import channel_queues
-from cxsim.model.mechanisms.queueing import WeekOfService, agents_from_spend, offered_load, week_of_service
+from cxsim.model.mechanisms.queueing import WeekOfService, agents_from_spend, offered_load, week_of_service_at_scale
 from cxsim.model.mechanisms.staffing import Workforce
 from cxsim.model.metrics import WeekState, WeekTally
 from cxsim.model.response import loaded_quality, service_capacity, service_load, spend_at, trained_quality
@@ -102,9 +102,12 @@ class Service(Module):
             week.load = np.atleast_1d(service_load(week.demand, week.capacity))
             week.service_quality = np.atleast_1d(loaded_quality(week.quality, week.load, svc.overload_sensitivity))
             return
-        q = self.queue = week_of_service(week.demand, self.backlog, self.agents, week.handle_minutes, svc.open_hours,
-                                         svc.target_seconds, svc.patience_minutes,
-                                         tolerance_minutes=svc.wait_tolerance_minutes)
+        # a fixed arrivals_per_week is the real demand itself, not a count of simulated contacts
+        scale = self.cfg.market.people_scale if svc.arrivals_per_week is None else 1.0
+        q = self.queue = week_of_service_at_scale(week.demand, self.backlog, self.agents, week.handle_minutes,
+                                                  svc.open_hours, svc.target_seconds, scale,
+                                                  patience_minutes=svc.patience_minutes,
+                                                  tolerance_minutes=svc.wait_tolerance_minutes)
         offered = q.contacts * week.handle_minutes / (svc.open_hours * 60.0)  # Erlangs
         week.load = offered_load(offered, self.agents)
         week.service_quality = week.quality * q.quality_factor
