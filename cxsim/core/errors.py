@@ -17,6 +17,17 @@ def bounded(text: object, limit: int = MAX_SHOWN) -> str:
     return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
 
 
+def plain(value: object) -> object:
+    """A value as Python holds it: numpy's numbers (alone or in a list) as int or float, so that a message's
+    ``repr`` shows ``nan`` or ``2.5``, never ``np.float64(nan)``."""
+    if isinstance(value, list | tuple):
+        return type(value)(plain(v) for v in value)
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
+        return item()
+    return value
+
+
 class UserError(Exception):
     """A mistake in the user's input; the command line prints it and exits with code 2."""
 
@@ -83,7 +94,7 @@ class ScenarioError(UserError):
                 expected = expected[0].lower() + expected[1:] if expected else "a valid value"
                 if expected.startswith(("greater", "less")):
                     expected = "a value " + expected
-                got = "" if isinstance(err.get("input"), dict) else repr(err.get("input"))
+                got = "" if isinstance(err.get("input"), dict) else repr(plain(err.get("input")))
             seen = merged.setdefault(field, ([], got))[0]
             if expected not in seen:
                 seen.append(expected)

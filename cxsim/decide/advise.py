@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxsim.core.errors import UserError
+from cxsim.core.errors import UserError, plain
 from cxsim.core.formatting import money, number
 from cxsim.decide.runs import run_plan
 from cxsim.decide.spend import spend_levers
@@ -217,7 +217,7 @@ def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = D
         UserError: for a step that is not a positive number or an unknown KPI.
     """
     if not (isinstance(step, int | float) and math.isfinite(step) and step > 0):
-        raise UserError(f"step: expected a positive amount of money a week, got {step!r}")
+        raise UserError(f"step: expected a positive amount of money a week, got {plain(step)!r}")
     if kpi not in KPIS:
         raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {kpi!r}")
     if replications < 2:

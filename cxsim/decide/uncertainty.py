@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cxsim.core.errors import UserError, bounded
+from cxsim.core.errors import UserError, bounded, plain
 from cxsim.scenario import Scenario, numeric_bounds
 from cxsim.scenario.distributions import Distribution, unit_draws
 
@@ -151,7 +151,12 @@ def read_posterior(folder: str | Path, scenario: Scenario, draws: int, seed: int
         bad = np.flatnonzero(~np.isfinite(column) | (column < bounds[0]) | (column > bounds[1]))
         if bad.size:
             raise UserError(f"{bounded(path)}: column {key!r}, row {bad[0] + 1}: expected a finite number in "
-                            f"[{bounds[0]:g}, {bounds[1]:g}], got {frame[key].iloc[bad[0]]!r}")
+                            f"[{bounds[0]:g}, {bounds[1]:g}], got {plain(frame[key].iloc[bad[0]])!r}")
+        fractional = np.flatnonzero(column != np.rint(column)) if bounds[2] else np.array([], dtype=int)
+        if fractional.size:  # refused, not rounded: a count drawn as 2,000.5 people is a damaged or foreign file
+            raise UserError(f"{bounded(path)}: column {key!r}, row {fractional[0] + 1}: expected a whole number "
+                            f"(the key counts whole units; such a draw is refused, not rounded), got "
+                            f"{plain(frame[key].iloc[fractional[0]])!r}")
         values[:, j] = column
     weights = np.ones(len(frame))
     if WEIGHT in frame.columns:
@@ -159,7 +164,7 @@ def read_posterior(folder: str | Path, scenario: Scenario, draws: int, seed: int
         bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
         if bad.size:
             raise UserError(f"{bounded(path)}: column 'weight', row {bad[0] + 1}: expected a finite weight >= 0, "
-                            f"got {frame[WEIGHT].iloc[bad[0]]!r}")
+                            f"got {plain(frame[WEIGHT].iloc[bad[0]])!r}")
         if weights.sum() <= 0:
             raise UserError(f"{bounded(path)}: column 'weight': expected weights with a positive sum, got all 0")
     if not np.isfinite(weights.sum()):  # weights of 1e308 each: their sum overflows, their ratios do not
@@ -184,7 +189,7 @@ def worlds_for(scenario: Scenario, *, uncertain: bool = False, posterior: str | 
         scenario has no ``[uncertainty]`` table (the answer then holds the assumptions fixed).
     """
     if not isinstance(draws, int) or isinstance(draws, bool) or not 1 <= draws <= MAX_DRAWS:
-        raise UserError(f"--draws: expected a whole number from 1 to {MAX_DRAWS:,}, got {draws!r}")
+        raise UserError(f"--draws: expected a whole number from 1 to {MAX_DRAWS:,}, got {plain(draws)!r}")
     if posterior is not None:
         return read_posterior(posterior, scenario, draws, seed)
     if scenario.uncertainty:
