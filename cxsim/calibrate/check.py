@@ -9,7 +9,7 @@ import pandas as pd
 
 from cxsim.calibrate.history import History
 from cxsim.calibrate.inference import Posterior
-from cxsim.calibrate.posterior import Predictive
+from cxsim.calibrate.posterior import PINNED, Predictive
 from cxsim.calibrate.priors import Prior
 
 
@@ -37,10 +37,14 @@ class Check:
 
     def headline(self) -> str:
         """The answer in one sentence."""
-        pinned = [r.key for r in self.table.itertuples() if r.contraction >= 0.7]
-        first = self.table.iloc[0]
-        text = (f"The history pins down {len(pinned)} of {len(self.table)} fitted parameters; e.g. {first.key} = "
+        edges = [r.key for r in self.table.itertuples() if getattr(r, "edge", "") in ("low", "high")]
+        pinned = [r.key for r in self.table.itertuples() if r.contraction >= PINNED and r.key not in edges]
+        first = next((r for _, r in self.table.iterrows() if r["key"] not in edges), self.table.iloc[0])
+        text = (f"The history pins down {len(pinned)} of {len(self.table)} fitted parameters; e.g. {first['key']} = "
                 f"{first['median']:.4g} (90% interval {first.low_5:.4g} to {first.high_95:.4g}).")
+        if edges:
+            text += (f" {len(edges)} sit on an edge of their prior ({', '.join(edges)}): the prior's end decides "
+                     "them, not the data.")
         held = self.holdout_coverage
         if held:
             share = np.mean(list(held.values()))

@@ -34,6 +34,9 @@ FITTED = ("new_customers", "active", "purchases", "repeat_purchases", "revenue",
           "service_encounters", "winbacks", "lapsed", "ever_customers", "satisfaction_mean")
 SIGNED = ("nps", "profit", "gross_margin")  # metrics that can be below zero
 SURVEY_SIZE = "respondents"
+BOUNDED = {"nps": (-100.0, 100.0, "an NPS from -100 to 100"),
+           "satisfaction_mean": (0.0, 10.0, "a mean satisfaction on the 0-10 scale")}
+"""Outcomes that cannot lie outside a scale: a value outside it is a mistake in the file, not a measurement."""
 MIN_FIT_WEEKS = 8
 
 
@@ -119,6 +122,11 @@ def _outcome(frame: pd.DataFrame, column: str, source: str) -> np.ndarray:
     if column not in SIGNED and (np.nan_to_num(values) < 0).any():
         raise DataError(source, f"column {column!r}", "a number >= 0 or a blank in every row",
                         first_bad(np.nan_to_num(values) < 0, raw))
+    if column in BOUNDED:
+        low, high, what = BOUNDED[column]
+        outside = ~blank & ((values < low) | (values > high))
+        if outside.any():
+            raise DataError(source, f"column {column!r}", f"{what} or a blank in every row", first_bad(outside, raw))
     values[blank] = np.nan
     return values
 

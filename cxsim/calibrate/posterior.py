@@ -26,6 +26,7 @@ from cxsim.decide.pools import Pool
 
 FILES = ("posterior.parquet", "summary.csv", "scenario.toml", "check.html")
 PINNED, LEARNED = 0.7, 0.3  # contraction at which a key counts as pinned down by the data, or as learned from it
+EDGE = 0.1  # a posterior whose 90% interval lies within this share of the prior's width at one end sits on its edge
 CONFOUNDED = 0.6  # |posterior correlation| at which two keys are called confounded
 BAND = (0.05, 0.95)
 
@@ -46,11 +47,25 @@ def summary_table(draws: pd.DataFrame, priors: dict[str, Prior]) -> pd.DataFrame
         u = np.asarray(prior.to_scale(x), dtype=float)
         mean = np.sum(w * u) / w.sum()
         var = np.sum(w * (u - mean) ** 2) / w.sum()
-        rows.append({"key": key, "median": weighted_quantile(x, w, 0.5), "low_5": weighted_quantile(x, w, BAND[0]),
-                     "high_95": weighted_quantile(x, w, BAND[1]), "prior_low_5": prior.quantile(BAND[0]),
-                     "prior_high_95": prior.quantile(BAND[1]), "contraction": 1.0 - var / prior.variance,
-                     "prior": ("log-uniform" if prior.log else "uniform") + f" [{prior.low:g}, {prior.high:g}]"})
+        low_5, high_95 = weighted_quantile(x, w, BAND[0]), weighted_quantile(x, w, BAND[1])
+        rows.append({"key": key, "median": weighted_quantile(x, w, 0.5), "low_5": low_5, "high_95": high_95,
+                     "prior_low_5": prior.quantile(BAND[0]), "prior_high_95": prior.quantile(BAND[1]),
+                     "contraction": 1.0 - var / prior.variance,
+                     "prior": ("log-uniform" if prior.log else "uniform") + f" [{prior.low:g}, {prior.high:g}]",
+                     "edge": edge(prior, low_5, high_95)})
     return pd.DataFrame(rows)
+
+
+def edge(prior: Prior, low_5: float, high_95: float) -> str:
+    """``"low"`` or ``"high"`` when the posterior's 90% interval lies against that end of the prior (within
+    ``EDGE`` of its width, on its own scale): the data push the key past the prior's range; else ``""``."""
+    a, b = prior.bounds
+    width = b - a
+    if float(prior.to_scale(high_95)) <= a + EDGE * width:
+        return "low"
+    if float(prior.to_scale(low_5)) >= b - EDGE * width:
+        return "high"
+    return ""
 
 
 def correlations(draws: pd.DataFrame, priors: dict[str, Prior]) -> pd.DataFrame:
@@ -67,6 +82,14 @@ def verdicts(table: pd.DataFrame, corr: pd.DataFrame) -> list[str]:
     lines = []
     for row in table.itertuples():
         c = row.contraction
+        side = getattr(row, "edge", "")
+        if side in ("low", "high"):
+            end = row.low_5 if side == "low" else row.high_95
+            lines.append(f"{row.key}: on the {side} edge of its prior (90% interval {row.low_5:.4g} to "
+                         f"{row.high_95:.4g}, near {end:.4g}): the history pushes it {'below' if side == 'low' else 'above'} "
+                         f"the prior's range, so the prior's end decides it, not the data; widen the prior (--priors) "
+                         f"if such values are plausible (contraction {c:.2f})")
+            continue
         what = ("pinned down by the data" if c >= PINNED else "partly learned from the data" if c >= LEARNED
                 else "barely learned: the prior still decides it")
         lines.append(f"{row.key}: {what} (contraction {c:.2f})")

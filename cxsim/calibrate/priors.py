@@ -120,6 +120,9 @@ def load_priors(keys: list[str], path: str | Path | None = None, scenario: Scena
         given = read_toml(read_toml_text(path, "priors"), source)
         for key in given:
             _fit_key(key, f"{source}: [\"{key}\"]", scenario)
+            if key not in keys:
+                raise ScenarioError(source, f'["{key}"]', f"a prior for a key given to --fit ({', '.join(keys)}); "
+                                    "this key is not fitted, so its prior would be ignored")
     priors = {}
     for key in keys:
         try:
@@ -130,4 +133,28 @@ def load_priors(keys: list[str], path: str | Path | None = None, scenario: Scena
                 raise UserError(f"--fit {key}: expected {exc}; give its range in a --priors file") from None
             default = None
         priors[key] = _override(key, given[key], str(path), default, bounds[key]) if key in given else default
+    _check_ends(priors, scenario, str(path))
     return priors
+
+
+def _check_ends(priors: dict[str, Prior], scenario: Scenario, source: str) -> None:
+    """Every value a prior can draw must make a valid scenario: each end alone, and all low or all high together.
+
+    Raises:
+        ScenarioError: naming the priors file (or ``--fit``, for a default range) and the key.
+    """
+    trials = [{p.key: end} for p in priors.values() for end in (p.low, p.high)]
+    if len(priors) > 1:
+        trials += [{p.key: p.low for p in priors.values()}, {p.key: p.high for p in priors.values()}]
+    for trial in trials:
+        try:
+            scenario.with_overrides(trial, where=source)
+        except ScenarioError as exc:
+            field, expected, _ = exc.problems[0]
+            key = field if field in trial else next(iter(trial))
+            prior = priors[key]
+            where = source if prior.source == source else "--fit"
+            drawn = ", ".join(f"{k} = {v:g}" for k, v in trial.items())
+            raise ScenarioError(where, f'["{key}"]' if where == source else key,
+                                f"a range whose every value the scenario takes: a draw can have {drawn}, and "
+                                f"{field} must be {expected}", f"low = {prior.low:g}, high = {prior.high:g}") from None
