@@ -336,3 +336,174 @@ def test_random_budgets_and_bounds_give_a_plan_within_them_or_a_refusal(data):
             key = {"ads": "advertising.weekly_spend", "staff": "service.weekly_spend",
                    "training": "service.training_weekly_spend"}[name]
             assert float(low) - 1e-4 <= spend[key] <= float(high) + 1e-4 + 1e-9 * budget, (item, spend)
+
+
+# --- [uncertainty] tables: what validate passes, compare runs; what it refuses, compare refuses alike ------------
+
+UNCERTAIN_KEYS = ["service.need_probability", "repeat.rate_shape", "satisfaction.memory", "wom.awareness_effect"]
+TRICKY_KEYS = ["market.initial_aware_share", "market.initial_customer_share", "market.population", "nosuch.key"]
+ENDS = sometimes(st.sampled_from([0.0, 0.05, 0.2, 0.5, 0.9, 1.0, 2.0, 300.0]),
+                 st.sampled_from([-1.0, 1e-13, 1e-11, 1.5, 1e16, float("nan"), float("inf"), "x", True]), one_in=6)
+
+
+@st.composite
+def distribution(draw) -> dict:
+    kind = draw(sometimes(st.sampled_from(["uniform", "loguniform", "triangular", "normal"]), st.just("bogus")))
+    low = draw(sometimes(st.sampled_from([0.05, 0.1, 0.2, 0.5]), ENDS, one_in=4))
+    high = draw(sometimes(st.sampled_from([0.3, 0.6, 0.8, 1.0]), ENDS, one_in=4))
+    entry = {"dist": kind}
+    if kind == "normal":
+        entry.update(mean=low, sd=draw(sometimes(st.sampled_from([0.01, 0.1, 1.0]), st.sampled_from([0.0, -1.0]))))
+    else:
+        entry.update(low=low, high=high)
+        if kind == "triangular":
+            entry["mode"] = draw(st.sampled_from([low, high]))
+    return entry
+
+
+@st.composite
+def uncertain_file(draw) -> str:
+    tree: dict = {"market": {"population": 60, "weeks": 3}}
+    keys = draw(st.lists(sometimes(st.sampled_from(UNCERTAIN_KEYS), st.sampled_from(TRICKY_KEYS), one_in=4),
+                         min_size=1, max_size=3, unique=True))
+    table: dict = {}
+    for key in keys:
+        if draw(st.integers(0, 7)) == 7:  # written nested, and now and then dotted as well
+            section, name = key.split(".", 1)
+            table.setdefault(section, {})[name] = draw(distribution())
+            if draw(st.booleans()):
+                table[key] = draw(distribution())
+        else:
+            table[key] = draw(distribution())
+    tree["uncertainty"] = table
+    shifted = draw(sometimes(st.just("advertising.weekly_spend"), st.just(keys[0]), one_in=3))
+    tree["variants"] = {"v": {shifted: draw(st.sampled_from([0.1, 0.3, 0.5, 0.95, 100.0]))}}
+    return tomli_w.dumps(tree)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=uncertain_file())
+def test_random_uncertainty_tables_validate_as_compare_runs(text):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = folder / "u.toml"
+        path.write_text(text, encoding="utf-8")
+        valid, _, err = cli("validate", str(path))
+        assert valid in (0, 2) and "Traceback" not in err and "np.float64" not in err, err
+        if valid:
+            assert len(err.strip().splitlines()) == 1 and str(path) in err, err
+        code, out, err = cli("compare", str(path), "-r", "2", "--draws", "3", "-w", "1", "--json")
+        event("refused" if code else "compared")
+        if valid:
+            assert_clean_refusal(code, err, folder, {"u.toml"})
+        else:
+            assert code == 0, (text, err)  # validate passed it: every world it draws runs
+            assert "np.float64" not in out
+
+
+# --- posteriors: drawn into valid worlds (whole numbers whole), or refused naming the column and row ----------------
+
+POSTERIOR_KEYS = ["purchase.price", "service.need_probability", "market.population", "repeat.rate_shape", "nosuch.key"]
+BENIGN = {"purchase.price": st.floats(1, 100), "market.population": st.integers(50, 500).map(float)}
+HOSTILE_CELL = st.sampled_from([float("nan"), float("inf"), -1.0, 1e300, 2000.5, 2000.0, 0.0, 1e-13])
+WEIGHTS = sometimes(st.floats(0.01, 1), st.sampled_from([1e308, float("nan"), -1.0, 0.0, float("inf")]), one_in=12)
+
+
+@FUZZ
+@given(data=st.data())
+def test_random_posteriors_give_valid_worlds_or_are_refused(data):
+    from cxsim.decide.uncertainty import in_world, worlds_for
+    from cxsim.scenario import numeric_bounds
+
+    columns = data.draw(st.lists(sometimes(st.sampled_from(POSTERIOR_KEYS[:-1]), st.just(POSTERIOR_KEYS[-1])),
+                                 min_size=1, max_size=3, unique=True))
+    rows = data.draw(sometimes(st.integers(1, 6), st.just(0)))
+    cells = {c: sometimes(BENIGN.get(c, st.floats(0.1, 0.9)), HOSTILE_CELL, one_in=20) for c in columns}
+    frame = pd.DataFrame({c: [data.draw(cells[c]) for _ in range(rows)] for c in columns}, dtype=float)
+    if data.draw(st.booleans()):
+        frame["weight"] = [data.draw(WEIGHTS) for _ in range(rows)]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "cal"
+        folder.mkdir()
+        frame.to_parquet(folder / "posterior.parquet")
+        Path(tmp, "s.toml").write_text("[market]\npopulation = 300\nweeks = 4\n", encoding="utf-8")
+        scenario = load_scenario(Path(tmp, "s.toml"))
+        try:
+            worlds = worlds_for(scenario, posterior=folder, draws=20, seed=0)
+        except UserError as exc:
+            text = str(exc)
+            event("refused")
+            assert len(text.splitlines()) == 1 and len(text) < 1000 and "np." not in text, text
+            assert "posterior" in text
+            return
+        event("drawn")
+        for i in range(worlds.draws):
+            try:
+                world = in_world(scenario, worlds, i)
+            except UserError as exc:  # a world the schema refuses is named, never a traceback
+                assert "np." not in str(exc) and len(str(exc).splitlines()) == 1
+                continue
+            for key in worlds.keys:
+                if numeric_bounds(key, scenario)[2]:
+                    assert float(world[key]).is_integer(), (key, world[key])
+
+
+# --- history CSVs and priors files: read and checked, or refused naming the file, before any simulation ---------
+
+HISTORY_CELLS = sometimes(st.integers(0, 500), st.sampled_from([250, 99, -101, -1, 1e300, float("nan"), float("inf"),
+                                                                "", "x", 10.5]), one_in=8)
+OUTCOMES = ["new_customers", "active", "purchases", "revenue", "nps", "satisfaction_mean", "contacts"]
+
+
+@st.composite
+def history_text(draw) -> str:
+    weeks = draw(st.integers(2, 14))
+    columns = draw(st.lists(st.sampled_from(OUTCOMES + ["advertising.weekly_spend", "footfall"]), min_size=1,
+                            max_size=4, unique=True))
+    frame = pd.DataFrame({"week": range(1, weeks + 1)})
+    for c in columns:
+        frame[c] = [draw(HISTORY_CELLS) for _ in range(weeks)]
+    if draw(st.integers(0, 5)) == 5:
+        frame.loc[draw(st.integers(0, weeks - 1)), "week"] = draw(st.sampled_from([0, 99, -1]))
+    return frame.to_csv(index=False)
+
+
+PRIORS = sometimes(st.none(), st.sampled_from([
+    '["service.need_probability"]\nlow = 0.1\nhigh = 0.5\n', '["service.need_probability"]\nlow = 0\nhigh = 1\n',
+    '["wom.awareness_effect"]\nlow = 0.1\nhigh = 0.5\n', '["repeat.rate_shape"]\nlow = 0\nhigh = 1\nlog = false\n',
+    '["repeat.rate_shape"]\nlow = 1e-13\nhigh = 1\n', '["service.need_probability"]\nlow = 0.5\nhigh = 0.2\n',
+    '["market.initial_aware_share"]\nlow = 0.5\nhigh = 1\n', "x = [", ""]), one_in=3)
+
+
+@FUZZ
+@given(text=history_text(), priors=PRIORS,
+       keys=st.sampled_from([["service.need_probability"], ["repeat.rate_shape"], ["market.initial_aware_share"],
+                             ["service.need_probability", "repeat.rate_shape"]]))
+def test_random_histories_and_priors_are_checked_or_refused(text, priors, keys):
+    from cxsim.calibrate.calibration import read_problem
+    from cxsim.calibrate.history import BOUNDED
+    from cxsim.scenario import parse_scenario
+
+    base = parse_scenario("[market]\npopulation = 300\nweeks = 4\ninitial_customer_share = 0.2\n", "base.toml")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "p.toml"
+        if priors is not None:
+            path.write_text(priors, encoding="utf-8")
+        try:
+            problem = read_problem("h.csv", base, keys, path if priors is not None else None, data=text.encode())
+        except UserError as exc:
+            message = str(exc)
+            event("refused")
+            assert len(message.splitlines()) == 1 and len(message) < 1000 and "np." not in message, message
+            assert "<calibration>" not in message
+            return
+    event("checked")
+    outcomes = problem.history.outcomes
+    for column, (low, high, _) in BOUNDED.items():
+        if column in outcomes:
+            seen = outcomes[column].dropna()
+            assert ((seen >= low) & (seen <= high)).all(), outcomes[column]
+    for prior in problem.priors.values():  # every end of every prior makes a valid scenario
+        for end in (prior.low, prior.high):
+            base.with_overrides({prior.key: end})
