@@ -22,6 +22,7 @@ from cxsim.decide.advise import CURVE_STEPS, DEFAULT_STEP, advise
 from cxsim.decide.compare import Comparison, unique_labels
 from cxsim.decide.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
 from cxsim.decide.robust import RobustAnswer, robust_compare
+from cxsim.decide.spend import lever_name
 from cxsim.decide.uncertainty import worlds_for
 from cxsim.model.results import Results, clv_by_cohort
 from cxsim.report.figures import (
@@ -428,12 +429,12 @@ with st.expander("Best plan over many levers", expanded=bool(st.session_state.ge
                 "best split against today's plan, paired by seed, and the near-best range of each lever.")
     keys = allocate.lever_keys(edited)
     m1, m2, m3, m4 = st.columns([3, 2, 2, 2])
-    chosen = m1.multiselect("Levers", keys, default=keys, format_func=allocate.label, key=f"{text_id}:alloc-levers")
+    chosen = m1.multiselect("Levers", keys, default=keys, format_func=lever_name, key=f"{text_id}:alloc-levers")
     own = sum(allocate.spends(edited, chosen).values()) if chosen else 0.0
     alloc_budget = m2.number_input("Weekly budget", min_value=100.0, value=float(max(100, round(own, -2))),
                                    step=100.0, format="%.0f", key=f"{text_id}:alloc-budget:{own:.2f}",
                                    help=f"Shared by the levers; today's plan spends {own:,.0f} on them.")
-    objective = m3.selectbox("Objective", list(allocate.OBJECTIVES), key="alloc-objective",
+    objective = m3.selectbox("Objective", list(allocate.RISK_MEASURES), key="alloc-objective",
                              help="mean of value over the runs; p10: its 10th percentile; cvar: the mean of the "
                                   "worst 10% of runs.")
     plans = int(m4.number_input("Plans at most", min_value=10, max_value=1000, value=allocate.DEFAULT_EVALUATIONS,

@@ -44,12 +44,12 @@ def _with_currency(sign: str, digits: str, currency: str) -> str:
     return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
 
 
-def money(x: float | None, currency: str = "", signed: bool = False) -> str:
-    """An amount as text with the scenario's currency: "$5,500", "5,500 EUR", "+1,200" (signed)."""
+def money(x: float | None, currency: str = "", signed: bool = False, decimals: int = 0) -> str:
+    """An amount as text with the scenario's currency: "$5,500", "5,500 EUR", "+1,200" (signed), "$12.5"."""
     if missing(x):
         return "-"
     sign = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
-    return _with_currency(sign, f"{abs(x):,.0f}", currency)
+    return _with_currency(sign, f"{abs(x):,.{decimals}f}", currency)
 
 
 def short_money(x: float | None, currency: str = "", signed: bool = False) -> str:

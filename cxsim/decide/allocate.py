@@ -20,7 +20,6 @@ region.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -28,54 +27,35 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxsim.core.errors import UserError, bounded
-from cxsim.core.formatting import money
+from cxsim.core.formatting import money, number
 from cxsim.core.validation import MAX_MAGNITUDE
+from cxsim.decide.spend import CHANNEL, lever_key, lever_name, spend_levers
+from cxsim.decide.stats import LEVEL, mean_interval
 from cxsim.decide.uncertainty import Worlds
-from cxsim.model.response import mean_spend
 from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
 
-OBJECTIVES = {
+RISK_MEASURES = {
     "mean": "the mean over worlds and replications",
     "p10": "the 10th percentile over worlds and replications (a bad case)",
     "cvar": "the mean of the worst 10% of worlds and replications (conditional value at risk)",
 }
-OBJECTIVE_NAMES = {"mean": "mean", "p10": "10th percentile", "cvar": "mean of the worst 10%"}
+RISK_MEASURE_NAMES = {"mean": "mean", "p10": "10th percentile", "cvar": "mean of the worst 10%"}
 MAXIMISED = ("value", "profit", "npv", "revenue", "customers", "active", "satisfaction", "nps")
 DEFAULT_REPLICATIONS = 6    # runs per plan: 4 levers, 240 plans x 6 runs (benchmarks/results-optimize.md)
-WORLD_REPLICATIONS = 2      # runs per plan and world when the assumptions are drawn (12 worlds: 24 runs a plan)
 DEFAULT_EVALUATIONS = 240   # plans at most: about 30 generations of 8 for 4 levers
-LEVEL = 0.9
 MAX_BUDGET = MAX_MAGNITUDE      # the most any number of a scenario may be (cxsim.core.validation)
 NEAR = 0.005                # near-best: within 0.5% of the best plan's objective
 TAIL = 0.1                  # p10 and cvar look at the worst 10%
 SIGMA0 = 0.15               # CMA-ES's first step, in the space of weights 0-1
 TOLX = 2e-3                 # stop when the weights move less than this (a fraction of a point of share)
-CHANNEL = re.compile(r"channels\.([a-z][a-z0-9_]{0,31})")
-NAMES = {"ads": "advertising.weekly_spend", "service staff": "service.weekly_spend", "staff": "service.weekly_spend",
-         "training": "service.training_weekly_spend", "people programme": "employees.weekly_spend",
-         "people": "employees.weekly_spend"}
-LABELS = {"advertising.weekly_spend": "ads", "service.weekly_spend": "service staff",
-          "service.training_weekly_spend": "training", "employees.weekly_spend": "people programme"}
-
-
 # --- levers ------------------------------------------------------------------------------------
 
 def lever_keys(scenario: Scenario) -> list[str]:
     """Every lever the scenario can allocate: the spend keys, the people programme and each channel's staff."""
-    keys = ["advertising.weekly_spend", "service.weekly_spend", "service.training_weekly_spend"]
-    if scenario.config.employees.enabled:
-        keys.append("employees.weekly_spend")
-    return keys + [f"channels.{name}" for name in scenario.config.channels]
-
-
-def label(key: str) -> str:
-    """A lever's plain name: "ads", "training", "phone staff"."""
-    match = CHANNEL.fullmatch(key)
-    return f"{match.group(1)} staff" if match else LABELS.get(key, key)
+    return [lever.lever for lever in spend_levers(scenario)]
 
 
 def resolve_levers(scenario: Scenario, names: Sequence[str]) -> list[str]:
@@ -88,7 +68,7 @@ def resolve_levers(scenario: Scenario, names: Sequence[str]) -> list[str]:
     known = lever_keys(scenario)
     keys = []
     for name in names:
-        key = NAMES.get(name.strip().lower(), name.strip())
+        key = lever_key(name)
         if key.endswith(".staff_share") and CHANNEL.fullmatch(key.removesuffix(".staff_share")):
             key = key.removesuffix(".staff_share")
         if key not in known:
@@ -112,18 +92,13 @@ def resolve_levers(scenario: Scenario, names: Sequence[str]) -> list[str]:
 
 
 def _channel_spends(scenario: Scenario) -> dict[str, float]:
-    total = mean_spend(scenario.config.service.weekly_spend, scenario.weeks)
-    return {name: total * ch.staff_share for name, ch in scenario.config.channels.items()}
+    return {lever.channel: lever.read(scenario) for lever in spend_levers(scenario) if lever.channel}
 
 
 def spends(scenario: Scenario, keys: Sequence[str]) -> dict[str, float]:
     """Today's weekly spend on each lever (a schedule as its mean over the horizon)."""
-    channels = _channel_spends(scenario)
-    out = {}
-    for key in keys:
-        match = CHANNEL.fullmatch(key)
-        out[key] = channels[match.group(1)] if match else mean_spend(scenario[key], scenario.weeks)
-    return out
+    today = {lever.lever: lever.read(scenario) for lever in spend_levers(scenario)}
+    return {key: today[key] for key in keys}
 
 
 def plan_overrides(scenario: Scenario, allocation: Mapping[str, float]) -> dict[str, Any]:
@@ -159,7 +134,7 @@ def parse_bounds(items: Sequence[str] | None, keys: Sequence[str], budget: float
     for item in items or []:
         name, sep, span = item.partition("=")
         low, colon, high = span.partition(":")
-        key = NAMES.get(name.strip().lower(), name.strip())
+        key = lever_key(name)
         key = key.removesuffix(".staff_share") if CHANNEL.fullmatch(key.removesuffix(".staff_share")) else key
         try:
             lo, hi = float(low), float(high)
@@ -281,22 +256,7 @@ def reduce(values: np.ndarray, objective: str) -> float:
         return float(np.quantile(v, TAIL))
     if objective == "cvar":
         return float(np.sort(v)[:max(1, math.ceil(TAIL * v.size))].mean())
-    raise UserError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
-
-
-def _interval(diff: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
-    """Mean of paired differences (worlds x replications) and its Student-t confidence interval.
-
-    With one world the replications are the sample; with several, each world's mean over its
-    replications is one observation (the worlds are the independent draws).
-    """
-    diff = np.asarray(diff, dtype=float)
-    diff = diff.mean(axis=1) if diff.ndim == 2 and diff.shape[0] > 1 else diff.ravel()
-    mean = float(diff.mean())
-    if diff.size < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf((1 + level) / 2, diff.size - 1) * diff.std(ddof=1) / math.sqrt(diff.size))
-    return mean, mean - half, mean + half
+    raise UserError(f"--objective: expected one of {', '.join(RISK_MEASURES)}, got {objective!r}")
 
 
 # --- the search -----------------------------------------------------------------------------
@@ -311,7 +271,7 @@ class Allocation:
         budget: the weekly budget shared by the levers.
         bounds: each lever's weekly spend range.
         kpi: the KPI (a key of ``cxsim.model.results.KPIS``).
-        objective: how a plan's values reduce to one number (a key of ``OBJECTIVES``).
+        objective: how a plan's values reduce to one number (a key of ``RISK_MEASURES``).
         replications: runs per plan and world.
         seed: the master seed, the same for every plan.
         plans: one row per plan evaluated, in the order run: ``plan`` (0 is today's),
@@ -362,7 +322,7 @@ class Allocation:
 
     def versus_today(self, level: float = LEVEL) -> tuple[float, float, float]:
         """Mean gain of the best plan over today's in the KPI, paired by seed (and world), with its CI."""
-        return _interval(self.runs[int(self.best["plan"])] - self.runs[0], level)
+        return mean_interval(self.runs[int(self.best["plan"])] - self.runs[0], level)
 
     def near_best(self) -> dict[str, tuple[float, float]]:
         """Per lever, the lowest and highest weekly spend among the near-best plans."""
@@ -377,7 +337,7 @@ class Allocation:
     def verdict(self) -> str:
         """The answer in one sentence: the best split, and what it gains over today's plan."""
         cur = self.currency
-        parts = ", ".join(f"{label(k)} {money(v, cur)}" for k, v in self.allocation.items())
+        parts = ", ".join(f"{lever_name(k)} {money(v, cur)}" for k, v in self.allocation.items())
         gain, lo, hi = self.versus_today()
         if int(self.best["plan"]) == 0:
             return (f"Today's plan is the best split of {money(self.budget, cur)} a week found over "
@@ -388,7 +348,7 @@ class Allocation:
                       f"worlds ({self.worlds_source})")
         risk = ""
         if self.objective != "mean":
-            risk = (f"{OBJECTIVE_NAMES[self.objective]} of {self.kpi} {_num(self.best['objective'])} against "
+            risk = (f"{RISK_MEASURE_NAMES[self.objective]} of {self.kpi} {_num(self.best['objective'])} against "
                     f"today's {_num(self.today['objective'])}; mean ")
         return (f"Best split of {money(self.budget, cur)} a week over {len(self.levers)} levers: {parts}; "
                 f"{risk}{self.kpi} {_signed(gain)} against today's plan [{LEVEL:.0%} CI {_signed(lo)} to "
@@ -402,7 +362,7 @@ class Allocation:
     def table(self) -> pd.DataFrame:
         """Per lever: today's spend, the best plan's, and the near-best range."""
         today, best, near = self.today, self.best, self.near_best()
-        return pd.DataFrame([{"lever": label(k), "key": k, "today": float(today[k]), "best": float(best[k]),
+        return pd.DataFrame([{"lever": lever_name(k), "key": k, "today": float(today[k]), "best": float(best[k]),
                               "best share": float(best[k]) / self.budget, "near-best low": near[k][0],
                               "near-best high": near[k][1]} for k in self.levers])
 
@@ -450,13 +410,11 @@ class Allocation:
 
 
 def _num(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+    return number(x, whole_from=100)
 
 
 def _signed(x: float) -> str:
-    if not math.isfinite(x):
-        return "-"
-    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.3g}"
+    return number(x, signed=True, whole_from=100)
 
 
 def check_args(budget: float, kpi: str, objective: str, replications: int, evaluations: int) -> None:
@@ -468,8 +426,8 @@ def check_args(budget: float, kpi: str, objective: str, replications: int, evalu
                         f"can spend a week), got {budget:g}")
     if kpi not in MAXIMISED:
         raise UserError(f"--kpi: expected one of {', '.join(MAXIMISED)} to maximise, got {kpi!r}")
-    if objective not in OBJECTIVES:
-        raise UserError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    if objective not in RISK_MEASURES:
+        raise UserError(f"--objective: expected one of {', '.join(RISK_MEASURES)}, got {objective!r}")
     if replications < 2:
         raise UserError(f"--replications: expected at least 2 (intervals come from paired runs), got {replications}")
     if evaluations < 10:
@@ -573,12 +531,12 @@ def _table(rows: list[dict[str, Any]], runs: dict[int, np.ndarray], keys: Sequen
     best = int(plans.loc[_best_index(plans), "plan"])
     top = float(plans.loc[_best_index(plans), "objective"])
     extra = []
-    for number in plans["plan"]:
-        v = runs[number].ravel()
+    for plan in plans["plan"]:
+        v = runs[plan].ravel()
         lo, hi = np.quantile(v, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]) if np.isfinite(v).all() else (math.nan,) * 2
-        d, d_lo, d_hi = _interval(runs[number] - runs[best]) if number != best else (0.0, 0.0, 0.0)
-        score = float(plans.loc[number, "objective"])
-        near = number == best or (number != 0 and bool(plans.loc[number, "feasible"]) and math.isfinite(score) and (
+        d, d_lo, d_hi = mean_interval(runs[plan] - runs[best]) if plan != best else (0.0, 0.0, 0.0)
+        score = float(plans.loc[plan, "objective"])
+        near = plan == best or (plan != 0 and bool(plans.loc[plan, "feasible"]) and math.isfinite(score) and (
             score >= top - NEAR * abs(top) or (objective == "mean" and math.isfinite(d_hi) and d_hi >= 0)))
         extra.append({"mean": float(v.mean()), "lo": float(lo), "hi": float(hi), "diff": d, "diff_lo": d_lo,
                       "diff_hi": d_hi, "near_best": bool(near)})

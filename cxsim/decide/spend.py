@@ -8,6 +8,7 @@ every plan from these, so a plan's label always matches what it spends.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +27,40 @@ class SpendLever:
         key: the scenario key it reads (for a channel: the staff budget it shares).
         read: the lever's weekly spend in a scenario.
         moved: overrides that add ``delta`` a week to the lever (``None`` when it would go below 0).
+        channel: the channel whose staff it is (``None`` for a lever that is one scenario key).
     """
 
     name: str
     key: str
     read: Callable[[Scenario], float]
     moved: Callable[[Scenario, float], dict[str, Any] | None]
+    channel: str | None = None
+
+    @property
+    def lever(self) -> str:
+        """The lever's own key: its scenario key, or ``channels.NAME`` for a channel's staff."""
+        return f"channels.{self.channel}" if self.channel else self.key
+
+
+FIELDS = {"ads": "advertising.weekly_spend", "service staff": "service.weekly_spend",
+          "training": "service.training_weekly_spend", "people programme": "employees.weekly_spend"}
+"""The spend levers that are one scenario key each, by plain name (a channel's staff is the other kind)."""
+ALIASES = {"staff": "service staff", "people": "people programme"}
+CHANNEL = re.compile(r"channels\.([a-z][a-z0-9_]{0,31})")
+
+
+def lever_name(key: str) -> str:
+    """A lever's plain name from its key: "ads", "training", "phone staff"."""
+    match = CHANNEL.fullmatch(key)
+    names = {k: name for name, k in FIELDS.items()}
+    return f"{match.group(1)} staff" if match else names.get(key, key)
+
+
+def lever_key(name: str) -> str:
+    """A lever's key from a plain name ("ads", "staff", "people") or its key; anything else as given."""
+    name = name.strip()
+    plain = ALIASES.get(name.lower(), name.lower())
+    return FIELDS.get(plain, name)
 
 
 def _shifted(value: float | list[float], delta: float) -> float | list[float] | None:
@@ -71,16 +100,13 @@ def _channel(name: str) -> SpendLever:
         shares = {c: v / new_total for c, v in own.items()}
         shares[name] = 1.0 - sum(v for c, v in shares.items() if c != name)  # sums to 1 exactly
         return {"service.weekly_spend": staff, **{f"channels.{c}.staff_share": v for c, v in shares.items()}}
-    return SpendLever(f"{name} staff", "service.weekly_spend", read, moved)
+    return SpendLever(f"{name} staff", "service.weekly_spend", read, moved, channel=name)
 
 
 def spend_levers(scenario: Scenario) -> list[SpendLever]:
     """Every spend lever the scenario has: ads, service staff, training, people programme, channels' staff."""
-    levers = [SpendLever("ads", "advertising.weekly_spend", *_field("advertising.weekly_spend")),
-              SpendLever("service staff", "service.weekly_spend", *_field("service.weekly_spend")),
-              SpendLever("training", "service.training_weekly_spend", *_field("service.training_weekly_spend"))]
-    if scenario.config.employees.enabled:
-        levers.append(SpendLever("people programme", "employees.weekly_spend", *_field("employees.weekly_spend")))
+    names = [name for name in FIELDS if name != "people programme" or scenario.config.employees.enabled]
+    levers = [SpendLever(name, FIELDS[name], *_field(FIELDS[name])) for name in names]
     levers += [_channel(name) for name in scenario.config.channels]
     return levers
 

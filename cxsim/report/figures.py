@@ -365,7 +365,7 @@ def allocation_figure(allocation) -> go.Figure:
     plans marked, and the best so far.
     """
 
-    from cxsim.decide.allocate import label
+    from cxsim.decide.spend import lever_name as label
 
     table = allocation.table()
     plans = allocation.plans

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxsim.core.formatting import money, unit
+from cxsim.core.formatting import missing, money, unit
 from cxsim.decide.compare import Comparison
 from cxsim.decide.spend import short_plan
 from cxsim.model.results import KPIS
@@ -79,16 +79,9 @@ def kpi_help(kpi: str, currency: str) -> str:
 
 
 def _fmt(x: float, row: KpiRow, currency: str, signed: bool = False) -> str:
-    if x is None or not np.isfinite(x):
-        return "-"
-    if row.money and row.decimals == 0:
-        return money(x, currency, signed)
-    text = f"{x:+,.{row.decimals}f}" if signed else f"{x:,.{row.decimals}f}"
-    if row.money and currency:
-        sign = text[0] if text[0] in "+-" else ""
-        digits = text[len(sign):]
-        return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
-    return text
+    if row.money:
+        return money(x, currency, signed, row.decimals)
+    return "-" if missing(x) else f"{x:{'+' if signed else ''},.{row.decimals}f}"
 
 
 def comparison_table(comparison: Comparison, level: float = 0.9) -> ComparisonTable:
