@@ -175,3 +175,64 @@ def test_a_scale_that_is_not_a_whole_number_counts_in_fractions_of_people():
     assert ts["new_customers"].dtype == float and (ts.loc[ts["step"] == 0, "unaware"] + 250 <= 25_000).all()
     paid = res.customers.groupby("replication")["revenue"].sum().to_numpy()
     assert ts.groupby("replication")["revenue"].sum().to_numpy() == pytest.approx(2.5 * paid)
+
+
+def test_compare_says_the_scale_and_warns_of_thin_results_in_its_output_and_report(capsys, tmp_path):
+    from tests.conftest import call_cli
+
+    text = FLAGSHIP.read_text().replace("population = 10000\nweeks = 104", "population = 60000\nweeks = 6")
+    text = text.replace('currency = "$"', 'currency = "$"\nrunout_weeks = 0')
+    auto = tmp_path / "auto.toml"
+    auto.write_text(text)
+    out = call_cli(capsys, "compare", str(auto), "-r", "2", "-w", "1", "--report", str(tmp_path / "auto.html"))
+    assert out.returncode == 0, out.stderr
+    said = " ".join(out.stdout.split())
+    assert "each simulated person stands for 2 real people): 30,000 of 60,000 people simulated" in said
+    assert "chosen automatically" in said
+    page = (tmp_path / "auto.html").read_text()
+    assert "each simulated person stands for 2 real people): 30,000 of 60,000 people simulated" in page
+    thin = tmp_path / "thin.toml"
+    thin.write_text(text.replace("weeks = 6", "weeks = 6\nscale = 1000"))
+    out = call_cli(capsys, "compare", str(thin), "-r", "2", "-w", "1", "--report", str(tmp_path / "thin.html"))
+    said = " ".join(out.stdout.split())
+    assert "stands for 1,000 real people): 60 of 60,000 people simulated; as market.scale sets" in said
+    assert "warning: baseline: a week's new customers rest on about" in said and "warning: more ads:" in said
+    page = (tmp_path / "thin.html").read_text()
+    assert "Warnings:" in page and "more ads: a week&#x27;s new customers rest on about" in page
+    every = call_cli(capsys, "compare", str(FLAGSHIP), "-r", "1", "-w", "1", "--seed", "1")  # every person
+    assert "simulated person stands for" not in every.stdout and "warning:" not in every.stdout
+
+
+def test_advise_at_a_firms_size_takes_a_step_at_the_firms_size_and_says_so(capsys):
+    from cxsim.decide.advise import DEFAULT_STEP, default_step
+    from tests.conftest import call_cli
+
+    firm = ROOT / "scenarios" / "people_vs_ads_firm.toml"
+    assert default_step(cxsim.load_scenario(FLAGSHIP)) == DEFAULT_STEP == 1_000  # the flagship's 6,571 a week
+    assert default_step(cxsim.load_scenario(firm)) == 50_000  # 15% of 464,286 a week, rounded
+    assert default_step(cxsim.load_scenario(FLAGSHIP).with_overrides({"advertising.weekly_spend": 40_000.0})) == 5_000
+    out = call_cli(capsys, "advise", str(firm), "--set", "market.weeks=4", "--set", "market.scale=1000",
+                   "--set", "economics.runout_weeks=0", "-r", "2")
+    assert out.returncode == 0, out.stderr
+    said = " ".join(out.stdout.split())
+    assert said.startswith("At today's plan") and "next $50,000 a week" in said.split(".")[0]
+    assert "The step, $50,000 a week, is about 15% of today's $464,286 a week on the levers" in said
+    assert "each simulated person stands for 1,000 real people): 1,000 of 1,000,000 people simulated" in said
+    asked = call_cli(capsys, "advise", str(firm), "--set", "market.weeks=4", "--set", "market.scale=1000",
+                     "--set", "economics.runout_weeks=0", "-r", "2", "--step", "20000")
+    assert "next $20,000 a week" in asked.stdout and "The step," not in asked.stdout
+
+
+def test_a_firms_money_is_uncertain_at_the_firms_size():
+    from cxsim.decide.uncertainty import worlds_for
+    from cxsim.scenario.ranges import plausible_range
+
+    flagship, firm = cxsim.load_scenario(FLAGSHIP), cxsim.load_scenario(ROOT / "scenarios" / "people_vs_ads_firm.toml")
+    r = plausible_range("advertising.half_saturation", flagship)
+    assert (r.low, r.high, r.log) == (2_000.0, 32_000.0, True)  # the flagship's range, as before
+    r = plausible_range("advertising.half_saturation", firm)
+    assert (r.low, r.high) == (200_000.0, 3_200_000.0)  # a quarter to four times the firm's 800,000
+    w = worlds_for(firm, uncertain=True, draws=50, seed=0)
+    for key in ("advertising.half_saturation", "service.cost_per_agent_hour"):
+        drawn = w.values[:, w.keys.index(key)]
+        assert 0.25 * firm[key] <= drawn.min() and drawn.max() <= 4 * firm[key], key

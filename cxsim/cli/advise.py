@@ -14,13 +14,26 @@ from cxsim.cli.common import (
     parse_set,
     print_json,
     replications_of,
+    scale_lines,
     write_table,
 )
 from cxsim.core.errors import UserError
 from cxsim.core.formatting import money
 from cxsim.core.outputs import check_output, write_text
 from cxsim.core.progress import progress_bar
-from cxsim.decide.advise import CROSSOVER_FACTORS, CURVE_STEPS, DEFAULT_KPI, DEFAULT_REPLICATIONS, DEFAULT_STEP, KPIS, advise, crossover
+from cxsim.decide.advise import (
+    CROSSOVER_FACTORS,
+    CURVE_STEPS,
+    DEFAULT_KPI,
+    DEFAULT_REPLICATIONS,
+    DEFAULT_STEP,
+    KPIS,
+    STEP_SHARE,
+    advise,
+    crossover,
+    default_step,
+    step_sentence,
+)
 from cxsim.decide.pools import check_address
 from cxsim.decide.robust import WIDTH, RobustAnswer, boxes_json, discover, robust_advise, robust_compare
 from cxsim.decide.spend import spend_levers
@@ -38,8 +51,9 @@ def add_advise_arguments(p) -> None:
     p.add_argument("--variant", help="take this variant of the file as today's plan")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a field of today's plan, e.g. --set advertising.weekly_spend=5000 (repeatable)")
-    p.add_argument("--step", type=float, default=DEFAULT_STEP,
-                   help=f"extra weekly spend given to each lever (default {DEFAULT_STEP:,.0f})")
+    p.add_argument("--step", type=float, default=None,
+                   help=f"extra weekly spend given to each lever (default {DEFAULT_STEP:,.0f}, or about "
+                        f"{STEP_SHARE:.0%} of today's spend on the levers where that is more, rounded)")
     p.add_argument("--kpi", choices=list(KPIS), default=DEFAULT_KPI, metavar="KPI",
                    help="what the verdict ranks by (default value = NPV + the plan continued after the horizon; also npv, profit, "
                         "customers, ...)")
@@ -64,8 +78,11 @@ def run_advise_command(args) -> int:
                                                                        where=f"{args.file} (--set)")
     if args.figure is not None:
         check_output(args.figure, (".html",), "--figure")
+    chosen = args.step is None
+    args.step = default_step(scenario) if chosen else args.step
     if not (math.isfinite(args.step) and args.step > 0):
         raise UserError(f"--step: expected a positive amount of money a week, got {args.step!r}")
+    said = step_sentence(scenario, args.step) if chosen else ""
     worlds = worlds_from_args(args, scenario)
     if worlds is not None:
         if args.curves:
@@ -89,6 +106,8 @@ def run_advise_command(args) -> int:
             print(f"\nMean change in {args.kpi} per extra {money(args.step, found.currency)} a week on each lever, at "
                   f"each weekly spend on {found.lever}:")
             print(found.table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+            for line in ([textwrap.fill(said, WIDTH)] if said else []) + scale_lines([scenario]):
+                print(line)
         return 0
     curve = CURVE_STEPS if args.curves or args.figure else ()
     plans = 1 + len(spend_levers(scenario)) * (1 + len(curve))
@@ -104,9 +123,7 @@ def run_advise_command(args) -> int:
               f"held: mean [{advice.level:.0%} CI],\npaired by seed ({advice.replications} replications, seed "
               f"{advice.seed}). value = NPV + the plan continued after the horizon (money); customers won (persons).")
         print(advice.display_table().to_string(index=False))
-        from cxsim.cli.common import scale_lines
-
-        for line in scale_lines([scenario]):
+        for line in ([textwrap.fill(said, WIDTH)] if said else []) + scale_lines([scenario]):
             print(line)
     if args.figure:
         write_text(args.figure, advice_html(advice))
@@ -133,7 +150,8 @@ def worlds_from_args(args, scenario: Scenario) -> Worlds | None:
     return worlds
 
 
-def _print_answer(answer: RobustAnswer, findings: list[tuple[str, Any]], what: str) -> None:
+def _print_answer(answer: RobustAnswer, findings: list[tuple[str, Any]], what: str,
+                  scenarios: Sequence[Scenario] = ()) -> None:
     w = answer.worlds
     keys = ", ".join(w.keys[:6]) + (f" and {len(w.keys) - 6} more" if len(w.keys) > 6 else "")
     print(textwrap.fill(answer.verdict(), WIDTH))
@@ -144,6 +162,8 @@ def _print_answer(answer: RobustAnswer, findings: list[tuple[str, Any]], what: s
           f"with its worst 10%;\nP over worlds (each the mean of its runs); regret = mean over worlds of "
           f"(best {what} - this {what}).")
     print(answer.display_table().to_string(index=False))
+    for line in scale_lines(scenarios):
+        print(line)
     if findings:
         print("\nWhere each wins (PRIM boxes over the uncertain assumptions):")
         for sentence, _ in findings:
@@ -167,7 +187,7 @@ def run_robust_compare(args, scenarios: Sequence[Scenario], worlds: Worlds, repl
     if args.json:
         print_json({**answer.to_dict(), "engine": args.engine, "where_each_wins": boxes_json(findings)})
         return 0
-    _print_answer(answer, findings if args.discover else [], "plan")
+    _print_answer(answer, findings if args.discover else [], "plan", scenarios)
     if args.table:
         print(f"\nrobust table -> {args.table}")
     if args.report:
@@ -181,12 +201,12 @@ def run_robust_advise(args, scenario: Scenario, worlds: Worlds, replications: in
                            engine=args.engine, scheduler=args.scheduler, progress=True)
     findings = discover(answer) if args.discover else []
     if args.figure:
-        write_text(args.figure, robust_advise_html(answer, [s for s, _ in findings]))
+        write_text(args.figure, robust_advise_html(answer, [s for s, _ in findings], scenario))
     if args.json:
         print_json({**answer.to_dict(), "scenario": scenario.name, "step": args.step, "currency": answer.currency,
                     "where_each_wins": boxes_json(findings)})
         return 0
-    _print_answer(answer, findings, "lever")
+    _print_answer(answer, findings, "lever", [scenario])
     if args.figure:
         print(f"\nfigure -> {args.figure}")
     return 0

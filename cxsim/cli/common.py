@@ -22,16 +22,14 @@ WIDTH = 100  # columns of the terminal output of compare
 
 def scale_lines(scenarios) -> list[str]:
     """What a reader of real-size numbers must know of each scenario's scale (none where every person is simulated)."""
-    from cxsim.model.results import scale_note
+    from cxsim.model.results import scale_notes
 
-    notes: dict[str, list[str]] = {}
-    for s in scenarios:
-        note = scale_note(s.scale, s.population, s.config.market.scale is not None)
-        if note:
-            notes.setdefault(note, []).append(s.name)
-    if len(notes) == 1 and len(next(iter(notes.values()))) == len(scenarios):
-        return [fill(f"Simulated {next(iter(notes))}.", WIDTH)]
-    return [fill(f"{', '.join(names)}: simulated {note}.", WIDTH) for note, names in notes.items()]
+    return [fill(note, WIDTH) for note in scale_notes(scenarios)]
+
+
+def warning_lines(warnings: list[str]) -> list[str]:
+    """Warnings, each wrapped to the terminal's width after ``warning:``."""
+    return [fill(f"warning: {w}", WIDTH) for w in warnings]
 
 
 

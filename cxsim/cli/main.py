@@ -30,6 +30,7 @@ from cxsim.cli.common import (
     print_json,
     replications_of,
     scale_lines,
+    warning_lines,
     write_table,
 )
 from cxsim.core.errors import UserError, bounded, error_text
@@ -75,7 +76,7 @@ def _run(args: argparse.Namespace) -> int:
     out = sys.stderr if args.out == STDOUT else sys.stdout
     print(f"{scenario.name}: {res.replications} replications, {scenario.weeks} weeks, "
           f"{scenario.population:,} people -> {'standard output' if args.out == STDOUT else args.out}", file=out)
-    for line in scale_lines([scenario]) + [fill(f"warning: {w}", WIDTH) for w in res.thin_results()]:
+    for line in scale_lines([scenario]) + warning_lines(res.thin_results()):
         print(line, file=out)
     print(summary.to_string(float_format=lambda x: f"{x:,.2f}"), file=out)
     return 0
@@ -100,6 +101,7 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
 def _compare(args: argparse.Namespace) -> int:
     from cxsim.cli.advise import worlds_from_args
     from cxsim.decide.compare import compare, display_table, fit_width, scenarios_from_files, value_split
+    from cxsim.model.results import thin_warnings
     from cxsim.report.pages import write_report
 
     scenarios = scenarios_from_files(args.files)
@@ -142,7 +144,7 @@ def _compare(args: argparse.Namespace) -> int:
     if split:
         print(fill(split, WIDTH))
     print(f"\n{len(scenarios)} scenarios x {args.replications} replications, seed {args.seed}, engine {args.engine}.")
-    for line in scale_lines(scenarios):
+    for line in scale_lines(scenarios) + warning_lines(thin_warnings(comparison.results, comparison.labels)):
         print(line)
     print("\nKPIs at the horizon: mean [5%, 95% of runs]")
     print(fit_width(display_table(table, "mean"), WIDTH))

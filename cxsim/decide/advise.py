@@ -1,7 +1,7 @@
 """Marginal returns at the current plan: where does the next step of weekly spend earn most?
 
 Every spend lever of the scenario (``cxsim.decide.spend``) is moved up by one step
-(default 1,000 a week) with the rest of the plan held, and each moved plan is
+(default 1,000 a week, or about 15% of a larger plan's spend: :func:`default_step`) with the rest of the plan held, and each moved plan is
 run with the same seed as today's plan, so replication ``r`` of every plan
 starts from the same random numbers (common random numbers). A lever's
 marginal return is the mean over replications of (moved - today) in a KPI, with
@@ -26,13 +26,16 @@ import pandas as pd
 from cxsim.core.errors import UserError, plain
 from cxsim.core.formatting import money, number
 from cxsim.decide.runs import run_plan
-from cxsim.decide.spend import spend_levers
+from cxsim.decide.spend import plan_spends, spend_levers
 from cxsim.decide.stats import LEVEL, mean_interval, paired
 from cxsim.decide.why import Decomposition, decompose
 from cxsim.model.results import KPIS, Results
 from cxsim.scenario import Scenario
 
 DEFAULT_STEP = 1000.0
+STEP_SHARE = 0.15
+"""Where today's plan spends more than the flagship on its levers, the default step is about this share of that
+spend a week (the flagship: 1,000 of its 6,571 a week)."""
 DEFAULT_REPLICATIONS = 12  # the flagship: 4 plans x 12 runs, about 3 s of simulation on an idle 2-core machine
 DEFAULT_KPI = "value"
 MEASURES = ("value", "customers", "profit")  # the table's columns (the KPI asked for first)
@@ -192,7 +195,33 @@ def _change(x: float) -> str:
     return number(x, signed=True, whole_from=10, figures=2)
 
 
-def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = DEFAULT_REPLICATIONS,
+def default_step(scenario: Scenario) -> float:
+    """The step :func:`advise` takes when none is asked: 1,000 a week, or where that is more, about
+    ``STEP_SHARE`` (15%) of what today's plan spends a week on its levers, rounded to 1, 2 or 5 times a power of ten.
+
+    A plan spending up to about 9,400 a week (the flagship's 6,571) keeps 1,000; the firm-sized flagship
+    (400,000 on ads and 64,286 on staff a week) takes 50,000.
+    """
+    wanted = STEP_SHARE * sum(plan_spends(scenario).values())
+    if not (math.isfinite(wanted) and wanted > DEFAULT_STEP):
+        return DEFAULT_STEP
+    power = 10.0 ** math.floor(math.log10(wanted))
+    nearest = min((k * power for k in (1, 2, 5, 10)), key=lambda c: abs(math.log(c / wanted)))
+    return max(DEFAULT_STEP, nearest)
+
+
+def step_sentence(scenario: Scenario, step: float) -> str:
+    """Why the default step is what it is, where it is not 1,000 a week ("" where it is)."""
+    if step == DEFAULT_STEP:
+        return ""
+    currency = scenario.config.economics.currency
+    spend = sum(plan_spends(scenario).values())
+    return (f"The step, {money(step, currency)} a week, is about {STEP_SHARE:.0%} of today's "
+            f"{money(spend, currency)} a week on the levers, rounded: the default at this plan's spend "
+            "(--step sets another).")
+
+
+def advise(scenario: Scenario, step: float | None = None, replications: int = DEFAULT_REPLICATIONS,
            seed: int = 0, kpi: str = DEFAULT_KPI, engine: str = "fast", curve_steps: Sequence[int] = (),
            level: float = LEVEL, base: Results | None = None,
            progress: Callable[[int], None] | None = None,
@@ -201,7 +230,7 @@ def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = D
 
     Args:
         scenario: today's plan.
-        step: extra weekly spend given to each lever (money a week, > 0).
+        step: extra weekly spend given to each lever (money a week, > 0; default :func:`default_step`).
         replications: runs per plan, paired by seed.
         seed: master seed shared by every plan.
         kpi: what the verdict ranks by (a KPI of ``cxsim.model.results.KPIS``; default ``value``).
@@ -216,6 +245,7 @@ def advise(scenario: Scenario, step: float = DEFAULT_STEP, replications: int = D
     Raises:
         UserError: for a step that is not a positive number or an unknown KPI.
     """
+    step = default_step(scenario) if step is None else step
     if not (isinstance(step, int | float) and math.isfinite(step) and step > 0):
         raise UserError(f"step: expected a positive amount of money a week, got {plain(step)!r}")
     if kpi not in KPIS:
@@ -286,8 +316,11 @@ def crossover(scenario: Scenario, lever: str | None = None, factors: Sequence[fl
               **advise_args: Any) -> Crossover:
     """Advise at today's spend of ``lever`` (default: the best lever's) times each factor, the rest held.
 
-    ``advise_args`` go to :func:`advise` (step, replications, seed, kpi, engine, progress).
+    ``advise_args`` go to :func:`advise` (step, replications, seed, kpi, engine, progress); without a step, every
+    spend takes today's plan's default step.
     """
+    if advise_args.get("step") is None:
+        advise_args["step"] = default_step(scenario)
     today = advise(scenario, **advise_args)
     lever = lever or today.best.lever
     found = [spec for spec in spend_levers(scenario) if spec.name == lever]

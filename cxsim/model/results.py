@@ -37,8 +37,31 @@ def scale_note(scale: float, population: int | None, scale_set: bool = True) -> 
     how = ("as market.scale sets" if scale_set else
            f"scale chosen automatically to simulate at most {AUTOMATIC_PEOPLE:,} people; market.scale = 1 "
            "simulates every person")
-    return (f"at scale {scale:,g} (each simulated person stands for {scale:,g}){size}; {how}. Counts and money are "
-            f"at the real size; run-to-run ranges include the noise of simulating 1 in {scale:,g}")
+    return (f"at scale {scale:,g} (each simulated person stands for {scale:,g} real people){size}; {how}. Counts "
+            f"and money are at the real size; run-to-run ranges include the noise of simulating 1 in {scale:,g}")
+
+
+def scale_notes(scenarios) -> list[str]:
+    """What a reader of real-size numbers must know of each scenario's scale, as sentences (none at scale 1).
+
+    One sentence when every scenario shares its scale; else one per scale, naming the scenarios at it.
+    """
+    notes: dict[str, list[str]] = {}
+    for s in scenarios:
+        note = scale_note(s.scale, s.population, s.config.market.scale is not None)
+        if note:
+            notes.setdefault(note, []).append(s.name)
+    if len(notes) == 1 and len(next(iter(notes.values()))) == len(scenarios):
+        return [f"Simulated {next(iter(notes))}."]
+    return [f"{', '.join(names)}: simulated {note}." for note, names in notes.items()]
+
+
+def thin_warnings(results, labels) -> list[str]:
+    """Every result's :meth:`SimulationResult.thin_results` as warnings, each named by its plan where there are
+    several (none at scale 1)."""
+    several = len(labels) > 1
+    return [f"{label}: {w}" if several else w for res, label in zip(results, labels, strict=True)
+            for w in res.thin_results()]
 
 KPIS = {
     "customers": "Customers ever won by the horizon (persons)",

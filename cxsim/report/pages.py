@@ -7,7 +7,7 @@ from pathlib import Path
 from cxsim.core.formatting import unit
 from cxsim.decide.compare import Comparison, display_table
 from cxsim.decide.spend import describe_plan
-from cxsim.model.results import KPIS
+from cxsim.model.results import KPIS, scale_notes, thin_warnings
 from cxsim.report.figures import comparison_figures
 from cxsim.report.page import bullets, esc, figures_html, html_page, table_html
 
@@ -29,6 +29,7 @@ def report_html(comparison: Comparison, title: str = "cxsim comparison") -> str:
         f"<p>{esc(comparison.why())}</p>", figures_html(why),
         f"<p class='note'>{first.replications} replications per scenario, seed {first.seed}, engine {first.engine}. "
         "Replications share seeds across scenarios (common random numbers).</p>",
+        scale_html(comparison.scenarios, thin_warnings(comparison.results, comparison.labels)),
         f"<p>{esc(comparison.scenarios[0].config.scenario.description)}</p>",
         "<h2>The plans, from their own spends</h2>", bullets(plans),
         "<h2>KPIs at the horizon</h2>",
@@ -37,6 +38,12 @@ def report_html(comparison: Comparison, title: str = "cxsim comparison") -> str:
         table_html(rows, titles=[KPIS[k] for k in table.index]),
         "<h2>Over time</h2>", figures_html(figures.values(), plotly_inlined=bool(why)),
         "<h2>Definitions</h2>", bullets(definitions))
+
+
+def scale_html(scenarios, warnings: list[str] = ()) -> str:
+    """The scale the plans were simulated at, and the results too few simulated people carry ("" at scale 1)."""
+    notes = "".join(f"<p class='note'>{esc(note)}</p>" for note in scale_notes(scenarios))
+    return notes + (f"<p class='note'>Warnings:</p>{bullets(warnings)}" if warnings else "")
 
 
 def write_report(comparison: Comparison, path: str | Path, title: str = "cxsim comparison") -> Path:
@@ -72,15 +79,17 @@ def robust_report_html(answer, scenarios, findings: list[str], title: str = "cxs
         f"per plan and world, seed {answer.seed}. Every plan runs in the same worlds with the same random numbers. "
         "P(beats) and P(best) count worlds (each the mean of its replications); the percentiles count every run; "
         f"regret is the mean over worlds of the best plan's {esc(answer.kpi)} minus this plan's.</p>",
+        scale_html(scenarios),
         table_html(answer.display_table()), figures_html([robust_figure(answer)]),
         "<h2>Where each plan wins</h2>", bullets(findings, "(not computed)"),
         "<h2>The plans, from their own spends</h2>", bullets(plans),
         "<h2>The uncertain assumptions, as drawn</h2>", bullets(keys))
 
 
-def robust_advise_html(answer, findings: list[str]) -> str:
-    """``cxsim advise`` under uncertainty as one page: the sentence, each lever's distribution, where each earns most."""
+def robust_advise_html(answer, findings: list[str], scenario=None) -> str:
+    """``cxsim advise`` under uncertainty as one page: the sentence, each lever's distribution, where each earns most,
+    and the scale today's plan (``scenario``) was simulated at."""
     from cxsim.report.figures import robust_figure
 
     return html_page("cxsim advise", answer.verdict(), figures_html([robust_figure(answer)]),
-                     *(f"<p>{esc(s)}</p>" for s in findings))
+                     *(f"<p>{esc(s)}</p>" for s in findings), scale_html([] if scenario is None else [scenario]))

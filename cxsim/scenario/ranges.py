@@ -4,9 +4,10 @@ These ranges are the default priors of `cxsim calibrate history` and the worlds 
 `--uncertain` (decisions under uncertainty). Each is either *published* (the study
 and its figure in ``published``) or *assumed* (what it is assumed from in ``note``),
 and every surface that weighs worlds says how many of each it used. A firm's own
-figures (costs, handle time, its customers' BG/NBD parameters) get a range relative
-to the file's value. A key without an entry here falls back to the bounds the
-scenario schema allows, when both are finite.
+figures (costs, ads' saturation spend, handle time, its customers' BG/NBD parameters)
+get a range relative to the file's value, so a firm's money is ranged at the firm's
+size. A key without an entry here falls back to the bounds the scenario schema
+allows, when both are finite.
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ _BTYD = "BG/NBD parameters are fitted per business (CDNOW, weekly: r 0.24, alpha
 
 RANGES: dict[str, Range] = {r.key: r for r in (
     Range("advertising.adstock_decay", 0.0, 0.8, published=f"0.3-0.8 for TV, 0-0.3 for digital: {_MMM}"),
-    Range("advertising.half_saturation", 2_000.0, 32_000.0, log=True,
-          note=f"specific to each market ({_MMM}); a quarter to four times the default 8,000"),
+    Range("advertising.half_saturation", 0.25, 4.0, log=True, relative=True,
+          note=f"specific to each market ({_MMM}); a quarter to four times the file's value (money at the firm's "
+               "size: the default 8,000 gives 2,000 to 32,000)"),
     Range("advertising.hill_slope", 0.5, 3.0, published=f"0.5-3: {_MMM}"),
     Range("advertising.max_awareness_rate", 0.01, 0.08, log=True,
           note="around the default 0.04 a week of a frequently bought category "
