@@ -236,3 +236,10 @@ def test_a_firms_money_is_uncertain_at_the_firms_size():
     for key in ("advertising.half_saturation", "service.cost_per_agent_hour"):
         drawn = w.values[:, w.keys.index(key)]
         assert 0.25 * firm[key] <= drawn.min() and drawn.max() <= 4 * firm[key], key
+
+
+def test_a_channel_carried_by_few_simulated_contacts_is_flagged():
+    sc = cxsim.load_scenario(ROOT / "scenarios" / "channels.toml").with_overrides(
+        {"market.population": 60_000, "market.weeks": 6, "market.scale": 1_000, "economics.runout_weeks": 0})
+    warnings = cxsim.simulate(sc, 2, seed=2, keep_customers=False, value=False).thin_results()
+    assert any("contacts in the" in w and "channel" in w for w in warnings), warnings
