@@ -53,7 +53,7 @@ def add_advise_arguments(p) -> None:
                    help="override a field of today's plan, e.g. --set advertising.weekly_spend=5000 (repeatable)")
     p.add_argument("--step", type=float, default=None,
                    help=f"extra weekly spend given to each lever (default {DEFAULT_STEP:,.0f}, or about "
-                        f"{STEP_SHARE:.0%} of today's spend on the levers where that is more, rounded)")
+                        f"{STEP_SHARE:.0%}% of today's spend on the levers where that is more, rounded)")
     p.add_argument("--kpi", choices=list(KPIS), default=DEFAULT_KPI, metavar="KPI",
                    help="what the verdict ranks by (default value = NPV + the plan continued after the horizon; also npv, profit, "
                         "customers, ...)")
