@@ -12,7 +12,13 @@ import pytest
 from cxsim import parse_scenario
 from cxsim.decide.compare import compare
 from cxsim.decide.prim import prim_box, where_each_wins
-from cxsim.decide.robust import RobustAnswer, robust_advise, robust_compare, weighted_quantile
+from cxsim.decide.robust import (
+    RobustAnswer,
+    robust_advise,
+    robust_compare,
+    robust_compare_anytime,
+    weighted_quantile,
+)
 from cxsim.decide.uncertainty import Worlds, worlds_for
 from tests.conftest import call_cli
 
@@ -179,3 +185,27 @@ def test_cli_bad_uncertainty_options_are_one_line_and_exit_2(tmp_path, capsys, e
         out = call_cli(capsys, command, str(path), *extra)
         assert out.returncode == 2 and "Traceback" not in out.stderr
         assert words in out.stderr.strip().splitlines()[-1]  # one line (argparse's own errors follow the usage)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_anytime_answer_refines_in_batches_and_ends_identical_to_the_whole_one(workers):
+    sc = parse_scenario(SMALL + VARIANTS + TABLE)
+    plans = sc.all_variants()
+    worlds = worlds_for(sc, uncertain=True, draws=10, seed=4)
+    whole = robust_compare(plans, worlds, 2, 4, workers=1, progress=False)
+    answers = list(robust_compare_anytime(plans, worlds, 2, 4, first=4, every=3, workers=workers))
+    assert [a.draws for a in answers] == [4, 7, 10]
+    np.testing.assert_array_equal(answers[-1].values, whole.values)  # bit for bit, whatever the workers
+    assert answers[-1].verdict() == whole.verdict()
+    head = robust_compare(plans, worlds.head(4), 2, 4, workers=1, progress=False)
+    np.testing.assert_array_equal(answers[0].values, head.values)  # the first 4 worlds are those worlds alone
+
+
+def test_p_best_is_settled_when_its_interval_clears_the_others():
+    leader, p, lo, hi = synthetic().best_chance()
+    assert (leader, p) == ("B", 0.5) and 0 < lo < 0.5 < hi < 1
+    assert not synthetic().settled()  # 4 worlds cannot tell 50% from 25%
+    means = np.array([[0.0] * 40, [1.0] * 40])  # B best in all 40 worlds
+    clear = RobustAnswer(["A", "B"], np.stack([means, means], axis=2), Worlds(("k",), np.zeros((40, 1)), None, "t"),
+                         "value", "$", 2, 0)
+    assert clear.best_chance()[:2] == ("B", 1.0) and clear.settled()

@@ -22,17 +22,19 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from cxsim.core.formatting import money as full_money
 from cxsim.core.formatting import number, percent
 from cxsim.core.formatting import short_money as money
-from cxsim.decide.runs import evaluate
+from cxsim.decide.runs import evaluate, evaluate_in_batches
+from cxsim.decide.stats import LEVEL
 from cxsim.decide.uncertainty import Worlds
 from cxsim.model.results import KPIS
 from cxsim.scenario import Scenario
@@ -159,6 +161,27 @@ class RobustAnswer:
                        for i, (name, p) in enumerate(others))
         return f"{head}; {body}{tail}."
 
+    def best_chance(self, level: float = LEVEL) -> tuple[str, float, float, float]:
+        """The option most often best, its P(best) and a Wilson ``level`` interval of it over the worlds.
+
+        Weighted worlds count as their effective number (Kish's): fewer, when a few weigh most.
+        """
+        t = self.table().sort_values(["p_best", "gain"], ascending=False, kind="stable")
+        top = t.iloc[0]
+        w = self.world_weights
+        n = 1.0 / float(np.sum(w ** 2))
+        p = float(top["p_best"])
+        z = float(stats.norm.ppf((1 + level) / 2))
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return str(top[self.what]), p, max(0.0, centre - half), min(1.0, centre + half)
+
+    def settled(self, level: float = LEVEL) -> bool:
+        """Whether the answer is clear: the leader's P(best) interval lies above every other option's P(best)."""
+        _, _, lo, _ = self.best_chance(level)
+        others = self.table().sort_values(["p_best", "gain"], ascending=False, kind="stable")["p_best"].iloc[1:]
+        return bool(others.empty or lo > float(others.max()))
+
     def _amount(self, x: float, signed: bool = False) -> str:
         """A KPI amount in a sentence: money in the scenario's currency, else a count."""
         if "(currency)" in KPIS.get(self.kpi, ""):
@@ -223,6 +246,18 @@ def robust_compare(plans: Sequence[Scenario], worlds: Worlds | None, replication
     values = evaluate(plans, worlds, replications, seed, kpi, **run)
     return RobustAnswer(list(labels or unique_labels(plans)), values, worlds, kpi,
                         plans[0].config.economics.currency, replications, seed)
+
+
+def robust_compare_anytime(plans: Sequence[Scenario], worlds: Worlds, replications: int, seed: int,
+                           kpi: str = "value", labels: Sequence[str] | None = None, first: int = 8, every: int = 8,
+                           workers: int | None = None, engine: str = "fast") -> Iterator[RobustAnswer]:
+    """:func:`robust_compare` as it refines: the answer over the first ``first`` worlds, then every ``every``
+    more; the last is over every world and identical to :func:`robust_compare`'s."""
+    from cxsim.decide.compare import unique_labels
+
+    names = list(labels or unique_labels(plans))
+    for n, values in evaluate_in_batches(plans, worlds, replications, seed, kpi, first, every, workers, engine):
+        yield RobustAnswer(names, values, worlds.head(n), kpi, plans[0].config.economics.currency, replications, seed)
 
 
 def robust_advise(scenario: Scenario, worlds: Worlds | None, step: float, replications: int, seed: int,

@@ -108,6 +108,33 @@ def evaluate(plans: Sequence[Scenario], worlds: Worlds | None, replications: int
     return evaluate_kpis(plans, worlds, replications, seed, (kpi,), workers, progress, engine, scheduler)[kpi]
 
 
+def evaluate_in_batches(plans: Sequence[Scenario], worlds: Worlds, replications: int, seed: int,
+                        kpi: str = "value", first: int = 8, every: int = 8, workers: int | None = None,
+                        engine: str = "fast") -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`evaluate` world after world: ``(n, values over the first n worlds)`` after the first ``first``
+    worlds, then every ``every`` more, and last over all of them (identical to :func:`evaluate`'s).
+
+    A world's runs depend only on the world and the seed, so an answer over the first ``n`` worlds is
+    the answer :func:`evaluate` gives for those worlds alone.
+    """
+    if kpi not in KPIS:
+        raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {kpi!r}")
+    draws = worlds.draws
+    checkpoints = sorted({*range(min(first, draws), draws, max(1, every)), draws})
+    tasks = sorted(((tag, (scenario, replications, seed, start, engine, (kpi,)))
+                    for tag, (scenario, start) in _tasks(plans, worlds, replications)), key=lambda t: t[0][::-1])
+    out = np.full((len(plans), draws, replications), np.nan)
+    missing = np.full(draws, len(plans))
+    done = 0  # worlds whose every plan has finished, counted from the first
+    for (p, i), result in _execute(tasks, workers, None):
+        out[p, i, :] = result[0]
+        missing[i] -= 1
+        while done < draws and missing[done] == 0:
+            done += 1
+            if done in checkpoints:
+                yield done, out[:, :done, :].copy()
+
+
 def _progress(progress: bool | Callable, total: int):
     """A tqdm bar and its update (``progress=True``), or the caller's function, or nothing."""
     if callable(progress):

@@ -65,6 +65,10 @@ class Worlds:
         """Number of worlds."""
         return int(self.values.shape[0])
 
+    def head(self, n: int) -> Worlds:
+        """The first ``n`` worlds (their weights renormalised by whoever reads them)."""
+        return Worlds(self.keys, self.values[:n], None if self.weights is None else self.weights[:n], self.source)
+
     def world(self, i: int) -> dict[str, float]:
         """Draw ``i`` as scenario overrides."""
         return {k: float(v) for k, v in zip(self.keys, self.values[i], strict=True)}
