@@ -16,12 +16,12 @@ import streamlit as st
 
 from cxsim import __version__, parse_scenario, simulate
 from cxsim.core.errors import UserError
-from cxsim.core.formatting import money, unit
+from cxsim.core.formatting import money, percent, unit
 from cxsim.decide import allocate
 from cxsim.decide.advise import CURVE_STEPS, DEFAULT_STEP, advise
 from cxsim.decide.compare import Comparison, unique_labels
 from cxsim.decide.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
-from cxsim.decide.robust import RobustAnswer, robust_compare
+from cxsim.decide.robust import RobustAnswer, robust_compare_anytime
 from cxsim.decide.spend import lever_name
 from cxsim.decide.uncertainty import worlds_for
 from cxsim.model.results import Results, clv_by_cohort
@@ -94,14 +94,37 @@ def chart(text: str, source: str, variants: tuple[str, ...], replications: int, 
     return CHART_FUNCTIONS[name](_comparison.results, _comparison.labels)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def run_robust(text: str, source: str, variants: tuple[str, ...], draws: int, seed: int, posterior: str | None,
-               _progress=None) -> RobustAnswer:
-    """Every plan in every plausible world (plausible ranges, the file's [uncertainty] table, or a posterior)."""
+@st.cache_resource
+def robust_answers() -> dict:
+    """Robust answers already computed in this server, by request (scenario text, variants, worlds, seed)."""
+    return {}
+
+
+def run_robust(text: str, source: str, variants: tuple[str, ...], draws: int, seed: int, posterior: str | None):
+    """Every plan in every plausible world (plausible ranges, the file's [uncertainty] table, or a posterior),
+    answer after answer as the worlds arrive (``robust_compare_anytime``), on a worker process per core."""
     base = parse_scenario(text, source)
     plans = [base, *(base.with_variant(v) for v in variants)]
     worlds = worlds_for(base, uncertain=True, posterior=posterior, draws=draws, seed=seed)
-    return robust_compare(plans, worlds, planner.WORLD_REPLICATIONS, seed, workers=1, progress=_progress or False)
+    return robust_compare_anytime(plans, worlds, planner.WORLD_REPLICATIONS, seed, first=planner.FIRST_WORLDS,
+                                  every=planner.FIRST_WORLDS)
+
+
+def show_robust(robust: RobustAnswer, draws: int, key: str, stopped: bool = False) -> None:
+    """The robust sentence, chart and table; while worlds are still arriving, how far it has got and how sure."""
+    leader, p, lo, hi = robust.best_chance()
+    settled = robust.settled()
+    if robust.draws < draws:
+        state = "stopped" if stopped else "refining"
+        st.markdown(f"**After {robust.draws} of {draws} worlds** ({state}): P(best) of {markdown_safe(repr(leader))} "
+                    f"{percent(p)}, 90% interval {percent(lo)} to {percent(hi)}; "
+                    + ("settled: no other plan is best as often." if settled
+                       else "not yet settled: another plan could still be best as often."))
+    st.markdown(f'<div class="cx-verdict cx-robust" style="font-size:1.15rem; font-weight:600; '
+                f'line-height:1.45; padding:0.6rem 0.9rem; border-left:5px solid #2e8b57; background:#f3faf5">'
+                f'{html.escape(robust.verdict())}</div>', unsafe_allow_html=True)
+    st.plotly_chart(robust_figure(robust), key=f"chart:robust:{key}:{robust.draws}", config={"displayModeBar": False})
+    st.dataframe(robust.display_table(), hide_index=True)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -268,28 +291,32 @@ if uncertain:
     where = "the calibrated posterior" if posterior else (
         "the file's [uncertainty] table" if edited.uncertainty else "the plausible ranges of the assumptions")
     if st.button(f"Weigh the plans over {draws} plausible worlds", type="primary", key="robust-run"):
-        st.session_state["robust"] = robust_request
+        st.session_state["robust"], st.session_state["robust-stopped"] = robust_request, None
     if st.session_state.get("robust") == robust_request:
-        bar = st.progress(0.0)
-        total = len(scenarios) * draws * planner.WORLD_REPLICATIONS
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            bar.progress(min(done[0] / total, 1.0), text=f"Running every plan in every world: {done[0]:,} of "
-                                                         f"{total:,} runs of {edited.population:,} people")
-        try:
-            planner.check_world_size(scenarios, draws)
-            robust = run_robust(text, source, tuple(variants), draws, int(seed), posterior, _progress=step)
-        except UserError as exc:
-            bar.empty()
-            show_error(exc)
-        bar.empty()
-        st.markdown(f'<div class="cx-verdict cx-robust" style="font-size:1.15rem; font-weight:600; '
-                    f'line-height:1.45; padding:0.6rem 0.9rem; border-left:5px solid #2e8b57; background:#f3faf5">'
-                    f'{html.escape(robust.verdict())}</div>', unsafe_allow_html=True)
-        st.plotly_chart(robust_figure(robust), key="chart:robust", config={"displayModeBar": False})
-        st.dataframe(robust.display_table(), hide_index=True)
+        answers = robust_answers()
+        robust = answers.get(robust_request)
+        stopped = st.session_state.get("robust-stopped") == robust_request
+        if robust is not None and (robust.draws == draws or stopped):
+            show_robust(robust, draws, text_id, stopped=stopped)
+        else:
+            stop = st.empty()
+            stop.button("Stop at the current answer", key="robust-stop",
+                        on_click=lambda: st.session_state.update({"robust-stopped": robust_request}))
+            shown = st.empty()
+            with shown.container():
+                st.caption(f"Running every plan in the first {min(draws, planner.FIRST_WORLDS)} of {draws} worlds "
+                           f"({len(scenarios) * planner.WORLD_REPLICATIONS} runs a world of {edited.population:,} "
+                           "people); the answer appears after them and refines as more worlds arrive.")
+            try:
+                planner.check_world_size(scenarios, draws)
+                for robust in run_robust(text, source, tuple(variants), draws, int(seed), posterior):
+                    answers[robust_request] = robust  # kept as it grows, so a stop keeps what was found
+                    with shown.container():
+                        show_robust(robust, draws, text_id)
+            except UserError as exc:
+                shown.empty()
+                show_error(exc)
+            stop.empty()
         drawn = robust.worlds.source if robust.worlds is not None else where
         st.caption(f"{draws} worlds drawn from {markdown_safe(drawn)}, {planner.WORLD_REPLICATIONS} runs of each plan "
                    f"in each, paired by world and seed. P(beats) and P(best) count worlds; the 10%-90% range and "

@@ -257,6 +257,7 @@ def apply_levers(scenario: Scenario, values: dict[str, Any]) -> Scenario:
 
 DEFAULT_WORLDS = 40           # plausible worlds weighed on request: 4 plans x 40 x 2 runs, about half a minute
 MAX_WORLDS = 200
+FIRST_WORLDS = 8              # the robust answer appears after these worlds, and refines every 8 more
 MAX_WORLD_PERSON_RUNS = 40_000_000  # people x runs x worlds x plans under uncertainty (on request, with progress)
 
 
