@@ -27,7 +27,7 @@ demo: setup
 	$(PY) -m cxsim.cli compare scenarios/people_vs_ads.toml --report reports/people_vs_ads.html
 
 app: setup
-	$(PY) -m streamlit run app/streamlit_app.py --server.address 127.0.0.1 --server.port 8501 \
+	$(PY) app/serve.py --server.address 127.0.0.1 --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
 
 viz: setup
@@ -44,14 +44,18 @@ bench: setup
 	$(PY) benchmarks/bench_engines.py
 	$(PY) benchmarks/bench_sweep.py
 
-# the site from docs/: the generated pages are checked against the code first (scripts/docs.py check);
-# the lessons are copied in and executed, so the site shows their outputs
+# the site from docs/: `make docs` regenerates the generated pages and README blocks (scripts/docs.py write;
+# tests/test_docs.py fails when they differ from the code) and executes the lessons, so the site shows their
+# outputs (a few minutes on two cores). `make site`, in `make test`, builds the same site strictly with the
+# lessons unexecuted (tests/test_notebooks.py executes each of them).
 docs: setup
 	$(PY) scripts/docs.py write
-	@$(MAKE) --no-print-directory site
+	@$(MAKE) --no-print-directory site EXECUTE_NOTEBOOKS=1
 
 site:
 	rm -rf docs/notebooks && mkdir -p docs/notebooks && cp notebooks/*.ipynb docs/notebooks/
+	$(if $(EXECUTE_NOTEBOOKS),cd docs/notebooks && $(abspath $(PY)) -m jupyter nbconvert --to notebook --execute \
+		--inplace --ExecutePreprocessor.timeout=600 *.ipynb)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
 
 notebooks: setup  # --allow-root only when run as root (containers)

@@ -54,6 +54,7 @@ from cxsim import load_scenario, simulate
 from cxsim.model import behaviour
 from cxsim.model.agents import AgentsModel, Customer
 from cxsim.model.behaviour import Source
+from cxsim.model.mechanisms.queueing import agents_from_spend
 from cxsim.report.figures import funnel_figure, journey_figure, keep_figures_in_exports, satisfaction_figure
 from cxsim.views.widgets import MarketExplorer
 
@@ -73,16 +74,22 @@ SEED = 42
 # %%
 baseline = load_scenario(ROOT / "scenarios" / "baseline.toml")
 for key in ["market.population", "market.weeks", "advertising.weekly_spend", "service.weekly_spend",
-            "service.cost_per_encounter", "network.kind", "network.mean_degree"]:
+            "service.model", "service.cost_per_agent_hour", "service.handle_minutes", "network.kind",
+            "network.mean_degree"]:
     print(f"{key:28s} {baseline[key]}")
 
 # %% [markdown]
 # Python objects are slow compared with arrays, so for this lesson we shrink the
 # market to 2,000 people and one year. One subtlety: advertising acts as a
 # *probability* (the weekly chance that an unaware person notices the brand), so
-# it does not depend on the market's size; service is a *head count* (the staff
-# can handle `weekly_spend / cost_per_encounter` encounters a week). To keep the
-# staff as busy as in the full market we shrink their budget in proportion.
+# it does not depend on the market's size; service is a *head count*. The staff
+# budget buys agents on duty (`weekly_spend / cost_per_agent_hour x (1 - shrinkage)
+# / open_hours`), who answer the week's service contacts as a contact-centre
+# queue (`service.model = "queue"`, the default): each contact takes
+# `handle_minutes`, waits grow as the agents fill up, and contacts not answered
+# wait into next week. To keep the staff about as busy as in the full market we
+# shrink their budget in proportion (a small queue pools fewer agents, so its
+# waits are a little longer at the same load).
 
 # %%
 POPULATION = 2_000
@@ -92,8 +99,10 @@ scenario = baseline.with_overrides({
     "market.weeks": 52,
     "service.weekly_spend": baseline["service.weekly_spend"] * scale,
 })
-print(f"staff capacity: {scenario['service.weekly_spend'] / scenario['service.cost_per_encounter']:.0f} "
-      "service encounters a week")
+agents = agents_from_spend(scenario["service.weekly_spend"], scenario["service.cost_per_agent_hour"],
+                           scenario["service.open_hours"], scenario["service.shrinkage"])
+most = agents * scenario["service.open_hours"] * 60 / scenario["service.handle_minutes"]
+print(f"agents on duty: {agents:.2f}, who can answer at most {most:.0f} contacts a week")
 
 # %% [markdown]
 # `with_overrides` validates like the file does: try
@@ -308,7 +317,7 @@ MarketExplorer(scenario, replications=5, seed=SEED)
 # ## Exercises
 #
 # 1. **Starve the service desk.** Cut `service.weekly_spend` to 100 a week
-#    (about 8 encounters a week). Before you run it, predict what happens to
+#    (a quarter of the staff above). Before you run it, predict what happens to
 #    satisfaction, NPS and the lapsed count. Then run 20 replications with the
 #    fast engine and draw `satisfaction_figure` and `funnel_figure` for both
 #    scenarios.
@@ -331,7 +340,7 @@ MarketExplorer(scenario, replications=5, seed=SEED)
 starved = scenario.with_overrides({"service.weekly_spend": 100.0})
 starved_results = simulate(starved, replications=20, seed=SEED)
 print(f"starved staff load in the last week: {starved_results.timeseries.query('step == 52')['service_load'].mean():.1f}"
-      " (demand over capacity)")
+      " (offered load per agent: above 1 the queue cannot keep up)")
 display(satisfaction_figure([fast, starved_results], ["baseline staff", "starved staff"]))  # noqa: F821
 funnel_figure([fast, starved_results], ["baseline staff", "starved staff"])
 # Overloaded staff give worse service, experiences fall short of expectations,

@@ -4,8 +4,13 @@
     python scripts/docs.py check    # exit 1 naming each page that differs from what the code gives now
 
 Generated: the scenario reference (from the schema), the command-line reference (from argparse),
-and the flagship's answer (verdict, why and the split of its value, computed with fixed seeds) in
-``docs/generated/flagship.md`` and in the README between ``<!-- generated:NAME -->`` markers.
+the flagship's answer (verdict, why and the split of its value, computed with fixed seeds) in
+``docs/generated/flagship.md`` and in the README between ``<!-- generated:NAME -->`` markers, and the
+small pages under ``docs/generated/`` that the hand-written pages include (``--8<--``): which parts of
+the model run by default (from the schema), what each mechanism's scenario file measures
+(scripts/measure_mechanisms.py), the queue's closed forms beside its weekly step
+(benchmarks/erlang_table.py) and the two calibration walk-throughs as the command prints them. A page
+states a measured figure only inside such an include; the prose around it states directions.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import importlib.util
 import io
 import re
 import sys
@@ -79,7 +85,138 @@ def flagship_page() -> str:
             "`--uncertain`).\n\n" + flagship_answer() + "\n")
 
 
+# How each part of the model is switched, by the module's scenario table: the keys shown with their defaults.
+SWITCHES: dict[str, tuple[str, ...]] = {
+    "advertising": ("advertising.weekly_spend",),
+    "service": ("service.model",),
+    "feedback": ("feedback.share",),
+    "employees": ("employees.enabled",),
+    "pressure": ("pressure.handle_time_target",),
+    "channels": ("channels",),
+    "winback": ("winback.enabled",),
+    "loyalty": ("loyalty.rate_growth", "loyalty.basket_growth", "loyalty.basket_satisfaction", "loyalty.enrolment"),
+    "silos": ("silos.spread", "silos.inconsistency_weight"),
+}
+
+
+def _default(cfg, key: str) -> str:
+    value = cfg
+    for part in key.split("."):
+        value = getattr(value, part)
+    if isinstance(value, bool):
+        return f"`{key} = {str(value).lower()}`"
+    if isinstance(value, str):
+        return f'`{key} = "{value}"`'
+    if isinstance(value, dict):
+        return f"no `[{key}.<name>]` table"
+    return f"`{key} = {value:g}`"
+
+
+def mechanism_defaults() -> str:
+    """Which parts of the model a scenario that does not mention them runs with, from the schema's defaults."""
+    from cxsim.model.mechanisms import CORE, MODULES
+    from cxsim.scenario.schema import ScenarioConfig
+
+    cfg = ScenarioConfig()
+    rows = ["| part of the model | kind | in a file that does not mention it | its switch, at the default |",
+            "|---|---|---|---|"]
+
+    def row(title: str, kind: str, on: bool, keys: tuple[str, ...]) -> None:
+        rows.append(f"| {title} | {kind} | **{'on' if on else 'off'}** | {', '.join(_default(cfg, k) for k in keys)} |")
+
+    for module in MODULES:
+        kind = "core" if module in CORE else "mechanism"
+        title = module.title
+        if module.table == "service":
+            title += f" ({'a contact-centre queue' if cfg.service.model == 'queue' else 'encounters by capacity'})"
+        row(title, kind, module.switched_on(cfg), SWITCHES[module.table])
+        if module.table == "service":
+            row("the staff's hiring, ramp-up and attrition", "core", cfg.employees.annual_turnover > 0,
+                ("employees.annual_turnover", "service.hiring_weeks", "employees.ramp_weeks"))
+    row("segments (personas)", "mechanism", bool(cfg.segments), ("segments",))
+    return "\n".join(rows)
+
+
+@functools.cache
+def mechanisms_measured() -> str:
+    """What each mechanism's scenario file does, base against variants (scripts/measure_mechanisms.py)."""
+    module = _load(ROOT / "scripts" / "measure_mechanisms.py")
+    return module.HEADER + module.measured()
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def erlang_page() -> str:
+    """The queue's closed forms beside its weekly step and the simulator (benchmarks/erlang_table.py, no timings)."""
+    table = _load(ROOT / "benchmarks" / "erlang_table.py").table()
+    return (HEADER + "Closed form (steady state) beside one week of the queue step and the simulator's week 2 on "
+            "`cxsim.scenario.presets.contact_centre` (both engines, seed 1); SL = share of all contacts answered "
+            "within the target (`benchmarks/erlang_table.py` lists each case's inputs).\n\n"
+            + "\n".join(table) + "\n")
+
+
+CDNOW = ["cxsim", "calibrate", "transactions", "cdnow_sample.csv", "--customer-col", "customer", "--date-col", "date",
+         "--amount-col", "amount", "--calibration-end", "1997-09-30", "--out", "cdnow.toml", "--plot", "cdnow.html"]
+LAUNCH = ["cxsim", "calibrate", "adoption", "launch.csv", "--column", "new_customers", "--out", "launch.toml",
+          "--plot", "launch.html"]
+
+
+def _console(argv: list[str], breaks: tuple[str, ...]) -> str:
+    """``$ command`` (wrapped before each of ``breaks``) and what it prints, as docs/calibration.md shows them."""
+    from cxsim.cli.main import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(argv[1:]) == 0, argv
+    command = " ".join(argv)
+    for flag in breaks:
+        command = command.replace(f" {flag}", f" \\\n      {flag}", 1)
+    return f"```console\n$ {command}\n{out.getvalue().rstrip()}\n```"
+
+
+@functools.cache
+def calibration_walkthrough() -> dict[str, str]:
+    """The two fits of docs/calibration.md run as its reader would: the CDNOW sample and a synthetic launch."""
+    import os
+    import tempfile
+
+    import pandas as pd
+
+    from cxsim.calibrate.synthetic import adoption_series
+
+    here = Path.cwd()
+    with tempfile.TemporaryDirectory() as work:
+        os.chdir(work)
+        try:
+            sample = pd.read_csv(ROOT / "tests" / "data" / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                                 names=["master_id", "customer", "date", "cds", "amount"])
+            sample.to_csv("cdnow_sample.csv", index=False)
+            adoption_series(0.03, 0.38, population=10_000, weeks=52, seed=7).to_csv("launch.csv", index=False)
+            transactions = _console(CDNOW, ("--amount-col",))
+            header = [line for line in Path("cdnow.toml").read_text().splitlines() if line.startswith("#")]
+            adoption = _console(LAUNCH, ())
+        finally:
+            os.chdir(here)
+    return {"transactions": transactions, "adoption": adoption,
+            "header": "```toml\n" + "\n".join(header) + "\n```"}
+
+
+def mechanism_defaults_page() -> str:
+    return HEADER + mechanism_defaults() + "\n"
+
+
 PAGES: dict[str, Callable[[], str]] = {
+    "docs/generated/mechanism-defaults.md": mechanism_defaults_page,
+    "docs/generated/mechanisms-measured.md": mechanisms_measured,
+    "docs/generated/erlang.md": erlang_page,
+    "docs/generated/calibrate-transactions.md": lambda: HEADER + calibration_walkthrough()["transactions"] + "\n",
+    "docs/generated/calibrate-scenario-header.md": lambda: HEADER + calibration_walkthrough()["header"] + "\n",
+    "docs/generated/calibrate-adoption.md": lambda: HEADER + calibration_walkthrough()["adoption"] + "\n",
     "docs/reference/scenario.md": scenario_reference,
     "docs/reference/cli.md": cli_reference,
     "docs/generated/flagship.md": flagship_page,
@@ -93,11 +230,14 @@ def readme(text: str) -> str:
     return BLOCK.sub(lambda m: f"{m.group(1)}{BLOCKS[m['name']]()}\n{m.group(4)}", text)
 
 
+def generate(path: str) -> str:
+    """One generated file (a key of ``PAGES``, or ``README.md``) as the code gives it now."""
+    return readme((ROOT / path).read_text()) if path == "README.md" else PAGES[path]()
+
+
 def expected() -> dict[Path, str]:
     """Every generated file as the code gives it now."""
-    out = {ROOT / path: make() for path, make in PAGES.items()}
-    out[ROOT / "README.md"] = readme((ROOT / "README.md").read_text())
-    return out
+    return {ROOT / path: generate(path) for path in [*PAGES, "README.md"]}
 
 
 def main(argv: list[str]) -> int:
