@@ -11,32 +11,34 @@ import hashlib
 import html
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
+from planner_runs import (  # the page's cached computations (app/planner_runs.py, on the path of the app)
+    chart,
+    robust_answers,
+    run_advice,
+    run_frontier,
+    run_journey,
+    run_robust,
+    run_scenario,
+)
 
-from cxsim import __version__, parse_scenario, simulate
+from cxsim import __version__
 from cxsim.core.errors import UserError
 from cxsim.core.formatting import money, percent, unit
 from cxsim.decide import allocate
-from cxsim.decide.advise import CURVE_STEPS, DEFAULT_STEP, advise
+from cxsim.decide.advise import CURVE_STEPS
 from cxsim.decide.compare import Comparison, unique_labels
-from cxsim.decide.optimize import OBJECTIVES, Frontier, frontier, frontier_table, total_budget
-from cxsim.decide.robust import RobustAnswer, robust_compare_anytime
+from cxsim.decide.optimize import OBJECTIVES, frontier_table, total_budget
+from cxsim.decide.robust import RobustAnswer
 from cxsim.decide.spend import lever_name
-from cxsim.decide.uncertainty import worlds_for
-from cxsim.model.results import Results, clv_by_cohort
+from cxsim.model.results import clv_by_cohort
 from cxsim.report.figures import (
-    acquisition_figure,
     allocation_figure,
-    customers_figure,
     frontier_figure,
-    funnel_figure,
     journey_figure,
     marginal_figure,
-    profit_figure,
     response_figure,
     robust_figure,
-    satisfaction_figure,
     segment_figure,
     waterfall_figure,
 )
@@ -48,66 +50,7 @@ from cxsim.views import mechanisms, planner
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 CHARTS = {"funnel": "Funnel by stage", "customers": "Customers won", "acquisition": "Ads vs word-of-mouth",
           "satisfaction": "Satisfaction and NPS", "profit": "Cumulative profit"}
-CHART_FUNCTIONS = {"funnel": funnel_figure, "customers": customers_figure, "acquisition": acquisition_figure,
-                   "satisfaction": satisfaction_figure, "profit": profit_figure}
 CALIBRATED = "calibrated plan (from the Calibrate page)"
-
-
-# --- computations, cached by scenario text, variants, replications and seed ---------------
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def run_scenario(text: str, source: str, variant: str | None, replications: int, seed: int,
-                 keep_customers: bool = False) -> Results:
-    """One scenario (the base or a variant) of the scenario text, run with the page's seed.
-
-    The customers are kept only when asked (segments, a journey): the comparison is quicker without.
-    """
-    return simulate(parse_scenario(text, source, variant), replications, seed, keep_customers=keep_customers)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def run_plan(text: str, replications: int, seed: int) -> Results:
-    """One plan of ``advise`` (today's plan with one lever moved), without the customers."""
-    return simulate(parse_scenario(text, "<plan>"), replications, seed, keep_customers=False)
-
-
-def run_advice(edited, today: Results, replications: int, seed: int, curve_steps: tuple[int, ...] = ()):
-    """Marginal returns at the edited plan; each moved plan is cached, today's runs are the comparison's."""
-    return advise(edited, DEFAULT_STEP, replications, seed, base=today, curve_steps=curve_steps,
-                  run=lambda s: run_plan(s.to_toml(include_variants=False), replications, seed))
-
-
-@st.cache_data(max_entries=24, show_spinner=False)
-def run_frontier(text: str, source: str, variant: str | None, budget: float, kpi: str, replications: int,
-                 seed: int) -> Frontier:
-    """The budget-split frontier of one total budget."""
-    return frontier(parse_scenario(text, source, variant), budget, kpi, replications, seed,
-                    grid=planner.FRONTIER_GRID)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def chart(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int, name: str,
-          _comparison: Comparison):
-    """One figure over time of a comparison (keyed like the runs it was made from)."""
-    if name == "profit":
-        return profit_figure(_comparison.results, _comparison.labels, _comparison.scenarios[0].config.economics.currency)
-    return CHART_FUNCTIONS[name](_comparison.results, _comparison.labels)
-
-
-@st.cache_resource
-def robust_answers() -> dict:
-    """Robust answers already computed in this server, by request (scenario text, variants, worlds, seed)."""
-    return {}
-
-
-def run_robust(text: str, source: str, variants: tuple[str, ...], draws: int, seed: int, posterior: str | None):
-    """Every plan in every plausible world (plausible ranges, the file's [uncertainty] table, or a posterior),
-    answer after answer as the worlds arrive (``robust_compare_anytime``), on a worker process per core."""
-    base = parse_scenario(text, source)
-    plans = [base, *(base.with_variant(v) for v in variants)]
-    worlds = worlds_for(base, uncertain=True, posterior=posterior, draws=draws, seed=seed)
-    return robust_compare_anytime(plans, worlds, planner.WORLD_REPLICATIONS, seed, first=planner.FIRST_WORLDS,
-                                  every=planner.FIRST_WORLDS)
 
 
 def show_robust(robust: RobustAnswer, draws: int, key: str, stopped: bool = False) -> None:
@@ -125,14 +68,6 @@ def show_robust(robust: RobustAnswer, draws: int, key: str, stopped: bool = Fals
                 f'{html.escape(robust.verdict())}</div>', unsafe_allow_html=True)
     st.plotly_chart(robust_figure(robust), key=f"chart:robust:{key}:{robust.draws}", config={"displayModeBar": False})
     st.dataframe(robust.display_table(), hide_index=True)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def run_journey(text: str, source: str, variant: str | None, replications: int, seed: int,
-                customer_id: int) -> pd.DataFrame:
-    """Week-by-week journey of one customer in every run of the comparison (same seed, same runs)."""
-    scenario = parse_scenario(text, source, variant)
-    return simulate(scenario, replications, seed, trace=[customer_id], keep_customers=False).journeys
 
 
 # --- small page helpers ---------------------------------------------------------------------

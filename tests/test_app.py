@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 
 import pandas as pd
 import pytest
@@ -443,3 +444,21 @@ def test_small_upload_best_plan_over_many_levers():
     table = at.dataframe[-1].value
     assert list(table["lever"]) == ["ads", "service staff", "training"]
     assert table["best"].sum() == pytest.approx(2000)
+
+
+def test_the_warmed_landing_page_is_exactly_what_a_first_visit_computes(monkeypatch):
+    """After ``warm_landing`` (what ``app/serve.py`` runs when the server starts) the page opens without
+    simulating anything: every plan and marginal return it asks for is already in the cache."""
+    sys.path.insert(0, str(ROOT / "app"))
+    import planner_runs
+
+    planner_runs.warm_landing()
+
+    def simulated_again(*args, **kwargs):
+        raise AssertionError("the page simulated a plan the server had computed")
+
+    monkeypatch.setattr(planner_runs, "simulate", simulated_again)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception and not at.error
+    assert next(m.value for m in at.markdown if "cx-verdict" in m.value)

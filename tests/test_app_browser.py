@@ -40,12 +40,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url():
-    """The planner served by ``streamlit run`` on a free local port, stopped afterwards."""
+    """The planner served as ``make app`` serves it (``app/serve.py``) on a free local port, stopped afterwards."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
+        [sys.executable, str(ROOT / "app" / "serve.py"),  # what `make app` runs: the landing page warmed
          "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -252,3 +252,13 @@ def test_the_first_screen_at_a_laptops_size_shows_the_verdict_and_is_kept_for_th
     finally:
         context.close()
     assert (ARTIFACTS / "planner-first-screen.png").stat().st_size > 10_000
+
+
+def test_the_server_computes_the_landing_page_before_the_first_visit(app_url):
+    """``app/serve.py`` runs the landing page's plans when it starts, without any visitor (the log says so)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    log = ARTIFACTS / "streamlit.log"
+    while "the landing page's plans are ready" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "the landing page's plans are ready" in log.read_text()
+    assert "could not compute the landing page" not in log.read_text()

@@ -1,0 +1,117 @@
+"""The planner's computations, cached for the server's life: the page arranges what these return.
+
+They live apart from the page so the server can compute the landing page's plans when it starts
+(``app/serve.py`` calls :func:`warm_landing`), and the first visitor meets a warm answer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from cxsim import parse_scenario, simulate
+from cxsim.decide.advise import DEFAULT_STEP, advise
+from cxsim.decide.compare import Comparison
+from cxsim.decide.optimize import Frontier, frontier
+from cxsim.decide.robust import robust_compare_anytime
+from cxsim.decide.uncertainty import worlds_for
+from cxsim.model.results import Results
+from cxsim.report.figures import (
+    acquisition_figure,
+    customers_figure,
+    funnel_figure,
+    profit_figure,
+    satisfaction_figure,
+)
+from cxsim.views import planner
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+CHART_FUNCTIONS = {"funnel": funnel_figure, "customers": customers_figure, "acquisition": acquisition_figure,
+                   "satisfaction": satisfaction_figure, "profit": profit_figure}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run_scenario(text: str, source: str, variant: str | None, replications: int, seed: int,
+                 keep_customers: bool = False) -> Results:
+    """One scenario (the base or a variant) of the scenario text, run with the page's seed.
+
+    The customers are kept only when asked (segments, a journey): the comparison is quicker without.
+    """
+    return simulate(parse_scenario(text, source, variant), replications, seed, keep_customers=keep_customers)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run_plan(text: str, replications: int, seed: int) -> Results:
+    """One plan of ``advise`` (today's plan with one lever moved), without the customers."""
+    return simulate(parse_scenario(text, "<plan>"), replications, seed, keep_customers=False)
+
+
+def run_advice(edited, today: Results, replications: int, seed: int, curve_steps: tuple[int, ...] = ()):
+    """Marginal returns at the edited plan; each moved plan is cached, today's runs are the comparison's."""
+    return advise(edited, DEFAULT_STEP, replications, seed, base=today, curve_steps=curve_steps,
+                  run=lambda s: run_plan(s.to_toml(include_variants=False), replications, seed))
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def run_frontier(text: str, source: str, variant: str | None, budget: float, kpi: str, replications: int,
+                 seed: int) -> Frontier:
+    """The budget-split frontier of one total budget."""
+    return frontier(parse_scenario(text, source, variant), budget, kpi, replications, seed,
+                    grid=planner.FRONTIER_GRID)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def chart(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int, name: str,
+          _comparison: Comparison):
+    """One figure over time of a comparison (keyed like the runs it was made from)."""
+    if name == "profit":
+        return profit_figure(_comparison.results, _comparison.labels, _comparison.scenarios[0].config.economics.currency)
+    return CHART_FUNCTIONS[name](_comparison.results, _comparison.labels)
+
+
+@st.cache_resource
+def robust_answers() -> dict:
+    """Robust answers already computed in this server, by request (scenario text, variants, worlds, seed)."""
+    return {}
+
+
+def run_robust(text: str, source: str, variants: tuple[str, ...], draws: int, seed: int, posterior: str | None):
+    """Every plan in every plausible world (plausible ranges, the file's [uncertainty] table, or a posterior),
+    answer after answer as the worlds arrive (``robust_compare_anytime``), on a worker process per core."""
+    base = parse_scenario(text, source)
+    plans = [base, *(base.with_variant(v) for v in variants)]
+    worlds = worlds_for(base, uncertain=True, posterior=posterior, draws=draws, seed=seed)
+    return robust_compare_anytime(plans, worlds, planner.WORLD_REPLICATIONS, seed, first=planner.FIRST_WORLDS,
+                                  every=planner.FIRST_WORLDS)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_journey(text: str, source: str, variant: str | None, replications: int, seed: int,
+                customer_id: int) -> pd.DataFrame:
+    """Week-by-week journey of one customer in every run of the comparison (same seed, same runs)."""
+    scenario = parse_scenario(text, source, variant)
+    return simulate(scenario, replications, seed, trace=[customer_id], keep_customers=False).journeys
+
+
+def landing_request(folder: Path = SCENARIOS) -> tuple[str, str, list[str], bool]:
+    """What the page computes for a first visitor: the first scenario file as it is (text, source), all its
+    variants, and whether customers are kept (segments shown)."""
+    chosen = planner.scenario_files(folder)[0]
+    base, _ = planner.within_bounds(planner.scenario_from_upload(str(chosen.relative_to(folder.parent)),
+                                                                  chosen.read_bytes()))
+    scenarios = [base, *(base.with_variant(v) for v in base.variants)]
+    return base.to_toml(), str(chosen.relative_to(folder.parent)), list(base.variants), any(
+        bool(s.config.segments) for s in scenarios)
+
+
+def warm_landing(folder: Path = SCENARIOS) -> None:
+    """Run the landing page's plans and their marginal returns into the caches, as a first visit would."""
+    text, source, variants, keep = landing_request(folder)
+    replications, seed = planner.DEFAULT_REPLICATIONS, 0
+    today = None
+    for variant in [None, *variants]:
+        results = run_scenario(text, source, variant, replications, seed, keep)
+        today = results if variant is None else today
+    run_advice(parse_scenario(text, source), today, replications, seed)
