@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxsim.core.errors import UserError, bounded
+from cxsim.core.errors import UserError, bounded, plain
 from cxsim.core.formatting import money, number
 from cxsim.core.validation import MAX_MAGNITUDE
 from cxsim.decide.spend import CHANNEL, lever_key, lever_name, spend_levers
@@ -420,7 +420,7 @@ def _signed(x: float) -> str:
 def check_args(budget: float, kpi: str, objective: str, replications: int, evaluations: int) -> None:
     """Refuse arguments the optimiser cannot use, naming the option and what was expected."""
     if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
-        raise UserError(f"--budget: expected one total weekly budget > 0 (currency), got {budget!r}")
+        raise UserError(f"--budget: expected one total weekly budget > 0 (currency), got {plain(budget)!r}")
     if budget > MAX_BUDGET:
         raise UserError(f"--budget: expected a weekly budget of at most {MAX_BUDGET:g} (the most a scenario "
                         f"can spend a week), got {budget:g}")

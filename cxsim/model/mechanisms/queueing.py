@@ -22,6 +22,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from cxsim.core.errors import plain
+
 _LOG_NEGLIGIBLE = 45.0     # terms below exp(-45) ~ 3e-20 of the largest are dropped
 _MAX_QUEUE_STATES = 2_000_000  # beyond this the Erlang A chain uses its fluid limit
 
@@ -34,7 +36,7 @@ def _agents(agents: ArrayLike) -> np.ndarray:
     """Agents as a float array, checked finite and >= 0."""
     agents = np.asarray(agents, dtype=float)
     if np.any(agents < 0) or not np.all(np.isfinite(agents)):
-        raise ValueError(f"agents: expected finite numbers >= 0, got {agents!r}")
+        raise ValueError(f"agents: expected finite numbers >= 0, got {plain(agents)!r}")
     return agents
 
 
@@ -354,7 +356,7 @@ def agents_from_spend(weekly_spend: ArrayLike, cost_per_agent_hour: ArrayLike, o
     """
     shrinkage = np.asarray(shrinkage, dtype=float)
     if np.any((shrinkage < 0) | (shrinkage >= 1)):
-        raise ValueError(f"shrinkage: expected a share in [0, 1), got {shrinkage!r}")
+        raise ValueError(f"shrinkage: expected a share in [0, 1), got {plain(shrinkage)!r}")
     return (np.asarray(weekly_spend, float) / np.asarray(cost_per_agent_hour, float)
             * (1.0 - shrinkage) / np.asarray(open_hours, float))[()]
 
@@ -499,10 +501,10 @@ def _check_week(arrivals, backlog, agents, handle, open_hours, target, patience)
         ok = np.isfinite(value) & ((value >= 0) if inclusive else (value > 0))
         if not np.all(ok):
             sign = ">=" if inclusive else ">"
-            raise ValueError(f"week_of_service: {name}: expected finite numbers {sign} 0, got {value!r}")
+            raise ValueError(f"week_of_service: {name}: expected finite numbers {sign} 0, got {plain(value)!r}")
     if patience is not None and not np.all(np.asarray(patience, dtype=float) > 0):
         raise ValueError(f"week_of_service: patience_minutes: expected numbers > 0 (inf: no abandonment), "
-                         f"got {patience!r}")
+                         f"got {plain(patience)!r}")
 
 
 def week_of_service(arrivals: ArrayLike, backlog: ArrayLike, agents: ArrayLike, handle_minutes: ArrayLike,
