@@ -14,8 +14,10 @@ forked after it started, so worker processes are forked only before it starts
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
-from multiprocessing.context import BaseContext
+import types
+from multiprocessing.context import BaseContext, ForkServerContext, ForkServerProcess
 
 import numba
 
@@ -44,8 +46,29 @@ def worker_context() -> BaseContext:
     return fork_server()
 
 
+class _WorkerProcess(ForkServerProcess):
+    """A worker started as from a plain interpreter's ``__main__``.
+
+    A host that runs a script as ``__main__`` (a Streamlit page) would otherwise have every new
+    worker run that script again before its first task (multiprocessing re-imports the main script).
+    """
+
+    def start(self) -> None:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            super().start()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
+class _ForkServer(ForkServerContext):
+    Process = _WorkerProcess
+
+
 def fork_server() -> BaseContext:
     """Worker processes forked from a server process that imported cxsim (never from this process)."""
-    context = multiprocessing.get_context("forkserver")
+    context = _ForkServer()
     context.set_forkserver_preload(["cxsim.sweep.worker"])
     return context
