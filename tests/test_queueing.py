@@ -10,6 +10,7 @@ import pytest
 from scipy import special
 
 from cxsim.model.mechanisms import queueing as q
+from cxsim.model.mechanisms.scaled_queue import week_of_service_at_scale
 
 # ---------------------------------------------------------------------------
 # Independent references
@@ -313,7 +314,7 @@ def test_a_queue_simulated_at_a_scale_has_the_real_markets_mean(patience):
         lumpy = 20.0 * rng.poisson(mean / 20.0, 40_000)
         truth = q.week_of_service(real, 0.0, 6.0, 8.0, 60.0, 20.0, patience_minutes=patience)
         raw = q.week_of_service(lumpy, 0.0, 6.0, 8.0, 60.0, 20.0, patience_minutes=patience)
-        levelled = q.week_of_service_at_scale(lumpy, 0.0, 6.0, 8.0, 60.0, 20.0, 20, patience_minutes=patience)
+        levelled = week_of_service_at_scale(lumpy, 0.0, 6.0, 8.0, 60.0, 20.0, 20, patience_minutes=patience)
         for name in ("service_level", "quality_factor", "occupancy"):
             want, got = getattr(truth, name).mean(), getattr(levelled, name).mean()
             assert abs(got - want) < 0.002, (mean, name, want, got, getattr(raw, name).mean())
@@ -326,7 +327,7 @@ def test_a_queue_simulated_at_a_scale_has_the_real_markets_mean(patience):
         assert np.allclose(levelled.answered + levelled.abandoned + levelled.carried, levelled.contacts)
         assert np.array_equal(levelled.contacts, lumpy)
     # at scale 1 it is the queue itself, to the bit
-    one = q.week_of_service_at_scale(real, 5.0, 6.0, 8.0, 60.0, 20.0, 1, patience_minutes=patience)
+    one = week_of_service_at_scale(real, 5.0, 6.0, 8.0, 60.0, 20.0, 1, patience_minutes=patience)
     same = q.week_of_service(real, 5.0, 6.0, 8.0, 60.0, 20.0, patience_minutes=patience)
     for name in ("contacts", "answered", "abandoned", "carried", "service_level", "mean_wait_minutes", "occupancy",
                  "quality_factor"):

@@ -17,7 +17,7 @@ THIN_PEOPLE = 30
 THIN_CONTACTS = 300
 """A queue whose weekly contacts rest on fewer simulated contacts than this is flagged at a scale above 1: its
 demand varies from week to week ``scale`` times as much as the real market's. The engine levels the lumps to
-second order (:func:`cxsim.model.mechanisms.queueing.week_of_service_at_scale`; left alone they would cost about
+second order (:func:`cxsim.model.mechanisms.scaled_queue.week_of_service_at_scale`; left alone they would cost about
 1% of service level at 20 x 100 simulated contacts a week, 6 agents, 85% within 20 s; tests/test_scale.py), but
 a week's figures keep their noise and a busy queue's mean wait is only roughly levelled."""
 

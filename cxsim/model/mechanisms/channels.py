@@ -19,7 +19,8 @@ from numpy.typing import ArrayLike
 from cxsim.model.levers import ASSUMPTION, Lever
 from cxsim.model.mechanisms.base import Module, Week
 from cxsim.model.mechanisms.pressure import failure_demand, pressured_capacity
-from cxsim.model.mechanisms.queueing import WeekOfService, offered_load, week_of_service_at_scale
+from cxsim.model.mechanisms.queueing import WeekOfService, offered_load
+from cxsim.model.mechanisms.scaled_queue import week_of_service_at_scale
 from cxsim.model.metrics import WeekState, WeekTally
 from cxsim.model.response import loaded_quality, service_capacity, service_load, trained_quality
 from cxsim.model.rules import (

@@ -18,7 +18,8 @@ import numpy as np
 
 from cxsim.model.mechanisms.base import Module, Week
 from cxsim.model.mechanisms.channels import channel_queues
-from cxsim.model.mechanisms.queueing import WeekOfService, agents_from_spend, offered_load, week_of_service_at_scale
+from cxsim.model.mechanisms.queueing import WeekOfService, agents_from_spend, offered_load
+from cxsim.model.mechanisms.scaled_queue import week_of_service_at_scale
 from cxsim.model.mechanisms.staffing import Workforce
 from cxsim.model.metrics import WeekState, WeekTally
 from cxsim.model.response import loaded_quality, service_capacity, service_load, spend_at, trained_quality
