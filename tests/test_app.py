@@ -256,15 +256,22 @@ def test_schedule_shows_as_its_mean_and_stays_unless_changed():
 
 def test_bounds():
     huge = parse_scenario("[market]\npopulation = 1000000\nweeks = 1000\n", "huge.toml")
-    bounded, notes = planner.within_bounds(huge)
-    assert bounded.population == planner.MAX_POPULATION and bounded.weeks == planner.MAX_WEEKS
-    assert len(notes) == 2 and notes[0].startswith("huge.toml: market.population is 1,000,000")
+    bounded, notes = planner.within_bounds(huge)  # a real firm's market stays: the automatic scale carries it
+    assert bounded.population == 1_000_000 and bounded.simulated_population == 50_000
+    assert bounded.weeks == planner.MAX_WEEKS and len(notes) == 1 and notes[0].startswith("huge.toml: market.weeks")
+    every = parse_scenario("[market]\npopulation = 1000000\nscale = 1\n", "every.toml")
+    bounded, notes = planner.within_bounds(every)  # every person of a million: too many for a page
+    assert bounded.population == 1_000_000 and bounded.scale == 20 and bounded.simulated_population == 50_000
+    assert len(notes) == 1 and "market.scale 1 would simulate 1,000,000 people" in notes[0]
+    planner.check_size([bounded], planner.DEFAULT_REPLICATIONS)
+    with pytest.raises(UserError, match="market.scale: expected at most 200,000 simulated people"):
+        planner.check_size([every], 2)
     small = parse_scenario("[market]\npopulation = 1000\n", "s.toml")
     planner.check_size([small] * 4, planner.MAX_REPLICATIONS)
     with pytest.raises(UserError, match="replications: expected 1 to 50"):
         planner.check_size([small], 51)
     with pytest.raises(UserError, match="customer-runs"):
-        planner.check_size([bounded] * 2, 20)
+        planner.check_size([bounded] * 4, 30)  # 4 plans x 50,000 simulated people x 30 runs
 
 
 def test_scenario_files_put_the_flagship_first():

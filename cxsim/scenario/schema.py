@@ -16,6 +16,10 @@ class _Section(StrictModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
+AUTOMATIC_PEOPLE = 50_000
+"""The automatic scale keeps the simulated market at most this many people (and at least 2/5 of it)."""
+
+
 class Market(_Section):
     """The people in the market and the horizon."""
 
@@ -32,7 +36,7 @@ class Market(_Section):
             "Real people each simulated person stands for: the engines simulate population / scale people and "
             "report counts, money and the service queue's demand at the real size (a person's ad reach and "
             "word-of-mouth stay per person). Unset: chosen so that at most "
-            "50,000 people are simulated (1 up to that size); 1 simulates every person."
+            f"{AUTOMATIC_PEOPLE:,} people are simulated (1 up to that size); 1 simulates every person."
         ),
     )
 
@@ -45,10 +49,6 @@ class Market(_Section):
     def simulated_population(self) -> int:
         """People the engines simulate: the real population over the scale, rounded."""
         return simulated_people(self.population, self.people_scale)
-
-
-AUTOMATIC_PEOPLE = 50_000
-"""The automatic scale keeps the simulated market at most this many people (and at least 2/5 of it)."""
 
 
 def automatic_scale(population: int) -> float:

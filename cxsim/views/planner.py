@@ -28,8 +28,10 @@ from cxsim.model.response import mean_spend
 from cxsim.model.results import scale_note
 from cxsim.scenario import Scenario, parse_scenario
 from cxsim.scenario.ranges import RANGES
+from cxsim.scenario.schema import AUTOMATIC_PEOPLE, automatic_scale
 
-MAX_POPULATION = 200_000
+MAX_POPULATION = 20_000_000    # real people in a market (the most a scenario takes: market.population)
+MAX_SIMULATED = 200_000        # people simulated (a larger market is simulated at a scale)
 MAX_WEEKS = 520
 MAX_REPLICATIONS = 50
 MAX_PERSON_RUNS = 4_000_000   # people x replications x scenarios in one comparison
@@ -43,14 +45,16 @@ LEVERS: tuple[Lever, ...] = (
     Lever("advertising.weekly_spend", "Ad budget per week",
           "Money spent on advertising each week. Ads make people aware and push the aware to buy.", step=100.0),
     Lever("service.weekly_spend", "Service staff budget per week",
-          "Money spent on service staff each week. It buys capacity: the service encounters staff can "
-          "handle. When demand exceeds capacity, service quality falls.", step=100.0),
+          "Money spent on service staff each week. It pays agents on duty in the contact centre (cost per "
+          "agent-hour, less shrinkage, over the open hours); too few agents means long waits, abandoned "
+          "contacts and poorer service.", step=100.0),
     Lever("service.training_weekly_spend", "Training budget per week",
           "Money spent each week on training service staff. It raises service quality toward perfect, "
           "with diminishing returns.", step=50.0),
     Lever("purchase.price", "Price per purchase", "What a customer pays for one purchase.", step=1.0),
     Lever("market.population", "People in the market",
-          f"Everyone who could become a customer (at most {MAX_POPULATION:,} in the app).",
+          f"Everyone who could become a customer. Above {AUTOMATIC_PEOPLE:,} each simulated person stands for "
+          "several real ones (market.scale), and every number shown is at the real size.",
           integer=True, min_value=10, max_value=MAX_POPULATION, step=1000, fmt="%d"),
     Lever("market.weeks", "Horizon (weeks)", f"How long each run lasts (at most {MAX_WEEKS} weeks in the app).",
           integer=True, min_value=1, max_value=MAX_WEEKS, step=4, fmt="%d"),
@@ -228,13 +232,19 @@ def scenario_from_upload(name: str, data: bytes) -> Scenario:
 
 
 def within_bounds(scenario: Scenario) -> tuple[Scenario, list[str]]:
-    """The scenario with its market size and horizon lowered to the app's bounds, and what changed."""
+    """The scenario with its simulated people and horizon lowered to the app's bounds, and what changed.
+
+    A market that would simulate more than ``MAX_SIMULATED`` people (a file setting a small ``market.scale``)
+    takes the automatic scale instead: the real market stays, each simulated person stands for more.
+    """
     notes, overrides = [], {}
-    if scenario.population > MAX_POPULATION:
-        overrides["market.population"] = MAX_POPULATION
-        notes.append(f"{scenario.source}: market.population is {scenario.population:,}; the planner runs at most "
-                     f"{MAX_POPULATION:,} people, so it uses {MAX_POPULATION:,}. "
-                     "Run the full size with `cxsim compare` on the command line.")
+    if scenario.simulated_population > MAX_SIMULATED:
+        scale = automatic_scale(scenario.population)
+        overrides["market.scale"] = scale
+        notes.append(f"{scenario.source}: market.scale {scenario.scale:g} would simulate "
+                     f"{scenario.simulated_population:,} people; the planner simulates at most {MAX_SIMULATED:,}, "
+                     f"so each simulated person stands for {scale:,.0f} real people here (every number is still "
+                     "at the real size). Run the file's scale with `cxsim compare` on the command line.")
     if scenario.weeks > MAX_WEEKS:
         overrides["market.weeks"] = MAX_WEEKS
         notes.append(f"{scenario.source}: market.weeks is {scenario.weeks}; the planner runs at most {MAX_WEEKS} "
@@ -265,7 +275,7 @@ def check_world_size(scenarios: Sequence[Scenario], draws: int) -> None:
     """Refuse a weighing over worlds too big for the page, saying what to change."""
     if not 1 <= draws <= MAX_WORLDS:
         raise UserError(f"worlds: expected 1 to {MAX_WORLDS} in the planner, got {draws}")
-    person_runs = sum(s.population for s in scenarios) * WORLD_REPLICATIONS * draws
+    person_runs = sum(s.simulated_population for s in scenarios) * WORLD_REPLICATIONS * draws
     if person_runs > MAX_WORLD_PERSON_RUNS:
         raise UserError(f"weighing over {draws} worlds would simulate {person_runs:,} customer-runs; the planner "
                         f"allows at most {MAX_WORLD_PERSON_RUNS:,}. Fewer worlds or variants, or run `cxsim compare "
@@ -280,13 +290,17 @@ def check_size(scenarios: Sequence[Scenario], replications: int) -> None:
         if s.population > MAX_POPULATION:
             raise UserError(f"market.population: expected at most {MAX_POPULATION:,} people in the planner, "
                             f"got {s.population:,} ({s.name})")
+        if s.simulated_population > MAX_SIMULATED:
+            raise UserError(f"market.scale: expected at most {MAX_SIMULATED:,} simulated people in the planner, "
+                            f"got {s.simulated_population:,} ({s.name}); unset market.scale to let it choose")
         if s.weeks > MAX_WEEKS:
             raise UserError(f"market.weeks: expected at most {MAX_WEEKS} weeks in the planner, "
                             f"got {s.weeks} ({s.name})")
-    person_runs = sum(s.population for s in scenarios) * replications
+    person_runs = sum(s.simulated_population for s in scenarios) * replications
     if person_runs > MAX_PERSON_RUNS:
         raise UserError(
-            f"this comparison would simulate {person_runs:,} customer-runs (people × replications × scenarios); "
+            f"this comparison would simulate {person_runs:,} customer-runs (simulated people × replications × "
+            "scenarios); "
             f"the planner allows at most {MAX_PERSON_RUNS:,} so it stays interactive. Lower the replications, "
             "the market size or the number of variants, or run it with `cxsim compare` on the command line.")
 
