@@ -1,0 +1,152 @@
+"""Benchmark of the planner's first visit and of its robust answer, as a strategist meets them.
+
+Run with ``.venv/bin/python benchmarks/bench_interactive.py`` (Chromium at /usr/bin/chromium, as the
+browser tests use). Two measurements, each a median over cold repeats with the spread beside it:
+
+- **First visit**: a freshly started server, Chromium at 1440 x 900 opening the page the moment the
+  server answers its health check, the seconds until the verdict sentence is on the screen. Served
+  by ``app/serve.py`` (``make app``: the landing page computed before the port opens) and by plain
+  ``streamlit run`` (computed on the first visit), alternately, so both see the same machine.
+- **Robust answer**: the flagship's four plans over 40 plausible worlds as the planner runs them
+  (``robust_compare_anytime``: worker processes, the first answer after 8 worlds) against one
+  ``robust_compare`` in one process (how the planner ran them before): seconds to the first
+  sentence and to all 40 worlds, and whether the final answers are identical.
+
+Writes ``benchmarks/results-interactive.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+OPTIONS = ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal"]
+
+
+def spread(values: list[float]) -> str:
+    """Median and range of repeated timings: "2.1 s (1.9-2.6)"."""
+    return f"{statistics.median(values):.1f} s ({min(values):.1f}-{max(values):.1f})"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_visit(warmed: bool) -> float:
+    """Seconds from the first request to a fresh server until the verdict is on the screen."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    command = ([sys.executable, str(ROOT / "app" / "serve.py")] if warmed else
+               [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py")])
+    proc = subprocess.Popen([*command, *OPTIONS, "--server.port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.05)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=["--no-sandbox", "--headless", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(180_000)
+            start = time.perf_counter()
+            page.goto(url)
+            page.wait_for_selector(".cx-verdict", state="visible")
+            seconds = time.perf_counter() - start
+            browser.close()
+        return seconds
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def robust_times(draws: int) -> tuple[float, float, float, bool]:
+    """The planner's anytime robust answer and the one-process run before it, on the flagship."""
+    from cxsim import load_scenario
+    from cxsim.decide.robust import robust_compare, robust_compare_anytime
+    from cxsim.decide.uncertainty import worlds_for
+    from cxsim.views import planner
+
+    base = load_scenario(ROOT / "scenarios" / planner.FLAGSHIP)
+    plans = base.all_variants()
+    worlds = worlds_for(base, uncertain=True, draws=draws, seed=0)
+    start = time.perf_counter()
+    first = None
+    for answer in robust_compare_anytime(plans, worlds, planner.WORLD_REPLICATIONS, 0, first=planner.FIRST_WORLDS,
+                                         every=planner.FIRST_WORLDS):
+        first, last = first or time.perf_counter() - start, answer
+    anytime = time.perf_counter() - start
+    start = time.perf_counter()
+    whole = robust_compare(plans, worlds, planner.WORLD_REPLICATIONS, 0, workers=1, progress=False)
+    before = time.perf_counter() - start
+    return first, anytime, before, bool(np.array_equal(last.values, whole.values))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="cold starts and robust runs of each (default 3)")
+    parser.add_argument("--draws", type=int, default=40, help="plausible worlds of the robust answer (default 40)")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    warm, cold = [], []
+    for _ in range(args.repeats):
+        warm.append(first_visit(True))
+        cold.append(first_visit(False))
+        print(f"first visit: warmed {warm[-1]:.1f} s, computed on the visit {cold[-1]:.1f} s", flush=True)
+    firsts, wholes, befores, same = [], [], [], []
+    for _ in range(args.repeats):
+        first, whole, before, identical = robust_times(args.draws)
+        firsts.append(first)
+        wholes.append(whole)
+        befores.append(before)
+        same.append(identical)
+        print(f"robust: first answer {first:.1f} s, all {args.draws} worlds {whole:.1f} s, "
+              f"one process {before:.1f} s, identical {identical}", flush=True)
+    load_after = os.getloadavg()[0]
+    from cxsim.views import planner
+
+    ratios = [b / w for b, w in zip(befores, wholes, strict=True)]
+    text = f"""# The planner at the speed of a conversation
+
+Written by `benchmarks/bench_interactive.py`. Machine: {os.cpu_count()} cores, load average
+{load_before:.1f} before and {load_after:.1f} after. Medians of {args.repeats} repeats, the range in brackets.
+
+| | seconds |
+|---|---|
+| First visit, server started by `make app` (`app/serve.py`): first request to the verdict on screen | {spread(warm)} |
+| First visit, plain `streamlit run` (computed on the visit), same machine, alternating | {spread(cold)} |
+| Robust answer, {args.draws} worlds: the first sentence (after {planner.FIRST_WORLDS} worlds) | {spread(firsts)} |
+| Robust answer, all {args.draws} worlds, as the planner runs them (worker processes) | {spread(wholes)} |
+| Robust answer, all {args.draws} worlds in one process (the planner before) | {spread(befores)} |
+
+Speed-up of the whole robust answer, run by run: {statistics.median(ratios):.2f}x
+({min(ratios):.2f}-{max(ratios):.2f}). The final answers are identical to the one-process run's: {all(same)}.
+"""
+    (ROOT / "benchmarks" / "results-interactive.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
