@@ -1,7 +1,7 @@
 """The planner's computations, cached for the server's life: the page arranges what these return.
 
 They live apart from the page so the server can compute the landing page's plans when it starts
-(``app/serve.py`` calls :func:`warm_landing`), and the first visitor meets a warm answer.
+(``app/serve.py`` calls :func:`warm_landing` before it opens its port), and the first visitor meets a warm answer.
 """
 
 from __future__ import annotations
