@@ -209,14 +209,14 @@ def test_advise_at_a_firms_size_takes_a_step_at_the_firms_size_and_says_so(capsy
 
     firm = ROOT / "scenarios" / "people_vs_ads_firm.toml"
     assert default_step(cxsim.load_scenario(FLAGSHIP)) == DEFAULT_STEP == 1_000  # the flagship's 6,571 a week
-    assert default_step(cxsim.load_scenario(firm)) == 50_000  # 15% of 464,286 a week, rounded
+    assert default_step(cxsim.load_scenario(firm)) == 100_000  # 15% of 657,143 a week, rounded
     assert default_step(cxsim.load_scenario(FLAGSHIP).with_overrides({"advertising.weekly_spend": 40_000.0})) == 5_000
     out = call_cli(capsys, "advise", str(firm), "--set", "market.weeks=4", "--set", "market.scale=1000",
                    "--set", "economics.runout_weeks=0", "-r", "2")
     assert out.returncode == 0, out.stderr
     said = " ".join(out.stdout.split())
-    assert said.startswith("At today's plan") and "next $50,000 a week" in said.split(".")[0]
-    assert "The step, $50,000 a week, is about 15% of today's $464,286 a week on the levers" in said
+    assert said.startswith("At today's plan") and "next $100,000 a week" in said.split(".")[0]
+    assert "The step, $100,000 a week, is about 15% of today's $657,143 a week on the levers" in said
     assert "each simulated person stands for 1,000 real people): 1,000 of 1,000,000 people simulated" in said
     asked = call_cli(capsys, "advise", str(firm), "--set", "market.weeks=4", "--set", "market.scale=1000",
                      "--set", "economics.runout_weeks=0", "-r", "2", "--step", "20000")

@@ -200,7 +200,7 @@ def default_step(scenario: Scenario) -> float:
     ``STEP_SHARE`` (15%) of what today's plan spends a week on its levers, rounded to 1, 2 or 5 times a power of ten.
 
     A plan spending up to about 9,400 a week (the flagship's 6,571) keeps 1,000; the firm-sized flagship
-    (400,000 on ads and 64,286 on staff a week) takes 50,000.
+    (400,000 on ads and 257,143 on staff a week) takes 100,000.
     """
     wanted = STEP_SHARE * sum(plan_spends(scenario).values())
     if not (math.isfinite(wanted) and wanted > DEFAULT_STEP):
