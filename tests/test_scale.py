@@ -203,7 +203,7 @@ def test_compare_says_the_scale_and_warns_of_thin_results_in_its_output_and_repo
     assert "simulated person stands for" not in every.stdout and "warning:" not in every.stdout
 
 
-def test_advise_at_a_firms_size_takes_a_step_at_the_firms_size_and_says_so(capsys):
+def test_advise_at_a_firms_size_takes_a_step_at_the_firms_size_and_says_so(capsys, tmp_path):
     from cxsim.decide.advise import DEFAULT_STEP, default_step
     from tests.conftest import call_cli
 
@@ -218,9 +218,11 @@ def test_advise_at_a_firms_size_takes_a_step_at_the_firms_size_and_says_so(capsy
     assert said.startswith("At today's plan") and "next $100,000 a week" in said.split(".")[0]
     assert "The step, $100,000 a week, is about 15% of today's $657,143 a week on the levers" in said
     assert "each simulated person stands for 1,000 real people): 1,000 of 1,000,000 people simulated" in said
+    page = tmp_path / "advice.html"
     asked = call_cli(capsys, "advise", str(firm), "--set", "market.weeks=4", "--set", "market.scale=1000",
-                     "--set", "economics.runout_weeks=0", "-r", "2", "--step", "20000")
+                     "--set", "economics.runout_weeks=0", "-r", "2", "--step", "20000", "--figure", str(page))
     assert "next $20,000 a week" in asked.stdout and "The step," not in asked.stdout
+    assert "stands for 1,000 real people" in page.read_text()  # the figure's page says the scale too
 
 
 def test_a_firms_money_is_uncertain_at_the_firms_size():

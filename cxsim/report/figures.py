@@ -323,8 +323,11 @@ def advice_html(advice) -> str:
     best = advice.best
     why = [] if best.decomposition is None else [waterfall_figure(
         best.decomposition, advice.currency, f"Why {best.lever}: the value change of the next step, in parts")]
+    from cxsim.model.results import scale_notes
+
+    notes = "".join(f"<p class='note'>{esc(note)}</p>" for note in scale_notes([advice.scenario]))
     return html_page(f"cxsim advise: {advice.scenario.name}", advice.verdict(),
-                     f"<p>{esc(advice.why())}</p>",
+                     f"<p>{esc(advice.why())}</p>{notes}",
                      figures_html([*why, marginal_figure(advice), response_figure(advice)]))
 
 
