@@ -45,17 +45,17 @@ bench: setup
 	$(PY) benchmarks/bench_sweep.py
 
 # the site from docs/: `make docs` regenerates the generated pages and README blocks (scripts/docs.py write;
-# tests/test_docs.py fails when they differ from the code) and executes the lessons, so the site shows their
-# outputs (a few minutes on two cores). `make site`, in `make test`, builds the same site strictly with the
-# lessons unexecuted (tests/test_notebooks.py executes each of them).
+# tests/test_docs.py fails when they differ from the code), then builds the site. `make site`, in `make test`,
+# builds it strictly from the pages as they are. Either way the lessons are executed (two at a time) so the
+# site shows their outputs and figures.
 docs: setup
 	$(PY) scripts/docs.py write
-	@$(MAKE) --no-print-directory site EXECUTE_NOTEBOOKS=1
+	@$(MAKE) --no-print-directory site
 
 site:
 	rm -rf docs/notebooks && mkdir -p docs/notebooks && cp notebooks/*.ipynb docs/notebooks/
-	$(if $(EXECUTE_NOTEBOOKS),cd docs/notebooks && $(abspath $(PY)) -m jupyter nbconvert --to notebook --execute \
-		--inplace --ExecutePreprocessor.timeout=600 *.ipynb)
+	cd docs/notebooks && ls *.ipynb | xargs -P 2 -I{} $(abspath $(PY)) -m jupyter nbconvert --to notebook \
+		--execute --inplace --log-level=WARN --ExecutePreprocessor.timeout=600 {}
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
 
 notebooks: setup  # --allow-root only when run as root (containers)
