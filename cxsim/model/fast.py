@@ -85,10 +85,15 @@ def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, in
     total = stage.size
     for chunk in numba.prange(chunks(total)):
         tally, cash, served = counts[chunk], money[chunk], channel_counts[chunk]
-        for i in range(chunk * CHUNK, min(total, (chunk + 1) * CHUNK)):
-            r = i // n
-            person = i - r * n
-            key, w, quality_row = keys[r], week_rows[r], channel_quality[r]
+        first_i = chunk * CHUNK
+        r = first_i // n  # the replication, found once a chunk and moved on where the chunk crosses into the next
+        person = first_i - r * n - 1
+        key, w, quality_row = keys[r], week_rows[r], channel_quality[r]
+        for i in range(first_i, min(total, first_i + CHUNK)):
+            person += 1
+            if person == n:
+                r, person = r + 1, 0
+                key, w, quality_row = keys[r], week_rows[r], channel_quality[r]
             t = one_segment if single else trait_rows[segment[i]]
             if mean_field:
                 good, bad = heard_in_market[r, 0], heard_in_market[r, 1]
