@@ -8,7 +8,7 @@
 PY := .venv/bin/python
 SHELL := /bin/bash
 
-.PHONY: setup demo test app viz notebooks bench docs clean help
+.PHONY: setup demo test app viz notebooks bench docs site clean help
 
 help:
 	@echo "make app         the planner: compare people vs ads in the browser (http://127.0.0.1:8501)"
