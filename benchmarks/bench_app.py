@@ -102,15 +102,41 @@ def frontier_times(repeats: int) -> dict[str, list[float] | int]:
     return {"app": app, "cli": cli, "app_runs": runs}
 
 
+FIRM = ROOT / "scenarios" / "people_vs_ads_firm.toml"
+
+
+def firm_times(repeats: int) -> dict[str, list[float]]:
+    """The firm-sized flagship (a million people, the automatic scale): the planner's lever change, ``advise``
+    at its defaults, and ``advise`` with 2 replications at the automatic scale and at scale 1 (every person)."""
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.file_uploader[0].set_value(("people_vs_ads_firm.toml", FIRM.read_bytes(), "application/toml"))
+    at.run()
+    lever = []
+    for i in range(repeats):
+        box = next(n for n in at.number_input if n.label == "Ad budget per week")
+        box.set_value(400_000.0 + 1000 * (i + 1))
+        lever.append(timed(at.run))
+        assert not at.exception, at.exception
+    firm = load_scenario(FIRM)
+    every = firm.with_overrides({"market.scale": 1})
+    return {"lever": lever, "advise": [timed(lambda: advise(firm)) for _ in range(repeats)],
+            "advise_r2": [timed(lambda: advise(firm, replications=2)) for _ in range(repeats)],
+            "advise_r2_every": [timed(lambda: advise(every, replications=2))]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="repeats per measurement (default 5)")
     parser.add_argument("--no-frontier", action="store_true", help="leave out the (slow) frontier timings")
+    parser.add_argument("--no-firm", action="store_true", help="leave out the (slow) firm-sized timings")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     page = page_times(args.repeats)
     adv = with_cpu(lambda: advise_times(args.repeats))
     front = None if args.no_frontier else frontier_times(max(2, args.repeats // 2))
+    firm = None if args.no_firm else firm_times(max(2, args.repeats // 2))
     load_after = os.getloadavg()[0]
     n = planner.DEFAULT_REPLICATIONS
     text = f"""Machine: {os.cpu_count()} cores, load average {load_before:.1f} before and {load_after:.1f} after (other
@@ -135,6 +161,15 @@ Python already started.
 |---|---|
 | app: grid of {planner.FRONTIER_GRID} + search, {n} replications ({front['app_runs']} splits run) | {spread(front['app'])} |
 | `cxsim optimize` defaults: grid of 11 + search, 20 replications | {spread(front['cli'])} |
+"""
+    if firm:
+        text += f"""
+| the firm-sized flagship (`scenarios/people_vs_ads_firm.toml`: 1,000,000 people at the automatic scale, 20) | median (range) |
+|---|---|
+| planner: change the ad budget (7 plans recomputed, {n} replications x 50,000 simulated people) | {spread(firm['lever'])} |
+| `cxsim advise` at its defaults ({ADVISE_REPLICATIONS} replications, 4 plans) | {spread(firm['advise'])} |
+| `cxsim advise`, 2 replications, at the automatic scale | {spread(firm['advise_r2'])} |
+| `cxsim advise`, 2 replications, every person simulated (scale 1; one run) | {spread(firm['advise_r2_every'])} |
 """
     print(text)
     (ROOT / "benchmarks" / "results-app.md").write_text(text, encoding="utf-8")
