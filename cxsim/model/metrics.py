@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from cxsim.model.behaviour import Stage, Voice, survey_counts, talk_table
+from cxsim.model.behaviour import DETRACTOR_CUTOFF, PROMOTER_CUTOFF, Stage, Voice, talk_table
 from cxsim.scenario import ScenarioConfig
 
 COLUMNS = [
@@ -96,19 +96,29 @@ def per_group(values: np.ndarray, n_groups: int) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _stage_voice_counts(stage, voice, n_groups, n_stages, n_voices):  # pragma: no cover
-    """People by replication, stage and voice (replications are consecutive, equal blocks)."""
+def _state_counts(stage, voice, satisfaction, scale, n_groups, n_stages, n_voices):  # pragma: no cover
+    """People by replication, stage and voice, and the survey of active customers (respondents,
+    promoters, detractors by their answer: satisfaction plus scale use), in one pass over everyone
+    (replications are consecutive, equal blocks)."""
     size = stage.size // n_groups
     counts = np.zeros((n_groups, n_stages, n_voices), np.int64)
+    survey = np.zeros((n_groups, 3), np.int64)
     lanes = np.zeros((4, n_stages * n_voices), np.int64)  # four tallies summed at the end: neighbours in
     for g in range(n_groups):                              # the arrays mostly add to the same cell
         lanes[:] = 0
-        start = g * size
-        for i in range(size):
-            lanes[i & 3, stage[start + i] * n_voices + voice[start + i]] += 1
+        respondents = promoters = detractors = 0
+        for i in range(g * size, (g + 1) * size):
+            lanes[i & 3, stage[i] * n_voices + voice[i]] += 1
+            # the survey, without branches (answers are unpredictable): behaviour.survey_counts's classes
+            answer = satisfaction[i] + scale[i]
+            active = (stage[i] == Stage.CUSTOMER) | (stage[i] == Stage.REPEAT)
+            respondents += active
+            promoters += active & (answer >= PROMOTER_CUTOFF)
+            detractors += active & (answer < DETRACTOR_CUTOFF)
         for c in range(n_stages * n_voices):
             counts[g, c // n_voices, c % n_voices] = lanes[0, c] + lanes[1, c] + lanes[2, c] + lanes[3, c]
-    return counts
+        survey[g, 0], survey[g, 1], survey[g, 2] = respondents, promoters, detractors
+    return counts, survey
 
 
 def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict[str, np.ndarray | float],
@@ -123,11 +133,12 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict
         fixed_cost: the week's fixed cost (0 for the state before the first week).
         n_groups: the number of replications sharing the arrays, as consecutive equal blocks.
     """
-    both = _stage_voice_counts(state.stage, state.voice, n_groups, len(Stage), len(Voice))
+    # the survey: active customers answer on the 0-10 scale as they use it
+    both, survey = _state_counts(state.stage, state.voice, state.satisfaction, state.scale, n_groups, len(Stage),
+                                 len(Voice))
     counts, voices = both.sum(axis=2), both.sum(axis=1)
     n_ever = voices[:, 1:].sum(axis=1)  # everyone who has bought has a voice
-    # the survey: active customers answer on the 0-10 scale as they use it
-    respondents, promoters, detractors = survey_counts(state.stage, state.satisfaction + state.scale, n_groups).T
+    respondents, promoters, detractors = survey.T
     # those who never bought keep their initial satisfaction: take them out of the total
     if not state.initial_varies:
         sat_sum = per_group(state.satisfaction, n_groups) - voices[:, Voice.SILENT] * cfg.satisfaction.initial
