@@ -203,22 +203,18 @@ except UserError as exc:
     show_error(exc)
 text = edited.to_toml()
 
-bar = st.progress(0.0)
-results = []
+# The answer first: today's plan and each lever moved by a step (the verdict), then the variants (the table).
+keep_customers = any(bool(s.config.segments) for s in scenarios)
+labels = unique_labels(scenarios)
+bar = st.progress(0.0, text=f"Simulating {scenarios[0].name}: {int(replications)} runs of {edited.population:,} people")
 try:
-    for i, variant in enumerate([None, *variants]):
-        bar.progress(i / len(scenarios), text=f"Simulating {scenarios[i].name} ({i + 1} of {len(scenarios)}): "
-                                              f"{int(replications)} runs of {edited.population:,} people")
-        results.append(run_scenario(text, source, variant, int(replications), int(seed),
-                                    any(bool(s.config.segments) for s in scenarios)))
-    bar.progress(1.0, text="Moving each lever by one step from today's plan")
+    results = [run_scenario(text, source, None, int(replications), int(seed), keep_customers)]
+    bar.progress(0.5, text="Moving each lever by one step from today's plan")
     advice = run_advice(edited, results[0], int(replications), int(seed))
 except UserError as exc:
     bar.empty()
     show_error(exc)
 bar.empty()
-comparison = Comparison(unique_labels(scenarios), results, scenarios)
-labels = comparison.labels
 
 # Under uncertainty, the robust answer first (on request: it runs every plan in every world).
 if uncertain:
@@ -283,6 +279,17 @@ st.caption(f"Each lever given {money(advice.step, currency)} a week more, the re
            f"The same on the command line: `cxsim advise FILE -r {int(replications)}`.")
 
 # The plans side by side: KPIs as rows, plans as columns headed by what each spends.
+bar = st.progress(0.0)
+try:
+    for i, variant in enumerate(variants, start=1):
+        bar.progress(i / len(scenarios), text=f"Simulating {scenarios[i].name} ({i + 1} of {len(scenarios)}): "
+                                              f"{int(replications)} runs of {edited.population:,} people")
+        results.append(run_scenario(text, source, variant, int(replications), int(seed), keep_customers))
+except UserError as exc:
+    bar.empty()
+    show_error(exc)
+bar.empty()
+comparison = Comparison(labels, results, scenarios)
 st.header("The plans side by side", anchor=False)
 st.caption(f"Each cell: mean over runs, the range of 90% of runs, and the difference from **"
            f"{markdown_safe(labels[0])}** paired by seed with its 90% confidence interval (green: better, red: "

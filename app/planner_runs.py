@@ -110,8 +110,7 @@ def warm_landing(folder: Path = SCENARIOS) -> None:
     """Run the landing page's plans and their marginal returns into the caches, as a first visit would."""
     text, source, variants, keep = landing_request(folder)
     replications, seed = planner.DEFAULT_REPLICATIONS, 0
-    today = None
-    for variant in [None, *variants]:
-        results = run_scenario(text, source, variant, replications, seed, keep)
-        today = results if variant is None else today
+    today = run_scenario(text, source, None, replications, seed, keep)
     run_advice(parse_scenario(text, source), today, replications, seed)
+    for variant in variants:
+        run_scenario(text, source, variant, replications, seed, keep)

@@ -7,6 +7,9 @@ browser tests use). Two measurements, each a median over cold repeats with the s
   server answers its health check, the seconds until the verdict sentence is on the screen. Served
   by ``app/serve.py`` (``make app``: the landing page computed before the port opens) and by plain
   ``streamlit run`` (computed on the first visit), alternately, so both see the same machine.
+- **Lever change**: on a warm server, the ad budget changed in the sidebar: the seconds until the verdict
+  sentence is the new plan's (today's plan and each lever moved, computed first) and until the page has
+  finished (the variants and the comparison table after it); at least 5 changes.
 - **Robust answer**: the flagship's four plans over 40 plausible worlds as the planner runs them
   (``robust_compare_anytime``: worker processes, the first answer after 8 worlds) against one
   ``robust_compare`` in one process (how the planner ran them before): seconds to the first
@@ -82,6 +85,68 @@ def first_visit(warmed: bool) -> float:
         proc.wait(timeout=30)
 
 
+def lever_changes(repeats: int) -> tuple[list[float], list[float]]:
+    """In Chromium on a warm server: after a change of the ad budget, the seconds until the verdict sentence
+    is the new plan's, and until the page has finished (the comparison table included)."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app" / "serve.py"), *OPTIONS, "--server.port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    verdicts, pages = [], []
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.05)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=["--no-sandbox", "--headless", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(180_000)
+            page.goto(url)
+            finished(page)
+            for i in range(repeats):
+                before = [page.locator(".cx-verdict").first.inner_text(),
+                          page.locator("table.cx-compare").first.inner_text()]
+                box = page.get_by_role("spinbutton", name="Ad budget per week", exact=True)
+                box.fill(str(3000 + 100 * i))
+                start = time.perf_counter()
+                box.press("Enter")
+                page.wait_for_function("b => { const v = document.querySelector('.cx-verdict'); "
+                                       "return v && v.innerText !== b[0]; }", arg=before, polling=20)
+                verdicts.append(time.perf_counter() - start)
+                page.wait_for_function("b => { const t = document.querySelector('table.cx-compare'); "
+                                       "return t && t.innerText !== b[1] && "
+                                       "!document.querySelector('[data-testid=\"stProgress\"]'); }",
+                                       arg=before, polling=20)
+                pages.append(time.perf_counter() - start)
+                finished(page)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return verdicts, pages
+
+
+def finished(page) -> None:
+    """Wait until the page has its comparison table and no progress bar, and stays so for a second."""
+    page.wait_for_selector("table.cx-compare")
+    quiet_since = None
+    while True:
+        if page.locator('[data-testid="stProgress"]').count() > 0:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.perf_counter()
+        elif time.perf_counter() - quiet_since > 1.0:
+            return
+        page.wait_for_timeout(20)
+
+
 def robust_times(draws: int) -> tuple[float, float, float, bool]:
     """The planner's anytime robust answer and the one-process run before it, on the flagship."""
     from cxsim import load_scenario
@@ -115,6 +180,8 @@ def main() -> None:
         warm.append(first_visit(True))
         cold.append(first_visit(False))
         print(f"first visit: warmed {warm[-1]:.1f} s, computed on the visit {cold[-1]:.1f} s", flush=True)
+    verdicts, pages = lever_changes(max(5, args.repeats))
+    print(f"lever change: verdict {spread(verdicts)}, whole page {spread(pages)}", flush=True)
     firsts, wholes, befores, same = [], [], [], []
     for _ in range(args.repeats):
         first, whole, before, identical = robust_times(args.draws)
@@ -137,6 +204,8 @@ Written by `benchmarks/bench_interactive.py`. Machine: {os.cpu_count()} cores, l
 |---|---|
 | First visit, server started by `make app` (`app/serve.py`): first request to the verdict on screen | {spread(warm)} |
 | First visit, plain `streamlit run` (computed on the visit), same machine, alternating | {spread(cold)} |
+| Lever change in the browser (ad budget, warm server): the new verdict on screen | {spread(verdicts)} |
+| Lever change in the browser: the whole page finished (the comparison table included) | {spread(pages)} |
 | Robust answer, {args.draws} worlds: the first sentence (after {planner.FIRST_WORLDS} worlds) | {spread(firsts)} |
 | Robust answer, all {args.draws} worlds, as the planner runs them (worker processes) | {spread(wholes)} |
 | Robust answer, all {args.draws} worlds in one process (the planner before) | {spread(befores)} |
