@@ -469,3 +469,37 @@ def test_the_warmed_landing_page_is_exactly_what_a_first_visit_computes(monkeypa
     at.run()
     assert not at.exception and not at.error
     assert next(m.value for m in at.markdown if "cx-verdict" in m.value)
+
+
+def test_a_robust_answer_stopped_early_is_kept_and_labelled_with_its_worlds():
+    """"Stop at the current answer" keeps the answer over the worlds finished so far, says how many, and how
+    sure; without the stop, a partial answer left behind is computed again to the end."""
+    from cxsim.decide.robust import RobustAnswer
+
+    sys.path.insert(0, str(ROOT / "app"))
+    import planner_runs
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.file_uploader[0].set_value(("small.toml", SMALL_TOML, "application/toml"))
+    next(t for t in at.toggle if t.label == "Weigh the plans over plausible worlds").set_value(True)
+    at.run()
+    number_input(at, "Plausible worlds").set_value(10)
+    at.run()
+    next(b for b in at.button if b.label == "Weigh the plans over 10 plausible worlds").click()
+    at.run()
+    request = at.session_state["robust"]
+    whole = planner_runs.robust_answers()[request]
+    assert whole.draws == 10
+    partial = RobustAnswer(whole.labels, whole.values[:, :8], whole.worlds.head(8), whole.kpi, whole.currency,
+                           whole.replications, whole.seed)
+    planner_runs.robust_answers()[request] = partial
+    at.session_state["robust-stopped"] = request  # what the stop button's callback sets
+    at.run()
+    said = " ".join(m.value for m in at.markdown)
+    assert "After 8 of 10 worlds** (stopped)" in said and ("settled" in said)
+    assert "of 8 plausible worlds" in next(m.value for m in at.markdown if "cx-robust" in m.value)
+    at.session_state["robust-stopped"] = None  # not stopped: the partial answer is run to the end again
+    at.run()
+    assert planner_runs.robust_answers()[request].draws == 10
+    assert "of 10 plausible worlds" in next(m.value for m in at.markdown if "cx-robust" in m.value)
