@@ -74,7 +74,7 @@ HISTORY_DIR = SCENARIOS / "data"
 EXAMPLE_HISTORY, EXAMPLE_BASE = HISTORY_DIR / "company_history.csv", HISTORY_DIR / "company_base.toml"
 EXAMPLE_KEYS = ["advertising.half_saturation", "advertising.max_awareness_rate", "wom.awareness_effect",
                 "service.need_probability", "satisfaction.disconfirmation_weight", "repeat.dropout_sensitivity"]
-SMALL_SIMULATIONS, SMALL_PARTICLES = 600, 60  # a small calibration: about a minute on two cores
+SMALL_SIMULATIONS, SMALL_PARTICLES = 600, 60  # a small calibration (benchmarks/results-calibration.md)
 
 
 def _run_history(name: str, data: bytes, base_name: str, base_text: str, keys: list[str], holdout: int,

@@ -55,8 +55,8 @@ SEED = 7
 # %% [markdown]
 # ## 1. Four plans
 #
-# `people_vs_ads.toml` holds today's plan (4,000 a week on ads, 2,000 on
-# service staff) and three variants. Each variant spends 1,500 a week more,
+# `people_vs_ads.toml` holds today's plan (4,000 a week on ads, 2,571 on
+# service staff: one agent on duty) and three variants. Each variant spends 1,500 a week more,
 # on ads, on people (more staff *and* training), or split between them.
 
 # %%
@@ -112,6 +112,9 @@ PlanComparer(small_today, plan_b={
 # %%
 REPLICATIONS = 12
 comparison = compare(plans, replications=REPLICATIONS, seed=SEED)
+# This lesson judges plans by NPV within the two years. `cxsim compare`, `advise` and `optimize` rank by
+# `value`: NPV plus the plan continued after the horizon, spends included. Staff's gains partly arrive
+# after the horizon, so the two can rank plans differently (see the last section).
 KPIS = ["customers", "active", "npv", "nps", "satisfaction", "cac", "wom_share"]
 display_table(comparison.table(KPIS), "both")
 
@@ -169,10 +172,10 @@ fig
 # for one plan is a lucky start for the others. The paired difference removes
 # that shared luck; comparing the two plans as if they were independent samples
 # does not. How much that sharpens the comparison depends on how strongly the
-# plans' outcomes move together (their correlation). The plans share their
-# random draws one for one only until they first differ (a customer who buys
-# under one plan and not under the other); after that the streams go their own
-# ways, so the correlation here is modest, and so is the gain:
+# plans' outcomes move together (their correlation). Every person keeps the
+# same dice under every plan (each draw is fixed by seed, replication, decision,
+# week and person), so two plans differ only where the money makes someone act
+# differently, and the paired interval is several times narrower:
 
 # %%
 ads_res, people_res = comparison.results[1], comparison.results[2]
@@ -209,7 +212,7 @@ pd.DataFrame([{
 # money is split between staff and training as in the scenario it starts from
 # (here "more people": about a fifth on training).
 #
-# We run it for today's budget (6,000 a week) and the larger one (7,500). Few
+# We run it for a budget near today's (6,000 a week) and a larger one (7,500). Few
 # replications and a coarse grid keep this lesson quick; the `cxsim optimize`
 # command does the same with more.
 

@@ -445,7 +445,7 @@ class Employees(_Section):
     turnover_sensitivity: float = Field(
         3.0, ge=0, le=20, description="Turnover multiplier exp(-k (engagement - initial)): engaged staff stay."
     )
-    ramp_weeks: float = Field(8.0, ge=1, le=520, description="Queue: mean time a new hire needs to become proficient (weeks; an assumption: 6-12 weeks to proficiency is common for contact-centre agents).")
+    ramp_weeks: float = Field(8.0, ge=1, le=520, description="Queue: mean time a new hire needs to become proficient (weeks; an assumption at the low end of the 8-26 weeks industry reports give, about six months to average performance).")
     novice_productivity: float = Field(
         0.5, ge=0, le=1, description="Queue: contacts a new hire handles per hour, as a share of a proficient agent's (an assumption: pace rising evenly from 0 to 1 over the ramp averages 0.5). 1: no ramp-up."
     )

@@ -35,7 +35,7 @@ MAX_SIMULATED = 200_000        # people simulated (a larger market is simulated 
 MAX_WEEKS = 520
 MAX_REPLICATIONS = 50
 MAX_PERSON_RUNS = 4_000_000   # people x replications x scenarios in one comparison
-DEFAULT_REPLICATIONS = 5      # fewer than the command line's 20: a lever change reruns 7 plans (about 2.5 s)
+DEFAULT_REPLICATIONS = 5      # fewer than the command line's 20: a lever change reruns 7 plans (benchmarks/results-app.md)
 NEAR_ZERO_ADS = 50.0          # an ad budget below this a week gets a warning
 FLAGSHIP = "people_vs_ads.toml"
 FRONTIER_GRID = 6             # shares 0%, 20%, ..., 100% before the search refines the best
@@ -265,7 +265,7 @@ def apply_levers(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     return scenario.with_overrides(changed) if changed else scenario
 
 
-DEFAULT_WORLDS = 40           # plausible worlds weighed on request: 4 plans x 40 x 2 runs, about half a minute
+DEFAULT_WORLDS = 40           # plausible worlds weighed on request: 4 plans x 40 x 2 runs (results-interactive.md)
 MAX_WORLDS = 200
 FIRST_WORLDS = 8              # the robust answer appears after these worlds, and refines every 8 more
 MAX_WORLD_PERSON_RUNS = 40_000_000  # people x runs x worlds x plans under uncertainty (on request, with progress)
