@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import cxsim
@@ -136,3 +137,17 @@ def test_advise_says_why_and_each_levers_decomposition_adds_up_to_its_value_chan
     assert out["why"].startswith("Why:")
     printed = run().stdout.splitlines()
     assert printed[1].startswith("Why:")
+
+
+@pytest.mark.parametrize("name", ["people_vs_ads.toml", "channels.toml", "segments.toml", "service_profit_chain.toml", "loyalty.toml"])
+def test_every_kpi_but_value_is_the_same_without_the_run_past_the_horizon(name):
+    """Sweeps that keep no value KPI skip the run-out (cxsim.sweep.worker): the other KPIs must not change."""
+    from cxsim.sweep.worker import RUNOUT_FREE
+
+    sc = cxsim.load_scenario(SCENARIOS / name).with_overrides({"market.population": 600, "market.weeks": 30})
+    full = cxsim.simulate(sc, 2, seed=3, keep_customers=False).summary()
+    short = cxsim.simulate(sc, 2, seed=3, keep_customers=False, value=False).summary()
+    kept = sorted(RUNOUT_FREE & set(full.columns))
+    assert "npv" in kept and "customer_equity" in kept and "value" not in kept
+    pd.testing.assert_frame_equal(full[kept], short[kept])
+    assert short["value"].isna().all() and full["value"].notna().all()

@@ -22,6 +22,7 @@ from typing import Any
 import numba
 import pandas as pd
 
+from cxsim.model.results import KPIS
 from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
 
@@ -102,13 +103,18 @@ def run_batch(jobs: list[Job], arms: dict[str, dict[str, Any]],
     return outcomes
 
 
+RUNOUT_FREE = frozenset(KPIS) - {"value", "terminal_value"}
+"""KPIs read within the horizon: a run that keeps only these skips the run past it (the same numbers)."""
+
+
 def run(job: Job) -> Output:
     """Run one simulation (one replication) and return its KPIs and selected weekly metrics."""
     numba.set_num_threads(1)
     start = time.perf_counter()
     scenario = _scenario(job)
     res = simulate(scenario, replications=1, seed=job.seed, engine=job.engine,
-                   first_replication=job.first_replication, keep_customers=False)
+                   first_replication=job.first_replication, keep_customers=False,
+                   value=not RUNOUT_FREE.issuperset(job.kpis))  # the run past the horizon only where a KPI needs it
     row = res.summary().iloc[0]
     kpis = {k: float(row[k]) for k in job.kpis}
     ts = res.timeseries[["step", *job.metrics]].reset_index(drop=True) if job.metrics else None
