@@ -99,11 +99,10 @@ def landing_request(folder: Path = SCENARIOS) -> tuple[str, str, list[str], bool
     """What the page computes for a first visitor: the first scenario file as it is (text, source), all its
     variants, and whether customers are kept (segments shown)."""
     chosen = planner.scenario_files(folder)[0]
-    base, _ = planner.within_bounds(planner.scenario_from_upload(str(chosen.relative_to(folder.parent)),
-                                                                  chosen.read_bytes()))
+    source = str(chosen.relative_to(folder.parent))
+    base, _ = planner.within_bounds(planner.scenario_from_upload(source, chosen.read_bytes()))
     scenarios = [base, *(base.with_variant(v) for v in base.variants)]
-    return base.to_toml(), str(chosen.relative_to(folder.parent)), list(base.variants), any(
-        bool(s.config.segments) for s in scenarios)
+    return base.to_toml(), source, list(base.variants), any(bool(s.config.segments) for s in scenarios)
 
 
 def warm_landing(folder: Path = SCENARIOS) -> None:

@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -51,13 +53,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def first_visit(warmed: bool) -> float:
-    """Seconds from the first request to a fresh server until the verdict is on the screen."""
-    from playwright.sync_api import sync_playwright
-
+@contextmanager
+def served(command: list[str]) -> Iterator[str]:
+    """A fresh server started by ``command`` on a free port: its address once it answers its health check."""
     port = free_port()
-    command = ([sys.executable, str(ROOT / "app" / "serve.py")] if warmed else
-               [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py")])
     proc = subprocess.Popen([*command, *OPTIONS, "--server.port", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -69,20 +68,35 @@ def first_visit(warmed: bool) -> float:
                         break
             except OSError:
                 time.sleep(0.05)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--headless", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(180_000)
-            start = time.perf_counter()
-            page.goto(url)
-            page.wait_for_selector(".cx-verdict", state="visible")
-            seconds = time.perf_counter() - start
-            browser.close()
-        return seconds
+        yield url
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def laptop_page(pw):
+    """A Chromium page at 1440 x 900 (close its browser when done)."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                 args=["--no-sandbox", "--headless", "--disable-gpu"])
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.set_default_timeout(180_000)
+    return browser, page
+
+
+def first_visit(warmed: bool) -> float:
+    """Seconds from the first request to a fresh server until the verdict is on the screen."""
+    from playwright.sync_api import sync_playwright
+
+    command = ([sys.executable, str(ROOT / "app" / "serve.py")] if warmed else
+               [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py")])
+    with served(command) as url, sync_playwright() as pw:
+        browser, page = laptop_page(pw)
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector(".cx-verdict", state="visible")
+        seconds = time.perf_counter() - start
+        browser.close()
+    return seconds
 
 
 def lever_changes(repeats: int) -> tuple[list[float], list[float]]:
@@ -90,46 +104,28 @@ def lever_changes(repeats: int) -> tuple[list[float], list[float]]:
     is the new plan's, and until the page has finished (the comparison table included)."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app" / "serve.py"), *OPTIONS, "--server.port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     verdicts, pages = [], []
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.05)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--headless", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(180_000)
-            page.goto(url)
+    with served([sys.executable, str(ROOT / "app" / "serve.py")]) as url, sync_playwright() as pw:
+        browser, page = laptop_page(pw)
+        page.goto(url)
+        finished(page)
+        for i in range(repeats):
+            before = [page.locator(".cx-verdict").first.inner_text(),
+                      page.locator("table.cx-compare").first.inner_text()]
+            box = page.get_by_role("spinbutton", name="Ad budget per week", exact=True)
+            box.fill(str(3000 + 100 * i))
+            start = time.perf_counter()
+            box.press("Enter")
+            page.wait_for_function("b => { const v = document.querySelector('.cx-verdict'); "
+                                   "return v && v.innerText !== b[0]; }", arg=before, polling=20)
+            verdicts.append(time.perf_counter() - start)
+            page.wait_for_function("b => { const t = document.querySelector('table.cx-compare'); "
+                                   "return t && t.innerText !== b[1] && "
+                                   "!document.querySelector('[data-testid=\"stProgress\"]'); }",
+                                   arg=before, polling=20)
+            pages.append(time.perf_counter() - start)
             finished(page)
-            for i in range(repeats):
-                before = [page.locator(".cx-verdict").first.inner_text(),
-                          page.locator("table.cx-compare").first.inner_text()]
-                box = page.get_by_role("spinbutton", name="Ad budget per week", exact=True)
-                box.fill(str(3000 + 100 * i))
-                start = time.perf_counter()
-                box.press("Enter")
-                page.wait_for_function("b => { const v = document.querySelector('.cx-verdict'); "
-                                       "return v && v.innerText !== b[0]; }", arg=before, polling=20)
-                verdicts.append(time.perf_counter() - start)
-                page.wait_for_function("b => { const t = document.querySelector('table.cx-compare'); "
-                                       "return t && t.innerText !== b[1] && "
-                                       "!document.querySelector('[data-testid=\"stProgress\"]'); }",
-                                       arg=before, polling=20)
-                pages.append(time.perf_counter() - start)
-                finished(page)
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        browser.close()
     return verdicts, pages
 
 

@@ -50,6 +50,15 @@ def number_input(at: AppTest, label: str):
     return next(n for n in at.number_input if n.label == label)
 
 
+def weigh_small_upload_over_worlds(at: AppTest, draws: int) -> None:
+    """Upload the small file and turn on the weighing over ``draws`` plausible worlds (not yet run)."""
+    at.file_uploader[0].set_value(("small.toml", SMALL_TOML, "application/toml"))
+    next(t for t in at.toggle if t.label == "Weigh the plans over plausible worlds").set_value(True)
+    at.run()
+    number_input(at, "Plausible worlds").set_value(draws)
+    at.run()
+
+
 def table_markdown(at: AppTest) -> str | None:
     """The comparison table's HTML, as the page shows it (``None`` when there is none)."""
     return next((m.value for m in at.markdown if '<table class="cx-compare"' in m.value), None)
@@ -418,11 +427,7 @@ def test_a_posterior_handed_over_by_the_calibrate_page_is_used(tmp_path):
     at = AppTest.from_file(APP, default_timeout=180)
     at.session_state["planning_posterior"] = str(folder)
     at.run()
-    at.file_uploader[0].set_value(("small.toml", SMALL_TOML, "application/toml"))
-    next(t for t in at.toggle if t.label == "Weigh the plans over plausible worlds").set_value(True)
-    at.run()
-    number_input(at, "Plausible worlds").set_value(10)
-    at.run()
+    weigh_small_upload_over_worlds(at, 10)
     assert next(t for t in at.toggle if t.label == "Use the calibrated posterior").value
     next(b for b in at.button if b.label == "Weigh the plans over 10 plausible worlds").click()
     at.run()
@@ -481,11 +486,7 @@ def test_a_robust_answer_stopped_early_is_kept_and_labelled_with_its_worlds():
 
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.file_uploader[0].set_value(("small.toml", SMALL_TOML, "application/toml"))
-    next(t for t in at.toggle if t.label == "Weigh the plans over plausible worlds").set_value(True)
-    at.run()
-    number_input(at, "Plausible worlds").set_value(10)
-    at.run()
+    weigh_small_upload_over_worlds(at, 10)
     next(b for b in at.button if b.label == "Weigh the plans over 10 plausible worlds").click()
     at.run()
     request = at.session_state["robust"]

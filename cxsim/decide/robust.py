@@ -134,9 +134,13 @@ class RobustAnswer:
             })
         return pd.DataFrame(rows)
 
+    def ranked(self) -> pd.DataFrame:
+        """:meth:`table`, most often best first (ties: the larger gain)."""
+        return self.table().sort_values(["p_best", "gain"], ascending=False, kind="stable")
+
     def verdict(self) -> str:
         """One plain sentence first: the option most often best, its expected gain and worst 10%, the others."""
-        t = self.table().sort_values(["p_best", "gain"], ascending=False, kind="stable")
+        t = self.ranked()
         c = self.currency
         top = t.iloc[0]
         where = (f"of {self.draws} plausible worlds ({self.worlds.source})" if self.worlds is not None
@@ -166,8 +170,10 @@ class RobustAnswer:
 
         Weighted worlds count as their effective number (Kish's): fewer, when a few weigh most.
         """
-        t = self.table().sort_values(["p_best", "gain"], ascending=False, kind="stable")
-        top = t.iloc[0]
+        return self._best_chance(self.ranked(), level)
+
+    def _best_chance(self, ranked: pd.DataFrame, level: float) -> tuple[str, float, float, float]:
+        top = ranked.iloc[0]
         w = self.world_weights
         n = 1.0 / float(np.sum(w ** 2))
         p = float(top["p_best"])
@@ -178,8 +184,9 @@ class RobustAnswer:
 
     def settled(self, level: float = LEVEL) -> bool:
         """Whether the answer is clear: the leader's P(best) interval lies above every other option's P(best)."""
-        _, _, lo, _ = self.best_chance(level)
-        others = self.table().sort_values(["p_best", "gain"], ascending=False, kind="stable")["p_best"].iloc[1:]
+        ranked = self.ranked()
+        _, _, lo, _ = self._best_chance(ranked, level)
+        others = ranked["p_best"].iloc[1:]
         return bool(others.empty or lo > float(others.max()))
 
     def _amount(self, x: float, signed: bool = False) -> str:
@@ -190,7 +197,7 @@ class RobustAnswer:
 
     def display_table(self) -> pd.DataFrame:
         """The table as text, best first, for printing."""
-        t = self.table().sort_values(["p_best", "gain"], ascending=False, kind="stable")
+        t = self.ranked()
         against = "0" if self.base is None else self.labels[self.base]
         out = pd.DataFrame({
             self.what: t[self.what],
