@@ -58,19 +58,26 @@ def _tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: int):
     return [((p, i), (plan if worlds is None else in_world(plan, worlds, i, plans[0]), i * replications))
             for p, plan in enumerate(plans) for i in range(draws)]
 
-def evaluate_kpis(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int,
-                  kpis: Sequence[str] = ("value",), workers: int | None = None, progress: bool | Callable = True,
-                  engine: str = "fast", scheduler: str | None = None) -> dict[str, np.ndarray]:
-    """:func:`evaluate` for several KPIs at once: each KPI's array of shape (plans, draws, replications)."""
-    kpis = tuple(kpis)
+
+def _kpi_tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int, engine: str,
+               kpis: tuple[str, ...]) -> list:
+    """The checked tasks of :func:`_run_world`, one per plan and world: ``((plan, world), its arguments)``."""
     unknown = [k for k in kpis if k not in KPIS]
     if unknown:
         raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {unknown[0]!r}")
     if replications < 1:
         raise UserError(f"replications: expected a whole number >= 1, got {replications}")
+    return [(tag, (scenario, replications, seed, first, engine, kpis))
+            for tag, (scenario, first) in _tasks(plans, worlds, replications)]
+
+
+def evaluate_kpis(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int,
+                  kpis: Sequence[str] = ("value",), workers: int | None = None, progress: bool | Callable = True,
+                  engine: str = "fast", scheduler: str | None = None) -> dict[str, np.ndarray]:
+    """:func:`evaluate` for several KPIs at once: each KPI's array of shape (plans, draws, replications)."""
+    kpis = tuple(kpis)
     draws = 1 if worlds is None else worlds.draws
-    tasks = [(tag, (scenario, replications, seed, first, engine, kpis))
-             for tag, (scenario, first) in _tasks(plans, worlds, replications)]
+    tasks = _kpi_tasks(plans, worlds, replications, seed, engine, kpis)
     out = np.full((len(kpis), len(plans), draws, replications), np.nan)
     bar, tick = _progress(progress, len(tasks) * replications)
     try:
@@ -117,12 +124,9 @@ def evaluate_in_batches(plans: Sequence[Scenario], worlds: Worlds, replications:
     A world's runs depend only on the world and the seed, so an answer over the first ``n`` worlds is
     the answer :func:`evaluate` gives for those worlds alone.
     """
-    if kpi not in KPIS:
-        raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {kpi!r}")
     draws = worlds.draws
     checkpoints = sorted({*range(min(first, draws), draws, max(1, every)), draws})
-    tasks = sorted(((tag, (scenario, replications, seed, start, engine, (kpi,)))
-                    for tag, (scenario, start) in _tasks(plans, worlds, replications)), key=lambda t: t[0][::-1])
+    tasks = sorted(_kpi_tasks(plans, worlds, replications, seed, engine, (kpi,)), key=lambda t: t[0][::-1])  # by world
     out = np.full((len(plans), draws, replications), np.nan)
     missing = np.full(draws, len(plans))
     done = 0  # worlds whose every plan has finished, counted from the first
