@@ -8,6 +8,7 @@ import numba
 import numpy as np
 
 from cxsim.model.behaviour import DETRACTOR_CUTOFF, PROMOTER_CUTOFF, Stage, Voice, talk_table
+from cxsim.model.parallel import CHUNK, KERNEL_LOCK, chunks
 from cxsim.scenario import ScenarioConfig
 
 COLUMNS = [
@@ -95,19 +96,21 @@ def per_group(values: np.ndarray, n_groups: int) -> np.ndarray:
     return values.reshape(n_groups, -1).sum(axis=1, dtype=float)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, parallel=True)
 def _state_counts(stage, voice, satisfaction, scale, n_groups, n_stages, n_voices):  # pragma: no cover
     """People by replication, stage and voice, and the survey of active customers (respondents,
     promoters, detractors by their answer: satisfaction plus scale use), in one pass over everyone
-    (replications are consecutive, equal blocks)."""
+    (replications are consecutive, equal blocks), in parallel over chunks of each replication."""
     size = stage.size // n_groups
-    counts = np.zeros((n_groups, n_stages, n_voices), np.int64)
-    survey = np.zeros((n_groups, 3), np.int64)
-    lanes = np.zeros((4, n_stages * n_voices), np.int64)  # four tallies summed at the end: neighbours in
-    for g in range(n_groups):                              # the arrays mostly add to the same cell
-        lanes[:] = 0
-        respondents = promoters = detractors = 0
-        for i in range(g * size, (g + 1) * size):
+    per_group = chunks(size)
+    cells = n_stages * n_voices
+    tallies = np.zeros((n_groups * per_group, cells + 3), np.int64)  # each chunk's counts, then its survey
+    for task in numba.prange(n_groups * per_group):
+        g, part = task // per_group, task % per_group
+        lanes = np.zeros((4, cells), np.int64)  # four tallies summed at the end: neighbours in the arrays
+        respondents = promoters = detractors = 0  # mostly add to the same cell
+        first = g * size + part * CHUNK
+        for i in range(first, min((g + 1) * size, first + CHUNK)):
             lanes[i & 3, stage[i] * n_voices + voice[i]] += 1
             # the survey, without branches (answers are unpredictable): behaviour.survey_counts's classes
             answer = satisfaction[i] + scale[i]
@@ -115,10 +118,16 @@ def _state_counts(stage, voice, satisfaction, scale, n_groups, n_stages, n_voice
             respondents += active
             promoters += active & (answer >= PROMOTER_CUTOFF)
             detractors += active & (answer < DETRACTOR_CUTOFF)
-        for c in range(n_stages * n_voices):
-            counts[g, c // n_voices, c % n_voices] = lanes[0, c] + lanes[1, c] + lanes[2, c] + lanes[3, c]
-        survey[g, 0], survey[g, 1], survey[g, 2] = respondents, promoters, detractors
-    return counts, survey
+        row = tallies[task]
+        for c in range(cells):
+            row[c] = lanes[0, c] + lanes[1, c] + lanes[2, c] + lanes[3, c]
+        row[cells], row[cells + 1], row[cells + 2] = respondents, promoters, detractors
+    both = tallies.reshape(n_groups, per_group, cells + 3).sum(axis=1)  # integers: the order does not matter
+    counts = np.empty((n_groups, n_stages, n_voices), np.int64)
+    for g in range(n_groups):
+        for c in range(cells):
+            counts[g, c // n_voices, c % n_voices] = both[g, c]
+    return counts, both[:, cells:].copy()
 
 
 def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict[str, np.ndarray | float],
@@ -134,8 +143,9 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict
         n_groups: the number of replications sharing the arrays, as consecutive equal blocks.
     """
     # the survey: active customers answer on the 0-10 scale as they use it
-    both, survey = _state_counts(state.stage, state.voice, state.satisfaction, state.scale, n_groups, len(Stage),
-                                 len(Voice))
+    with KERNEL_LOCK:
+        both, survey = _state_counts(state.stage, state.voice, state.satisfaction, state.scale, n_groups, len(Stage),
+                                     len(Voice))
     counts, voices = both.sum(axis=2), both.sum(axis=1)
     n_ever = voices[:, 1:].sum(axis=1)  # everyone who has bought has a voice
     respondents, promoters, detractors = survey.T

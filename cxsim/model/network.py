@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from cxsim.model.draws import NETWORK_STREAM, market_rng
+from cxsim.model.parallel import KERNEL_LOCK
 from cxsim.scenario.schema import Network
 
 
@@ -171,14 +172,17 @@ def _count_contacts(indptr, indices, voice, counts):  # pragma: no cover
             counts[i, voice[indices[k]]] += 1
 
 
-@numba.njit(cache=True, nogil=True)
-def _move_contacts(indptr, indices, who, old, new, counts):  # pragma: no cover
-    for m in range(who.size):
-        j = who[m]
-        for k in range(indptr[j], indptr[j + 1]):  # ties are symmetric: j's contacts hear j
-            i = indices[k]
-            counts[i, old[m]] -= 1
-            counts[i, new[m]] += 1
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _move_contacts(indptr, indices, who, old, new, counts, starts):  # pragma: no cover
+    """Move the changed people ``who`` from their old voice to their new one in their contacts' counts; market
+    ``g``'s people are ``who[starts[g]:starts[g + 1]]`` (ties lie within a market), the markets in parallel."""
+    for g in numba.prange(starts.size - 1):
+        for m in range(starts[g], starts[g + 1]):
+            j = who[m]
+            for k in range(indptr[j], indptr[j + 1]):  # ties are symmetric: j's contacts hear j
+                i = indices[k]
+                counts[i, old[m]] -= 1
+                counts[i, new[m]] += 1
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -244,7 +248,7 @@ class ContactVoices:
             _count_contacts(adjacency.indptr, adjacency.indices, voice, self.counts)
 
     def update(self, who: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
-        """People ``who`` changed voice from ``old`` to ``new``."""
+        """People ``who`` (ascending, when several markets share the arrays) changed voice from ``old`` to ``new``."""
         changed = old != new
         who, old, new = who[changed], old[changed], new[changed]
         if not who.size:
@@ -254,7 +258,10 @@ class ContactVoices:
             np.add.at(self.counts, (group, old), -1)
             np.add.at(self.counts, (group, new), 1)
         else:
-            _move_contacts(self.adjacency.indptr, self.adjacency.indices, who, old, new, self.counts)
+            starts = (np.array([0, who.size]) if self.n_groups == 1 else  # several markets: ``who`` ascends
+                      np.searchsorted(who, np.arange(self.n_groups + 1) * self.group_size))
+            with KERNEL_LOCK:
+                _move_contacts(self.adjacency.indptr, self.adjacency.indices, who, old, new, self.counts, starts)
 
     def market_heard(self, table: np.ndarray) -> np.ndarray:
         """On the complete graph: what everyone in each market hears, (markets, 2: positive, negative)."""
