@@ -114,7 +114,3 @@ def future_values(pop, cfg: ScenarioConfig, weeks: int, ahead: float = np.inf) -
     """
     return _evaluate(pop, cfg, weeks, ahead, weekly_force(cfg.economics.discount_rate))[1]
 
-
-def residual_purchases(pop, cfg: ScenarioConfig, weeks: int, ahead: float) -> float:
-    """Expected purchases of the active customers in the ``ahead`` weeks after the horizon, undiscounted."""
-    return float(_evaluate(pop, cfg, weeks, ahead, 0.0)[0].sum())

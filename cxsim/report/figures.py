@@ -140,18 +140,6 @@ def customers_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Fi
     return band_figure(results, labels, "ever_customers", "Customers won", "people")
 
 
-def kpi_interval_figure(table: pd.DataFrame, kpi: str, title: str = "") -> go.Figure:
-    """Mean and 90% outcome range of one KPI per scenario (from ``Comparison.table``)."""
-    rows = table[table["kpi"] == kpi]
-    fig = go.Figure(go.Scatter(
-        x=rows["mean"], y=rows["scenario"], mode="markers",
-        error_x={"type": "data", "symmetric": False, "array": rows["hi"] - rows["mean"],
-                 "arrayminus": rows["mean"] - rows["lo"]},
-        marker={"size": 10, "color": PALETTE[0]}))
-    fig.update_layout(title=title or kpi, template="plotly_white", xaxis_title=kpi, height=120 + 40 * len(rows))
-    return fig
-
-
 def journey_figure(journey: pd.DataFrame, title: str = "") -> go.Figure:
     """One customer's journey: stage, satisfaction and purchases week by week."""
     from cxsim.model.behaviour import Stage

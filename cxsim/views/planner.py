@@ -305,17 +305,6 @@ def check_size(scenarios: Sequence[Scenario], replications: int) -> None:
             "the market size or the number of variants, or run it with `cxsim compare` on the command line.")
 
 
-def variant_changes(scenario: Scenario) -> pd.DataFrame:
-    """What each variant of the file changes from the base: variant, key, base value, variant value."""
-    from cxsim.scenario import flatten
-
-    rows = []
-    for name, overrides in scenario.variants.items():
-        for key, value in flatten(overrides).items():
-            rows.append({"variant": name, "field": key, "base": str(scenario[key]), "variant value": str(value)})
-    return pd.DataFrame(rows, columns=["variant", "field", "base", "variant value"])
-
-
 # --- results ----------------------------------------------------------------------------
 
 def timeseries_table(comparison: Comparison) -> pd.DataFrame:
