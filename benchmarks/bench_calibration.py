@@ -6,7 +6,8 @@ coverage: simulation-based calibration (Talts et al. 2018). Truths drawn from th
 example: the shipped example (6 keys, 104 weeks, 10,000 people) fitted on weeks
     1-78 (``--holdout 26``): wall time, and the share of weeks 79-104 whose
     observed new_customers and active lie in the 90% posterior-predictive band
-    (bar: >= 80%).
+    (bar: >= 80%). ``--firm``: the firm-sized example (a million people, its history
+    made with every person simulated) fitted at the automatic scale.
 
 Run from the repository root (the machine's load is printed with each result):
 
@@ -41,6 +42,8 @@ from cxsim.scenario import load_scenario  # noqa: E402
 
 BASE = ROOT / "scenarios" / "data" / "company_base.toml"
 HISTORY = ROOT / "scenarios" / "data" / "company_history.csv"
+FIRM_BASE = ROOT / "scenarios" / "data" / "firm_base.toml"
+FIRM_HISTORY = ROOT / "scenarios" / "data" / "firm_history.csv"
 RESULTS = ROOT / "benchmarks" / "results-calibration.md"
 
 
@@ -145,10 +148,10 @@ def coverage(args: argparse.Namespace) -> None:
 
 
 def example(args: argparse.Namespace) -> None:
-    from make_company_history import FIT, TRUTH
+    from make_company_history import FIRM_TRUTH, FIT, TRUTH
 
-    base = load_scenario(BASE)
-    problem = prepare(read_history(HISTORY, base), base, FIT, holdout=args.holdout)
+    base = load_scenario(FIRM_BASE if args.firm else BASE)
+    problem = prepare(read_history(FIRM_HISTORY if args.firm else HISTORY, base), base, FIT, holdout=args.holdout)
     before = load()
     start = time.perf_counter()
     with ProcessPool(args.workers) as pool:
@@ -156,10 +159,12 @@ def example(args: argparse.Namespace) -> None:
     seconds = time.perf_counter() - start
     check = result.check
     table = check.table.set_index("key")
-    table["truth"] = pd.Series(TRUTH)
+    table["truth"] = pd.Series(FIRM_TRUTH if args.firm else TRUTH)
     table["inside"] = (table.low_5 <= table.truth) & (table.truth <= table.high_95)
     held = check.holdout_coverage
-    text = (f"\n## The shipped example, {len(FIT)} keys, fitted on weeks 1-{problem.fit_weeks} of 104\n\n"
+    which = (f"The firm-sized example ({base.population:,} people at the automatic scale, {base.scale:g})" if args.firm
+             else "The shipped example")
+    text = (f"\n## {which}, {len(FIT)} keys, fitted on weeks 1-{problem.fit_weeks} of 104\n\n"
             f"{seconds / 60:.1f} minutes wall ({check.posterior.simulations:,} simulations, {args.particles} particles, "
             f"{args.workers} workers); {before} before, {load()} after; stopped: {check.posterior.stopped}.\n\n"
             f"Held-out weeks {problem.fit_weeks + 1}-104 inside the 90% posterior-predictive band: "
@@ -196,6 +201,7 @@ def main() -> None:
     e.add_argument("--workers", type=int, default=2)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--out", help="also write the calibration folder here")
+    e.add_argument("--firm", action="store_true", help="the firm-sized example (scenarios/data/firm_*) instead")
     args = parser.parse_args()
     coverage(args) if args.what == "coverage" else example(args)
 

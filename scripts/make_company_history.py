@@ -38,6 +38,7 @@ TRUTH = {
     "repeat.dropout_sensitivity": 0.5,
 }
 FIT = list(TRUTH)
+FIRM_TRUTH = {**TRUTH, "advertising.half_saturation": 500_000.0}  # the firm's ads saturate at its size
 
 
 def past_spends(weeks: int = 104) -> dict[str, list[float]]:
@@ -58,7 +59,7 @@ def main() -> None:
     firm = "--firm" in sys.argv[1:]
     base_path, out, spends = (FIRM_BASE, FIRM_OUT, firm_spends()) if firm else (BASE, OUT, past_spends())
     base = load_scenario(base_path).with_overrides(spends)
-    truth = {**TRUTH, "advertising.half_saturation": 500_000.0} if firm else TRUTH
+    truth = FIRM_TRUTH if firm else TRUTH
     if firm:
         base = base.with_overrides({"market.scale": 1})  # a real firm's records count every customer
     frame = company_history(base, truth, seed=SEED)
