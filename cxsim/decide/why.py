@@ -53,14 +53,13 @@ def _parts(res: Results) -> pd.DataFrame:
     pv = ts.assign(margin=ts["gross_margin"] * factor, ad_spend=-ts["ad_spend"] * factor,
                    service_spend=-ts["service_spend"] * factor,
                    other_costs=(ts["profit"] - ts["gross_margin"] + ts["ad_spend"] + ts["service_spend"]) * factor)
-    g = pv.groupby("replication", sort=True)
+    g = pv.groupby("replication", sort=True)  # the figures' columns are the series' own (only spends are replaced)
     out = g[["margin", "ad_spend", "service_spend", "other_costs"]].sum()
     summary = res.summary().set_index("replication")
     out["after_horizon"] = summary["terminal_value"]
-    grouped = ts.groupby("replication", sort=True)
     for column, how, _ in FIGURES:
         if column in ts:
-            out[column] = getattr(grouped[column], how)()
+            out[column] = getattr(g[column], how)()
     return out
 
 
