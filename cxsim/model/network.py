@@ -248,7 +248,7 @@ class ContactVoices:
             _count_contacts(adjacency.indptr, adjacency.indices, voice, self.counts)
 
     def update(self, who: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
-        """People ``who`` (ascending, when several markets share the arrays) changed voice from ``old`` to ``new``."""
+        """People ``who`` changed voice from ``old`` to ``new``."""
         changed = old != new
         who, old, new = who[changed], old[changed], new[changed]
         if not who.size:
@@ -258,8 +258,13 @@ class ContactVoices:
             np.add.at(self.counts, (group, old), -1)
             np.add.at(self.counts, (group, new), 1)
         else:
-            starts = (np.array([0, who.size]) if self.n_groups == 1 else  # several markets: ``who`` ascends
-                      np.searchsorted(who, np.arange(self.n_groups + 1) * self.group_size))
+            if self.n_groups == 1:
+                starts = np.array([0, who.size])
+            else:  # each market's people together, so markets run in parallel on their own contacts only
+                if np.any(who[1:] < who[:-1]):
+                    order = np.argsort(who, kind="stable")
+                    who, old, new = who[order], old[order], new[order]
+                starts = np.searchsorted(who, np.arange(self.n_groups + 1) * self.group_size)
             with KERNEL_LOCK:
                 _move_contacts(self.adjacency.indptr, self.adjacency.indices, who, old, new, self.counts, starts)
 
