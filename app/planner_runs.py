@@ -6,15 +6,18 @@ They live apart from the page so the server can compute the landing page's plans
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from cxsim import parse_scenario, simulate
+from cxsim.decide import runs
 from cxsim.decide.advise import DEFAULT_STEP, advise
 from cxsim.decide.compare import Comparison
 from cxsim.decide.optimize import Frontier, frontier
+from cxsim.decide.pools import ProcessPool
 from cxsim.decide.robust import robust_compare_anytime
 from cxsim.decide.uncertainty import worlds_for
 from cxsim.model.results import Results
@@ -25,6 +28,7 @@ from cxsim.report.figures import (
     profit_figure,
     satisfaction_figure,
 )
+from cxsim.scenario import Scenario
 from cxsim.views import planner
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -77,14 +81,27 @@ def robust_answers() -> dict:
     return {}
 
 
+@st.cache_resource
+def robust_pool() -> ProcessPool:
+    """The robust answer's worker processes, one per core: started once, kept for the server's life."""
+    return ProcessPool(runs.default_workers())
+
+
+def start_robust_workers(scenario: Scenario) -> list[Future]:
+    """Start the robust answer's workers: each runs the scenario small, so its compiled loops are loaded."""
+    small = scenario.with_overrides({"market.population": 100, "market.weeks": 2})
+    workers = robust_pool()
+    return [workers.executor().submit(runs.run_plan, small, 1, 0, one_thread=True) for _ in range(workers.slots)]
+
+
 def run_robust(text: str, source: str, variants: tuple[str, ...], draws: int, seed: int, posterior: str | None):
     """Every plan in every plausible world (plausible ranges, the file's [uncertainty] table, or a posterior),
-    answer after answer as the worlds arrive (``robust_compare_anytime``), on a worker process per core."""
+    answer after answer as the worlds arrive (``robust_compare_anytime``), on the server's worker processes."""
     base = parse_scenario(text, source)
     plans = [base, *(base.with_variant(v) for v in variants)]
     worlds = worlds_for(base, uncertain=True, posterior=posterior, draws=draws, seed=seed)
     return robust_compare_anytime(plans, worlds, planner.WORLD_REPLICATIONS, seed, first=planner.FIRST_WORLDS,
-                                  every=planner.FIRST_WORLDS)
+                                  every=planner.FIRST_WORLDS, pool=robust_pool())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -106,10 +123,14 @@ def landing_request(folder: Path = SCENARIOS) -> tuple[str, str, list[str], bool
 
 
 def warm_landing(folder: Path = SCENARIOS) -> None:
-    """Run the landing page's plans and their marginal returns into the caches, as a first visit would."""
+    """Run the landing page's plans and their marginal returns into the caches, as a first visit would, and
+    start the robust answer's workers (each runs a small plan, so its compiled loops are loaded)."""
     text, source, variants, keep = landing_request(folder)
+    started = start_robust_workers(parse_scenario(text, source))
     replications, seed = planner.DEFAULT_REPLICATIONS, 0
     today = run_scenario(text, source, None, replications, seed, keep)
     run_advice(parse_scenario(text, source), today, replications, seed)
     for variant in variants:
         run_scenario(text, source, variant, replications, seed, keep)
+    for future in started:
+        future.result()

@@ -11,7 +11,8 @@ browser tests use). Two measurements, each a median over cold repeats with the s
   sentence is the new plan's (today's plan and each lever moved, computed first) and until the page has
   finished (the variants and the comparison table after it); at least 5 changes.
 - **Robust answer**: the flagship's four plans over 40 plausible worlds as the planner runs them
-  (``robust_compare_anytime``: worker processes, the first answer after 8 worlds) against one
+  (``planner_runs.run_robust``: the server's worker processes, started when it starts, the first answer
+  after 8 worlds) against one
   ``robust_compare`` in one process (how the planner ran them before): seconds to the first
   sentence and to all 40 worlds, and whether the final answers are identical.
 
@@ -144,19 +145,25 @@ def finished(page) -> None:
 
 
 def robust_times(draws: int) -> tuple[float, float, float, bool]:
-    """The planner's anytime robust answer and the one-process run before it, on the flagship."""
-    from cxsim import load_scenario
-    from cxsim.decide.robust import robust_compare, robust_compare_anytime
+    """The planner's anytime robust answer, run by the page's own function on the workers a server started
+    (``planner_runs.warm_landing``, as ``make app`` does), and the one-process run before it, on the flagship."""
+    from cxsim import parse_scenario
+    from cxsim.decide.robust import robust_compare
     from cxsim.decide.uncertainty import worlds_for
     from cxsim.views import planner
 
-    base = load_scenario(ROOT / "scenarios" / planner.FLAGSHIP)
-    plans = base.all_variants()
+    sys.path.insert(0, str(ROOT / "app"))
+    import planner_runs
+
+    text, source, variants, _ = planner_runs.landing_request()
+    base = parse_scenario(text, source)
+    for started in planner_runs.start_robust_workers(base):  # as a server does when it starts (untimed)
+        started.result()
+    plans = [base, *(base.with_variant(v) for v in variants)]
     worlds = worlds_for(base, uncertain=True, draws=draws, seed=0)
     start = time.perf_counter()
     first = None
-    for answer in robust_compare_anytime(plans, worlds, planner.WORLD_REPLICATIONS, 0, first=planner.FIRST_WORLDS,
-                                         every=planner.FIRST_WORLDS):
+    for answer in planner_runs.run_robust(text, source, tuple(variants), draws, 0, None):
         first, last = first or time.perf_counter() - start, answer
     anytime = time.perf_counter() - start
     start = time.perf_counter()
@@ -203,7 +210,7 @@ Written by `benchmarks/bench_interactive.py`. Machine: {os.cpu_count()} cores, l
 | Lever change in the browser (ad budget, warm server): the new verdict on screen | {spread(verdicts)} |
 | Lever change in the browser: the whole page finished (the comparison table included) | {spread(pages)} |
 | Robust answer, {args.draws} worlds: the first sentence (after {planner.FIRST_WORLDS} worlds) | {spread(firsts)} |
-| Robust answer, all {args.draws} worlds, as the planner runs them (worker processes) | {spread(wholes)} |
+| Robust answer, all {args.draws} worlds, as the planner runs them (the server's worker processes) | {spread(wholes)} |
 | Robust answer, all {args.draws} worlds in one process (the planner before) | {spread(befores)} |
 
 Speed-up of the whole robust answer, run by run: {statistics.median(ratios):.2f}x

@@ -201,6 +201,26 @@ def test_the_anytime_answer_refines_in_batches_and_ends_identical_to_the_whole_o
     np.testing.assert_array_equal(answers[0].values, head.values)  # the first 4 worlds are those worlds alone
 
 
+def test_a_pool_kept_open_serves_answer_after_answer_and_survives_a_stop():
+    """The planner's workers live as long as its server: a run stopped after its first answer cancels what
+    had not started and leaves the pool to the next run, whose answer is the whole one, bit for bit."""
+    from cxsim.decide.pools import ProcessPool
+
+    sc = parse_scenario(SMALL + VARIANTS + TABLE)
+    plans = sc.all_variants()
+    worlds = worlds_for(sc, uncertain=True, draws=10, seed=4)
+    whole = robust_compare(plans, worlds, 2, 4, workers=1, progress=False)
+    with ProcessPool(2) as pool:
+        stopped = robust_compare_anytime(plans, worlds, 2, 4, first=4, every=3, pool=pool)
+        assert next(stopped).draws == 4
+        stopped.close()  # the user stops at the first answer
+        for _ in range(2):
+            answers = list(robust_compare_anytime(plans, worlds, 2, 4, first=4, every=3, pool=pool))
+            assert [a.draws for a in answers] == [4, 7, 10]
+            np.testing.assert_array_equal(answers[-1].values, whole.values)
+        assert pool.executor() is not None  # still open: the runs never closed it
+
+
 def test_p_best_is_settled_when_its_interval_clears_the_others():
     leader, p, lo, hi = synthetic().best_chance()
     assert (leader, p) == ("B", 0.5) and 0 < lo < 0.5 < hi < 1

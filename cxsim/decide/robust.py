@@ -24,7 +24,7 @@ import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,9 @@ from cxsim.decide.stats import LEVEL
 from cxsim.decide.uncertainty import Worlds
 from cxsim.model.results import KPIS
 from cxsim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from cxsim.decide.pools import Pool
 
 LOW, HIGH = 0.10, 0.90
 WIDTH = 100  # columns of the sentence on a terminal
@@ -257,13 +260,16 @@ def robust_compare(plans: Sequence[Scenario], worlds: Worlds | None, replication
 
 def robust_compare_anytime(plans: Sequence[Scenario], worlds: Worlds, replications: int, seed: int,
                            kpi: str = "value", labels: Sequence[str] | None = None, first: int = 8, every: int = 8,
-                           workers: int | None = None, engine: str = "fast") -> Iterator[RobustAnswer]:
+                           workers: int | None = None, engine: str = "fast",
+                           pool: Pool | None = None) -> Iterator[RobustAnswer]:
     """:func:`robust_compare` as it refines: the answer over the first ``first`` worlds, then every ``every``
-    more; the last is over every world and identical to :func:`robust_compare`'s."""
+    more; the last is over every world and identical to :func:`robust_compare`'s. ``pool``: workers already
+    started (kept for a server's life), left open."""
     from cxsim.decide.compare import unique_labels
 
     names = list(labels or unique_labels(plans))
-    for n, values in evaluate_in_batches(plans, worlds, replications, seed, kpi, first, every, workers, engine):
+    for n, values in evaluate_in_batches(plans, worlds, replications, seed, kpi, first, every, workers, engine,
+                                         pool):
         yield RobustAnswer(names, values, worlds.head(n), kpi, plans[0].config.economics.currency, replications, seed)
 
 

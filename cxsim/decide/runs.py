@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import as_completed
+from concurrent.futures import BrokenExecutor, as_completed
 from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from cxsim.model.parallel import worker_context
 from cxsim.model.results import KPIS, Results
 from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from cxsim.decide.pools import Pool
 
 
 def run_plan(scenario: Scenario, replications: int, seed: int, first: int = 0, engine: str = "fast",
@@ -117,12 +121,13 @@ def evaluate(plans: Sequence[Scenario], worlds: Worlds | None, replications: int
 
 def evaluate_in_batches(plans: Sequence[Scenario], worlds: Worlds, replications: int, seed: int,
                         kpi: str = "value", first: int = 8, every: int = 8, workers: int | None = None,
-                        engine: str = "fast") -> Iterator[tuple[int, np.ndarray]]:
+                        engine: str = "fast", pool: Pool | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """:func:`evaluate` world after world: ``(n, values over the first n worlds)`` after the first ``first``
     worlds, then every ``every`` more, and last over all of them (identical to :func:`evaluate`'s).
 
     A world's runs depend only on the world and the seed, so an answer over the first ``n`` worlds is
-    the answer :func:`evaluate` gives for those worlds alone.
+    the answer :func:`evaluate` gives for those worlds alone. ``pool``: workers already started (a server's,
+    kept for its life) instead of a pool started for this call.
     """
     draws = worlds.draws
     checkpoints = sorted({*range(min(first, draws), draws, max(1, every)), draws})
@@ -130,7 +135,7 @@ def evaluate_in_batches(plans: Sequence[Scenario], worlds: Worlds, replications:
     out = np.full((len(plans), draws, replications), np.nan)
     missing = np.full(draws, len(plans))
     done = 0  # worlds whose every plan has finished, counted from the first
-    for (p, i), result in _execute(tasks, workers, None):
+    for (p, i), result in _execute(tasks, workers, None, pool=pool):
         out[p, i, :] = result[0]
         missing[i] -= 1
         while done < draws and missing[done] == 0:
@@ -162,25 +167,40 @@ def default_workers() -> int:
 
 
 def _execute(tasks: list, workers: int | None, scheduler: str | None, run: Callable = _run_world,
-             context: BaseContext | None = None) -> Iterator:
+             context: BaseContext | None = None, pool: Pool | None = None) -> Iterator:
     """Yield ``(tag, run(*args))`` of every task, in this process, on local worker processes or on Dask.
 
     ``run`` takes a last argument ``one_thread``, true in a worker process; ``context`` starts the local
-    workers (default: a fork server).
+    workers (default: a fork server). A given ``pool`` is used and left open: tasks not yet started when
+    the caller stops early are cancelled, and a pool whose worker died is restarted for the next caller.
     """
     from cxsim.decide.pools import DaskPool, ProcessPool
 
+    if pool is not None:
+        try:
+            yield from _submitted(pool, tasks, run)
+        except BrokenExecutor:
+            pool.restart()
+            raise
+        return
     workers = workers or default_workers()
     if scheduler is None and (workers == 1 or len(tasks) == 1):
         for tag, args in tasks:
             yield tag, run(*args)
         return
-    pool = DaskPool(scheduler, workers) if scheduler else ProcessPool(min(workers, len(tasks)), context)
-    with pool:
-        executor = pool.executor()
-        futures = {executor.submit(run, *args, True): tag for tag, args in tasks}
+    with DaskPool(scheduler, workers) if scheduler else ProcessPool(min(workers, len(tasks)), context) as started:
+        yield from _submitted(started, tasks, run)
+
+
+def _submitted(pool: Pool, tasks: list, run: Callable) -> Iterator:
+    """Every task on the pool's workers, yielded as each finishes; the rest cancelled if the caller stops."""
+    futures = {pool.executor().submit(run, *args, True): tag for tag, args in tasks}
+    try:
         for future in as_completed(futures):
             yield futures[future], future.result()
+    finally:
+        for future in futures:
+            future.cancel()
 
 
 def run_all(plans: Sequence[Scenario], replications: int, seed: int, engine: str = "fast",
