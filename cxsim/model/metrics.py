@@ -8,7 +8,7 @@ import numba
 import numpy as np
 
 from cxsim.model.behaviour import DETRACTOR_CUTOFF, PROMOTER_CUTOFF, Stage, Voice, talk_table
-from cxsim.model.parallel import CHUNK, KERNEL_LOCK, chunks
+from cxsim.model.parallel import CHUNK, chunks, counting_threads
 from cxsim.scenario import ScenarioConfig
 
 COLUMNS = [
@@ -143,7 +143,7 @@ def week_columns(step: int, state: WeekState, tally: WeekTally, by_modules: dict
         n_groups: the number of replications sharing the arrays, as consecutive equal blocks.
     """
     # the survey: active customers answer on the 0-10 scale as they use it
-    with KERNEL_LOCK:
+    with counting_threads(state.stage.size):
         both, survey = _state_counts(state.stage, state.voice, state.satisfaction, state.scale, n_groups, len(Stage),
                                      len(Voice))
     counts, voices = both.sum(axis=2), both.sum(axis=1)

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from cxsim.model.draws import NETWORK_STREAM, market_rng
-from cxsim.model.parallel import KERNEL_LOCK
+from cxsim.model.parallel import counting_threads
 from cxsim.scenario.schema import Network
 
 
@@ -265,7 +265,7 @@ class ContactVoices:
                     order = np.argsort(who, kind="stable")
                     who, old, new = who[order], old[order], new[order]
                 starts = np.searchsorted(who, np.arange(self.n_groups + 1) * self.group_size)
-            with KERNEL_LOCK:
+            with counting_threads(self.counts.shape[0]):
                 _move_contacts(self.adjacency.indptr, self.adjacency.indices, who, old, new, self.counts, starts)
 
     def market_heard(self, table: np.ndarray) -> np.ndarray:

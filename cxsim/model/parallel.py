@@ -17,6 +17,8 @@ import multiprocessing
 import sys
 import threading
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.context import BaseContext, ForkServerContext, ForkServerProcess
 
 import numba
@@ -26,6 +28,24 @@ if numba.config.THREADING_LAYER == "default":  # not set by NUMBA_THREADING_LAYE
 
 CHUNK = 2_048  # people per parallel task: fixed, so results never depend on the number of threads
 KERNEL_LOCK = threading.Lock()  # one caller at a time: workqueue's threads require it, and callers share the cores
+PARALLEL_PEOPLE = 100_000
+"""Below this many people a week's counting loop runs on one thread: waking the others costs more than they
+save, and their waiting takes a core from other processes (the week's main loop is parallel at any size)."""
+
+
+@contextmanager
+def counting_threads(people: int) -> Iterator[None]:
+    """Hold the kernel lock for a counting loop over ``people``, on one thread below ``PARALLEL_PEOPLE``."""
+    with KERNEL_LOCK:
+        if people >= PARALLEL_PEOPLE:
+            yield
+            return
+        before = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            yield
+        finally:
+            numba.set_num_threads(before)
 
 
 @numba.njit(cache=True, nogil=True)
