@@ -126,10 +126,11 @@ def warm_landing(folder: Path = SCENARIOS) -> None:
     """Run the landing page's plans and their marginal returns into the caches, as a first visit would, and
     start the robust answer's workers (each runs a small plan, so its compiled loops are loaded)."""
     text, source, variants, keep = landing_request(folder)
-    started = start_robust_workers(parse_scenario(text, source))
+    base = parse_scenario(text, source)
+    started = start_robust_workers(base)
     replications, seed = planner.DEFAULT_REPLICATIONS, 0
     today = run_scenario(text, source, None, replications, seed, keep)
-    run_advice(parse_scenario(text, source), today, replications, seed)
+    run_advice(base, today, replications, seed)
     for variant in variants:
         run_scenario(text, source, variant, replications, seed, keep)
     for future in started:
