@@ -57,18 +57,20 @@ def _buy(i, n_bought, r, person, week, key, p, c, w, quality_row, t, counts, mon
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
-def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, indptr, indices, contact_counts,
+def advance_week(week, n, block, keys, p, c, week_rows, channel_quality, trait_rows, indptr, indices, contact_counts,
                  heard_in_market, talk, counts, money, channel_counts):  # pragma: no cover
     """Every person lives one week, as ``Customer.step`` does; voices change for next week at the end.
 
-    People are taken in fixed chunks of ``CHUNK``, run in parallel; each chunk counts
-    its own tallies, summed afterwards in chunk order, so the results do not depend
-    on the number of threads (and, people acting on the start of the week, not on
+    People are taken in fixed chunks of ``CHUNK``, counted from the start of each block
+    (a plan's markets), run in parallel; each chunk counts its own tallies, summed
+    afterwards in chunk order, so the results do not depend on the number of threads
+    or on the plans beside them (and, people acting on the start of the week, not on
     the order in which they act).
 
     Args:
         week: the week number (the draws' counter).
         n: people per replication (replications are consecutive blocks).
+        block: people per plan (plans side by side are consecutive blocks of replications).
         keys: each replication's key for the draws.
         p: the population's arrays, in the order of ``Population``'s fields.
         c, week_rows, channel_quality, trait_rows: the rules' arrays (see :mod:`cxsim.model.rules`).
@@ -83,13 +85,15 @@ def advance_week(week, n, keys, p, c, week_rows, channel_quality, trait_rows, in
     mean_field = indptr.size == 0
     single, one_segment = trait_rows.shape[0] == 1, trait_rows[0]
     total = stage.size
-    for chunk in numba.prange(chunks(total)):
+    per_block = chunks(block)
+    for chunk in numba.prange(total // block * per_block):
         tally, cash, served = counts[chunk], money[chunk], channel_counts[chunk]
-        first_i = chunk * CHUNK
+        start = chunk // per_block * block
+        first_i = start + chunk % per_block * CHUNK
         r = first_i // n  # the replication, found once a chunk and moved on where the chunk crosses into the next
         person = first_i - r * n - 1
         key, w, quality_row = keys[r], week_rows[r], channel_quality[r]
-        for i in range(first_i, min(total, first_i + CHUNK)):
+        for i in range(first_i, min(start + block, first_i + CHUNK)):
             person += 1
             if person == n:
                 r, person = r + 1, 0
@@ -170,7 +174,8 @@ class FastModel(JourneyModel):
         adj = self.adjacency
         indptr, indices = (np.zeros(0, np.int32), np.zeros(0, np.int32)) if adj is None else (adj.indptr, adj.indices)
         in_market = self.contacts.market_heard(self.talk) if adj is None else np.zeros((1, 2))
-        n_chunks = chunks(p.stage.size)
+        block = n * self.replications // self.copies  # one plan's people
+        n_chunks = p.stage.size // block * chunks(block)
         counts = np.zeros((n_chunks, self.replications, len(COUNTED)), dtype=np.int64)
         money = np.zeros((n_chunks, self.replications, 2))
         served = np.zeros((n_chunks, *tally.channel_encounters.shape), dtype=np.int64)
@@ -178,7 +183,7 @@ class FastModel(JourneyModel):
                   p.purchases, p.repeat_purchases, p.service_encounters, p.revenue, p.voice, p.segment, p.channel,
                   p.member, p.scale)
         with KERNEL_LOCK:  # numba's workqueue threads serve one caller at a time
-            said = advance_week(self.steps, n, self.keys, arrays, self.constants, self.week_rows,
+            said = advance_week(self.steps, n, block, self.keys, arrays, self.constants, self.week_rows,
                                 self.channel_quality, self.trait_rows, indptr, indices, self.contacts.counts, in_market,
                                 self.talk, counts, money, served)
         counts, money = counts.sum(axis=0), money.sum(axis=0)

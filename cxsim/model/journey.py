@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 import mesa
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from cxsim.core.errors import UserError
 from cxsim.model import rules
@@ -52,6 +53,42 @@ class Population:
     def replication(self, r: int, n: int) -> Population:
         """The customers of replication ``r`` when ``n`` per replication share the arrays."""
         return Population(**{f.name: getattr(self, f.name)[r * n:(r + 1) * n] for f in fields(self)})
+
+    def repeated(self, copies: int) -> Population:
+        """The same customers ``copies`` times over, one copy after another (itself for one copy)."""
+        if copies == 1:
+            return self
+        return Population(**{f.name: np.tile(getattr(self, f.name), copies) for f in fields(self)})
+
+
+SPENDS = ("advertising.weekly_spend", "service.weekly_spend", "service.training_weekly_spend",
+          "employees.weekly_spend")
+
+
+def side_by_side(plans: Sequence[Scenario]) -> bool:
+    """Whether plans can run side by side in one model: they differ only in their weekly spends (:data:`SPENDS`),
+    and none has service channels (whose queues take one plan's spend)."""
+    def rest(plan: Scenario) -> dict:
+        data = plan.config.model_dump()
+        for key in SPENDS:
+            section, name = key.split(".")
+            data[section].pop(name)
+        return data
+
+    first = rest(plans[0])
+    return not plans[0].config.channels and all(rest(plan) == first for plan in plans[1:])
+
+
+def repeated(adjacency: sp.csr_array | None, copies: int) -> sp.csr_array | None:
+    """A network of several markets ``copies`` times over, the copies' people one block after another."""
+    if adjacency is None or copies == 1:
+        return adjacency
+    people, links = adjacency.shape[0], adjacency.indptr[-1]
+    offsets = np.repeat(np.arange(copies, dtype=np.int64), adjacency.indices.size)
+    indices = (np.tile(adjacency.indices, copies) + offsets * people).astype(adjacency.indices.dtype)
+    indptr = np.concatenate([adjacency.indptr[:1], *(adjacency.indptr[1:] + c * links for c in range(copies))])
+    return sp.csr_array((np.tile(adjacency.data, copies), indices, indptr.astype(adjacency.indptr.dtype)),
+                        shape=(copies * people, copies * people))
 
 
 def _people_of_one_market(cfg: ScenarioConfig, traits: TraitTable, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -118,26 +155,32 @@ class JourneyModel(mesa.Model):
         replications: independent markets simulated side by side in one model
             (each with its own network and customers); the agents engine takes 1.
         first_replication: the number of the first of them.
+        plans: several plans that differ only in their weekly spends (:func:`side_by_side`), run side by
+            side: each on the same ``replications`` markets with the same draws, in the order given
+            (``scenario`` is the first); ``self.replications`` counts the markets of them all.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = 0, trace: Sequence[int] = (),
-                 replications: int = 1, first_replication: int = 0) -> None:
+                 replications: int = 1, first_replication: int = 0, plans: Sequence[Scenario] = ()) -> None:
         seed = resolve_seed(seed)
+        copies = max(1, len(plans))  # every plan runs the same markets
         # Mesa's own generator only orders the agents' turns, which changes no result
         super().__init__(rng=market_rng(seed, first_replication, ORDER_STREAM))
         self.plan = scenario  # (not ``self.scenario``: Mesa's setter would tie the scenario to this model)
         self.cfg: ScenarioConfig = scenario.config
-        self.seed, self.replications, self.first_replication = seed, replications, first_replication
+        self.seed, self.replications, self.first_replication = seed, copies * replications, first_replication
+        self.copies = copies
         self.scale = self.cfg.market.people_scale  # real people each simulated person stands for
         n = self.cfg.market.simulated_population
-        check_fits(replications * estimated_bytes(n, self.cfg.network),
-                   f"{replications} x {n:,} customers on a {self.cfg.network.kind} network")
-        self.adjacency = market_network(self.cfg.network, n, seed, first_replication, replications)
-        self.keys = replication_keys(seed, first_replication, replications)
+        check_fits(copies * replications * estimated_bytes(n, self.cfg.network),
+                   f"{copies * replications} x {n:,} customers on a {self.cfg.network.kind} network")
+        self.adjacency = repeated(market_network(self.cfg.network, n, seed, first_replication, replications), copies)
+        self.keys = np.tile(replication_keys(seed, first_replication, replications), copies)
         self.talk = wom_table(self.cfg)
         self.segment_traits = segment_traits(self.cfg)
         self.traits = TraitTable(self.segment_traits)
-        self.modules: list[Module] = [module(self.cfg, replications) for module in MODULES]
+        self.modules: list[Module] = [module(self.cfg, self.replications, [p.config for p in plans])
+                                      for module in MODULES]
         self.constants = customer_constants(self.cfg, self.modules)
         self.trait_rows = rules.trait_table(self.segment_traits)
         self.week: Week | None = None
@@ -146,10 +189,12 @@ class JourneyModel(mesa.Model):
         self.trace = np.asarray(list(trace), dtype=np.int64)
         if self.trace.size and (self.trace.min() < 0 or self.trace.max() >= n):
             raise UserError(f"trace: customer ids must lie in 0..{n - 1}")
+        if plans and (self.trace.size or not side_by_side(plans)):
+            raise ValueError("plans side by side: expected plans that differ only in their spends, without a trace")
         self._weeks: list[dict[str, np.ndarray]] = []  # each week's columns, one value per replication
         self.journeys: list[dict[str, float]] = []
-        self.setup(initial_population(self.cfg, seed, first_replication, replications))
-        self._record(WeekTally.zeros(replications, len(self.cfg.channels)))
+        self.setup(initial_population(self.cfg, seed, first_replication, replications).repeated(copies))
+        self._record(WeekTally.zeros(self.replications, len(self.cfg.channels)))
 
     # -- what an engine provides ----------------------------------------------
     def setup(self, population: Population) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cxsim.model.mechanisms.base import Module, Week
 from cxsim.model.metrics import WeekState, WeekTally
-from cxsim.model.response import adstock, hill, spend_at
+from cxsim.model.response import adstock, hill, plain
 from cxsim.scenario import ScenarioConfig
 
 
@@ -14,15 +16,15 @@ class Advertising(Module):
     table = "advertising"
     title = "advertising"
 
-    def __init__(self, cfg: ScenarioConfig, replications: int) -> None:
-        super().__init__(cfg, replications)
+    def __init__(self, cfg: ScenarioConfig, replications: int, plans: Sequence[ScenarioConfig] = ()) -> None:
+        super().__init__(cfg, replications, plans)
         self.adstock = 0.0  # carried from week to week
 
     def before_customers(self, week: Week) -> None:
         ads = self.cfg.advertising
-        week.ad_spend = spend_at(ads.weekly_spend, week.number)
-        week.adstock = self.adstock = float(adstock(week.ad_spend, self.adstock, ads.adstock_decay))
-        week.ad_pressure = pressure = float(hill(week.adstock, ads.half_saturation, ads.hill_slope))
+        week.ad_spend = self.spend(lambda plan: plan.advertising.weekly_spend, week.number)
+        week.adstock = self.adstock = plain(adstock(week.ad_spend, self.adstock, ads.adstock_decay))
+        week.ad_pressure = pressure = plain(hill(week.adstock, ads.half_saturation, ads.hill_slope))
         week.ad_reach = ads.max_awareness_rate * pressure
         week.ad_persuasion = ads.max_persuasion * pressure
         week.ad_expectation_lift = ads.overpromise * pressure

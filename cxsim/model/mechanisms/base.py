@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -10,6 +10,7 @@ import numpy as np
 
 from cxsim.model.levers import Lever
 from cxsim.model.metrics import WeekState, WeekTally
+from cxsim.model.response import spend_at
 from cxsim.scenario import ScenarioConfig
 
 
@@ -52,9 +53,16 @@ class Module:
     levers_title: ClassVar[str] = ""
     levers: ClassVar[tuple[Lever, ...]] = ()  # the planner's sliders for its assumptions
 
-    def __init__(self, cfg: ScenarioConfig, replications: int) -> None:
+    def __init__(self, cfg: ScenarioConfig, replications: int, plans: Sequence[ScenarioConfig] = ()) -> None:
         self.cfg = cfg
         self.replications = replications
+        self.plans = tuple(plans)  # several plans side by side: equal blocks of the replications, in order
+
+    def spend(self, read: Callable[[ScenarioConfig], float | list[float]], week: int) -> float | np.ndarray:
+        """A weekly spend in ``week``: one number, or with several plans side by side one per replication."""
+        if not self.plans:
+            return spend_at(read(self.cfg), week)
+        return np.repeat([spend_at(read(plan), week) for plan in self.plans], self.replications // len(self.plans))
 
     @classmethod
     def switched_on(cls, cfg: ScenarioConfig) -> bool:

@@ -11,6 +11,7 @@ channel answers in ``response_hours``, stretched by its load above capacity.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,8 +176,8 @@ class Channels(Module):
     title = "service channels"
     levers_title = "Service channels"
 
-    def __init__(self, cfg: ScenarioConfig, replications: int) -> None:
-        super().__init__(cfg, replications)
+    def __init__(self, cfg: ScenarioConfig, replications: int, plans: Sequence[ScenarioConfig] = ()) -> None:
+        super().__init__(cfg, replications, plans)
         self.last_demand = np.zeros((replications, len(cfg.channels)))  # last week's encounters per channel
         self.backlog = np.zeros((replications, len(cfg.channels)))      # contacts not answered yet, per channel
         self.conditions: ChannelConditions | None = None

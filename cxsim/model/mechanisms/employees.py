@@ -7,13 +7,14 @@ engagement and lowers quality by the workforce's share of new hires.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from cxsim.model.levers import ASSUMPTION, Lever
 from cxsim.model.mechanisms.base import Module, Week
 from cxsim.model.metrics import WeekState, WeekTally
-from cxsim.model.response import spend_at
 from cxsim.scenario import ScenarioConfig
 
 
@@ -75,8 +76,8 @@ class Employees(Module):
                         "(Rucci, Kirn & Quinn 1998)"),
     )
 
-    def __init__(self, cfg: ScenarioConfig, replications: int) -> None:
-        super().__init__(cfg, replications)
+    def __init__(self, cfg: ScenarioConfig, replications: int, plans: Sequence[ScenarioConfig] = ()) -> None:
+        super().__init__(cfg, replications, plans)
         emp = cfg.employees
         self.engagement = np.full(replications, emp.initial_engagement)
         self.turnover = np.zeros(replications)
@@ -92,7 +93,7 @@ class Employees(Module):
             self.turnover = weekly_turnover(emp.annual_turnover, self.engagement, emp.initial_engagement,
                                             emp.turnover_sensitivity)
             self.week_engagement = self.engagement  # as the week starts (the state moves on after it)
-            self.people_spend = spend_at(emp.weekly_spend, week.number)
+            self.people_spend = self.spend(lambda plan: plan.employees.weekly_spend, week.number)
             self.staff_spend = week.staff_spend
             week.people_investment = self.people_spend + week.training_spend
             week.attrition = self.turnover  # the workforce's leavers (cxsim.model.mechanisms.staffing)

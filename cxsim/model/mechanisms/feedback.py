@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -47,8 +49,8 @@ class Feedback(Module):
               published="specific to each business"),
     )
 
-    def __init__(self, cfg: ScenarioConfig, replications: int) -> None:
-        super().__init__(cfg, replications)
+    def __init__(self, cfg: ScenarioConfig, replications: int, plans: Sequence[ScenarioConfig] = ()) -> None:
+        super().__init__(cfg, replications, plans)
         self.pipeline = np.zeros(replications)  # feedback captured and not yet acted on
         self.fixes = np.zeros(replications)     # feedback acted on: fixes in place
         self.lift: np.ndarray | None = None

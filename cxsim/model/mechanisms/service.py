@@ -14,6 +14,8 @@ week, quality falling only above that.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from cxsim.model.mechanisms.base import Module, Week
@@ -22,11 +24,15 @@ from cxsim.model.mechanisms.queueing import WeekOfService, agents_from_spend, of
 from cxsim.model.mechanisms.scaled_queue import week_of_service_at_scale
 from cxsim.model.mechanisms.staffing import Workforce
 from cxsim.model.metrics import WeekState, WeekTally
-from cxsim.model.response import loaded_quality, service_capacity, service_load, spend_at, trained_quality
+from cxsim.model.response import loaded_quality, plain, service_capacity, service_load, trained_quality
 from cxsim.scenario import ScenarioConfig
 
 QUEUE_COLUMNS = ("contacts", "answered", "abandoned", "backlog", "service_level", "mean_wait_minutes", "occupancy",
                  "agents", "headcount", "novice_share")
+
+
+STAFF = lambda plan: plan.service.weekly_spend  # the spends this module reads (see Module.spend)
+TRAINING = lambda plan: plan.service.training_weekly_spend
 
 
 def lagged(current: float, target: float, weeks: float) -> float:
@@ -40,18 +46,16 @@ class Service(Module):
     table = "service"
     title = "service staff"
 
-    def __init__(self, cfg: ScenarioConfig, replications: int) -> None:
-        super().__init__(cfg, replications)
+    def __init__(self, cfg: ScenarioConfig, replications: int, plans: Sequence[ScenarioConfig] = ()) -> None:
+        super().__init__(cfg, replications, plans)
         self.last_demand = np.zeros(replications)  # last week's encounters
         self.backlog = np.zeros(replications)      # contacts not answered yet
         svc, emp = cfg.service, cfg.employees
         # staff and skill start where the first week's spend keeps them
         self.attrition = np.full(replications, emp.annual_turnover / 52.0)
-        self.staff = Workforce.steady(self.target_agents(spend_at(svc.weekly_spend, 0)), self._attrition(),
-                                      emp.ramp_weeks)
+        self.staff = Workforce.steady(self.target_agents(self.spend(STAFF, 0)), self._attrition(), emp.ramp_weeks)
         self.agents = self.staff.effective(emp.novice_productivity)
-        self.skill = float(trained_quality(svc.quality, spend_at(svc.training_weekly_spend, 0),
-                                           svc.training_half_saturation))
+        self.skill = plain(trained_quality(svc.quality, self.spend(TRAINING, 0), svc.training_half_saturation))
         self.queue: WeekOfService | None = None
 
     @property
@@ -59,15 +63,15 @@ class Service(Module):
         """Whether the pool is a queue (not with service channels, which have their own queues)."""
         return self.cfg.service.model == "queue" and not self.cfg.channels
 
-    def target_agents(self, staff_spend: float) -> np.ndarray:
+    def target_agents(self, staff_spend: float | np.ndarray) -> np.ndarray:
         """Agents on duty that a week's staff spend pays for: (replications,), or (replications, channels)."""
         svc = self.cfg.service
-        if self.cfg.channels:
+        if self.cfg.channels:  # (one plan: several plans side by side are run without channels)
             q = channel_queues(self.cfg)
             agents = agents_from_spend(staff_spend * q.staff_share, q.cost_per_agent_hour, q.open_hours, svc.shrinkage)
             return np.tile(np.asarray(agents, dtype=float), (self.replications, 1))
         agents = agents_from_spend(staff_spend, svc.cost_per_agent_hour, svc.open_hours, svc.shrinkage)
-        return np.full(self.replications, float(agents))
+        return np.full(self.replications, plain(agents))
 
     def _attrition(self) -> np.ndarray:
         """This week's attrition in the workforce's shape."""
@@ -75,12 +79,12 @@ class Service(Module):
 
     def before_customers(self, week: Week) -> None:
         svc, emp = self.cfg.service, self.cfg.employees
-        week.staff_spend = spend_at(svc.weekly_spend, week.number)
-        week.training_spend = spend_at(svc.training_weekly_spend, week.number)
+        week.staff_spend = self.spend(STAFF, week.number)
+        week.training_spend = self.spend(TRAINING, week.number)
         fixed = svc.arrivals_per_week
         week.demand = self.last_demand if fixed is None else np.full(self.replications, float(fixed))
         week.people_investment = week.training_spend
-        target = float(trained_quality(svc.quality, week.training_spend, svc.training_half_saturation))
+        target = plain(trained_quality(svc.quality, week.training_spend, svc.training_half_saturation))
         self.skill = lagged(self.skill, target, svc.training_weeks)
         week.quality = np.full(self.replications, self.skill)
         week.handle_minutes = svc.handle_minutes
@@ -95,7 +99,7 @@ class Service(Module):
         if self.queueing:
             week.capacity = self.agents * svc.open_hours * 60.0 / svc.handle_minutes
         else:
-            week.capacity = float(service_capacity(week.staff_spend, svc.cost_per_encounter))
+            week.capacity = plain(service_capacity(week.staff_spend, svc.cost_per_encounter))
 
     def settle(self, week: Week) -> None:
         svc = self.cfg.service
