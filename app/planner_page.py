@@ -18,6 +18,7 @@ from planner_runs import (  # the page's cached computations (app/planner_runs.p
     run_advice,
     run_frontier,
     run_journey,
+    run_page_plans,
     run_robust,
     run_scenario,
 )
@@ -206,11 +207,13 @@ text = edited.to_toml()
 # The answer first: today's plan and each lever moved by a step (the verdict), then the variants (the table).
 keep_customers = any(bool(s.config.segments) for s in scenarios)
 labels = unique_labels(scenarios)
-bar = st.progress(0.0, text=f"Simulating {scenarios[0].name}: {int(replications)} runs of {edited.population:,} people")
+bar = st.progress(0.0, text=f"Simulating {scenarios[0].name}, its {len(variants)} variants and each lever moved a "
+                            f"step: {int(replications)} runs of {edited.population:,} people each")
 try:
-    results = [run_scenario(text, source, None, int(replications), int(seed), keep_customers)]
-    bar.progress(0.5, text="Moving each lever by one step from today's plan")
-    advice = run_advice(edited, results[0], int(replications), int(seed))
+    today, variant_results, moved = run_page_plans(text, source, tuple(variants), int(replications), int(seed),
+                                                   keep_customers)
+    results = [today, *variant_results]
+    advice = run_advice(edited, today, int(replications), int(seed), moved=moved)
 except UserError as exc:
     bar.empty()
     show_error(exc)
@@ -279,16 +282,6 @@ st.caption(f"Each lever given {money(advice.step, currency)} a week more, the re
            f"The same on the command line: `cxsim advise FILE -r {int(replications)}`.")
 
 # The plans side by side: KPIs as rows, plans as columns headed by what each spends.
-bar = st.progress(0.0)
-try:
-    for i, variant in enumerate(variants, start=1):
-        bar.progress(i / len(scenarios), text=f"Simulating {scenarios[i].name} ({i + 1} of {len(scenarios)}): "
-                                              f"{int(replications)} runs of {edited.population:,} people")
-        results.append(run_scenario(text, source, variant, int(replications), int(seed), keep_customers))
-except UserError as exc:
-    bar.empty()
-    show_error(exc)
-bar.empty()
 comparison = Comparison(labels, results, scenarios)
 st.header("The plans side by side", anchor=False)
 st.caption(f"Each cell: mean over runs, the range of 90% of runs, and the difference from **"

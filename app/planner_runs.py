@@ -14,7 +14,7 @@ import streamlit as st
 
 from cxsim import parse_scenario, simulate
 from cxsim.decide import runs
-from cxsim.decide.advise import DEFAULT_STEP, advise
+from cxsim.decide.advise import DEFAULT_STEP, advise, moved_plans
 from cxsim.decide.compare import Comparison
 from cxsim.decide.optimize import Frontier, frontier
 from cxsim.decide.pools import ProcessPool
@@ -52,10 +52,29 @@ def run_plan(text: str, replications: int, seed: int) -> Results:
     return simulate(parse_scenario(text, "<plan>"), replications, seed, keep_customers=False)
 
 
-def run_advice(edited, today: Results, replications: int, seed: int, curve_steps: tuple[int, ...] = ()):
-    """Marginal returns at the edited plan; each moved plan is cached, today's runs are the comparison's."""
-    return advise(edited, DEFAULT_STEP, replications, seed, base=today, curve_steps=curve_steps,
-                  run=lambda s: run_plan(s.to_toml(include_variants=False), replications, seed))
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_page_plans(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int,
+                   keep_customers: bool = False) -> tuple[Results, list[Results], dict[str, Results]]:
+    """Today's plan, its variants and each lever moved a step from it (the verdict's plans), run together: plans
+    that differ only in their spends run side by side (``runs.run_plans``). Returns today's results, the
+    variants' and the moved plans' by their TOML (for :func:`run_advice`)."""
+    today = parse_scenario(text, source)
+    plans = [today, *(today.with_variant(v) for v in variants)]
+    moved = [plan for _, _, plan in moved_plans(today, DEFAULT_STEP)]
+    ran = runs.run_plans([*plans, *moved], replications, seed, keep_customers=keep_customers)
+    return ran[0], ran[1:len(plans)], {plan.to_toml(include_variants=False): res
+                                       for plan, res in zip(moved, ran[len(plans):])}
+
+
+def run_advice(edited, today: Results, replications: int, seed: int, curve_steps: tuple[int, ...] = (),
+               moved: dict[str, Results] | None = None):
+    """Marginal returns at the edited plan; today's runs are the comparison's, each moved plan is taken from
+    ``moved`` (:func:`run_page_plans`) or run and cached."""
+    def run(plan: Scenario) -> Results:
+        key = plan.to_toml(include_variants=False)
+        return moved[key] if moved and key in moved else run_plan(key, replications, seed)
+
+    return advise(edited, DEFAULT_STEP, replications, seed, base=today, curve_steps=curve_steps, run=run)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -129,9 +148,7 @@ def warm_landing(folder: Path = SCENARIOS) -> None:
     base = parse_scenario(text, source)
     started = start_robust_workers(base)
     replications, seed = planner.DEFAULT_REPLICATIONS, 0
-    today = run_scenario(text, source, None, replications, seed, keep)
-    run_advice(base, today, replications, seed)
-    for variant in variants:
-        run_scenario(text, source, variant, replications, seed, keep)
+    today, _, moved = run_page_plans(text, source, tuple(variants), replications, seed, keep)
+    run_advice(base, today, replications, seed, moved=moved)
     for future in started:
         future.result()

@@ -30,9 +30,9 @@ def _same(a, b) -> None:
                                         if "firm" not in p.name))
 def test_each_plan_side_by_side_is_the_plan_run_alone_to_the_bit(name):
     plans = _plans(name)
-    together = simulate_plans(plans, replications=3, seed=5)
+    together = simulate_plans(plans, replications=3, seed=5, first_replication=4)
     for plan, result in zip(plans, together):
-        _same(result, simulate(plan, replications=3, seed=5))
+        _same(result, simulate(plan, replications=3, seed=5, first_replication=4))
 
 
 def test_plans_that_differ_beyond_their_spends_or_have_channels_do_not_share_a_model():

@@ -25,8 +25,8 @@ import pandas as pd
 
 from cxsim.core.errors import UserError, plain
 from cxsim.core.formatting import money, number
-from cxsim.decide.runs import run_plan
-from cxsim.decide.spend import plan_spends, spend_levers
+from cxsim.decide.runs import run_plans
+from cxsim.decide.spend import SpendLever, plan_spends, spend_levers
 from cxsim.decide.stats import LEVEL, mean_interval, paired
 from cxsim.decide.why import Decomposition, decompose
 from cxsim.model.results import KPIS, Results
@@ -221,6 +221,19 @@ def step_sentence(scenario: Scenario, step: float) -> str:
             "(--step sets another).")
 
 
+def moved_plans(scenario: Scenario, step: float,
+                curve_steps: Sequence[int] = ()) -> list[tuple[SpendLever, int, Scenario]]:
+    """Each lever moved by ``k`` steps from the plan, ``k`` = 1 and each curve step: ``(lever, k, the moved plan)``,
+    lever by lever; a move that would spend below zero is left out."""
+    moves = []
+    for lever in spend_levers(scenario):
+        for k in sorted({1, *curve_steps} - {0}):
+            overrides = lever.moved(scenario, k * step)
+            if overrides is not None:
+                moves.append((lever, k, scenario.with_overrides(overrides)))
+    return moves
+
+
 def advise(scenario: Scenario, step: float | None = None, replications: int = DEFAULT_REPLICATIONS,
            seed: int = 0, kpi: str = DEFAULT_KPI, engine: str = "fast", curve_steps: Sequence[int] = (),
            level: float = LEVEL, base: Results | None = None,
@@ -252,30 +265,29 @@ def advise(scenario: Scenario, step: float | None = None, replications: int = DE
         raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {kpi!r}")
     if replications < 2:
         raise UserError(f"replications: expected at least 2 (intervals come from paired runs), got {replications}")
-    run = run or (lambda s: run_plan(s, replications, seed, engine=engine))
-    today = base if base is not None else run(scenario)
+    moves = moved_plans(scenario, step, curve_steps)
+    plans = ([] if base is not None else [scenario]) + [plan for _, _, plan in moves]
+    if run is None:  # every plan at once: on the fast engine they run side by side
+        ran = run_plans(plans, replications, seed, engine=engine)
+    else:
+        ran = [run(plan) for plan in plans]
     if progress:
-        progress(1)
+        progress(len(plans))
+    today = base if base is not None else ran.pop(0)
     measures = list(dict.fromkeys([kpi, *MEASURES]))
     returns, curve_rows = [], []
     for lever in spend_levers(scenario):
-        spend = lever.read(scenario)
-        curve_rows.append({"lever": lever.name, "steps": 0, "delta": 0.0, "spend": spend,
+        curve_rows.append({"lever": lever.name, "steps": 0, "delta": 0.0, "spend": lever.read(scenario),
                            "mean": 0.0, "lo": 0.0, "hi": 0.0})
-        for k in sorted({1, *curve_steps} - {0}):
-            overrides = lever.moved(scenario, k * step)
-            if overrides is None:
-                continue
-            moved = run(scenario.with_overrides(overrides))
-            if progress:
-                progress(1)
-            mean, lo, hi = mean_interval(paired(today, moved, kpi), level)
-            curve_rows.append({"lever": lever.name, "steps": k, "delta": k * step, "spend": spend + k * step,
-                               "mean": mean, "lo": lo, "hi": hi})
-            if k == 1:
-                returns.append(LeverReturn(
-                    lever.name, spend, {m: mean_interval(paired(today, moved, m), level) for m in measures},
-                    paired(today, moved, kpi), decompose(today, moved, level)))
+    for (lever, k, _), moved in zip(moves, ran):
+        spend = lever.read(scenario)
+        mean, lo, hi = mean_interval(paired(today, moved, kpi), level)
+        curve_rows.append({"lever": lever.name, "steps": k, "delta": k * step, "spend": spend + k * step,
+                           "mean": mean, "lo": lo, "hi": hi})
+        if k == 1:
+            returns.append(LeverReturn(
+                lever.name, spend, {m: mean_interval(paired(today, moved, m), level) for m in measures},
+                paired(today, moved, kpi), decompose(today, moved, level)))
     returns.sort(key=lambda r: -np.nan_to_num(r.changes[kpi][0], nan=-np.inf))
     curves = pd.DataFrame(curve_rows).sort_values(["lever", "steps"], kind="stable", ignore_index=True)
     return Advice(scenario, float(step), kpi, replications, seed, level, returns, curves)

@@ -20,6 +20,7 @@ region.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -31,10 +32,10 @@ import pandas as pd
 from cxsim.core.errors import UserError, bounded, plain
 from cxsim.core.formatting import money, number
 from cxsim.core.validation import MAX_MAGNITUDE
+from cxsim.decide.runs import run_plans
 from cxsim.decide.spend import CHANNEL, lever_key, lever_name, spend_levers
 from cxsim.decide.stats import LEVEL, mean_interval
 from cxsim.decide.uncertainty import Worlds
-from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
 
 RISK_MEASURES = {
@@ -199,18 +200,12 @@ def within(spend: Sequence[float], budget: float, bounds: Sequence[tuple[float, 
 
 # --- evaluating plans ------------------------------------------------------------------------
 
-def _plan_runs(scenario: Scenario, replications: int, seed: int, engine: str, kpi: str, first: int = 0,
-               one_thread: bool = False) -> np.ndarray:
-    """One plan's KPI per replication, replications ``first ..`` of the seed (runs in a worker as well as here).
-
-    ``one_thread``: run on one numba thread (in a worker of a pool the parallelism is across plans).
-    """
-    if one_thread:
-        import numba
-
-        numba.set_num_threads(1)
-    res = simulate(scenario, replications, seed, engine, keep_customers=False, first_replication=first)
-    return res.summary().sort_values("replication")[kpi].to_numpy(dtype=float)
+def _plans_runs(plans: Sequence[Scenario], replications: int, seed: int, engine: str, kpi: str, first: int = 0,
+                one_thread: bool = False) -> list[np.ndarray]:
+    """Plans' KPI per replication in one world, replications ``first ..`` of the seed, side by side where they
+    can be (``runs.run_plans``); runs in a worker as well as here (``one_thread``: on one numba thread)."""
+    return [res.summary().sort_values("replication")[kpi].to_numpy(dtype=float)
+            for res in run_plans(plans, replications, seed, first, engine, one_thread=one_thread)]
 
 
 def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine: str = "fast",
@@ -222,26 +217,29 @@ def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine:
     Without ``worlds``, one world: the scenario's assumptions as written. With them, plan ``p``
     in world ``i`` is ``cxsim.decide.uncertainty.in_world`` of the plan (against ``reference``, today's
     plan) and runs replications ``i*R ..`` of the seed, as ``cxsim.decide.runs.evaluate`` does: the
-    same world and the same random numbers for every plan. Plans run side by side on ``executor``
-    when given (a process pool or a Dask cluster), else one after another here; the numbers do
-    not depend on which.
+    same world and the same random numbers for every plan. A world's plans run side by side in one
+    model (they differ only in their spends), split into as many groups as keep ``executor``'s workers
+    busy (a process pool or a Dask cluster); without one, here. The numbers do not depend on which.
     """
     from cxsim.decide.uncertainty import in_world
 
     draws = 1 if worlds is None else worlds.draws
-    tasks = [(p, i, plan if worlds is None else in_world(plan, worlds, i, reference))
-             for p, plan in enumerate(plans) for i in range(draws)]
+    workers = 1 if executor is None else getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    parts = min(len(plans), max(1, -(-workers // draws)))  # groups of a world's plans: enough tasks for the workers
+    groups = [list(g) for g in np.array_split(np.arange(len(plans)), parts) if g.size]
+    tasks = [(group, i, [plans[p] if worlds is None else in_world(plans[p], worlds, i, reference) for p in group])
+             for i in range(draws) for group in groups]
     out = np.empty((len(plans), draws, replications))
     if executor is None:
-        results = (_plan_runs(world, replications, seed, engine, kpi, i * replications) for _, i, world in tasks)
+        results = (_plans_runs(here, replications, seed, engine, kpi, i * replications) for _, i, here in tasks)
     else:
-        futures = [executor.submit(_plan_runs, world, replications, seed, engine, kpi, i * replications, True)
-                   for _, i, world in tasks]
+        futures = [executor.submit(_plans_runs, here, replications, seed, engine, kpi, i * replications, True)
+                   for _, i, here in tasks]
         results = (future.result() for future in futures)
-    for (p, i, _), values in zip(tasks, results, strict=True):
-        out[p, i] = values
+    for (group, i, _), values in zip(tasks, results, strict=True):
+        out[group, i] = values
         if progress and i == draws - 1:
-            progress(1)
+            progress(len(group))
     return out
 
 

@@ -20,9 +20,10 @@ from scipy import optimize
 
 from cxsim.core.errors import UserError
 from cxsim.decide.budget import split_overrides
-from cxsim.decide.runs import run_plan
+from cxsim.decide.runs import run_plan, run_plans
 from cxsim.decide.stats import LEVEL, mean_interval
 from cxsim.model.response import mean_spend
+from cxsim.model.results import Results
 from cxsim.scenario import Scenario
 
 OBJECTIVES = {
@@ -165,17 +166,24 @@ def frontier(scenario: Scenario, budget: float, kpi: str = "value", replications
     runs: dict[float, np.ndarray] = {}
     how: dict[float, str] = {}
 
+    def keep(key: float, res: Results, label: str) -> None:
+        runs[key] = res.summary()[kpi].to_numpy(dtype=float)
+        how[key] = label
+        if progress:
+            progress(1)
+
     def evaluate(share: float, label: str) -> float:
         key = _key(share)
         if key not in runs:
-            res = run_plan(split_scenario(scenario, budget, key, training_share), replications, seed, engine=engine)
-            runs[key] = res.summary()[kpi].to_numpy(dtype=float)
-            how[key] = label
-            if progress:
-                progress(1)
+            keep(key, run_plan(split_scenario(scenario, budget, key, training_share), replications, seed,
+                               engine=engine), label)
         return float(runs[key].mean())
 
     shares = np.linspace(0.0, 1.0, grid)
+    keys = list(dict.fromkeys(_key(s) for s in shares))  # the grid's plans at once: side by side on the fast engine
+    for key, res in zip(keys, run_plans([split_scenario(scenario, budget, k, training_share) for k in keys],
+                                        replications, seed, engine=engine)):
+        keep(key, res, "grid")
     means = [evaluate(s, "grid") for s in shares]
     i = int(np.argmax(means))
     lo, hi = shares[max(i - 1, 0)], shares[min(i + 1, grid - 1)]

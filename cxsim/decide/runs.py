@@ -6,9 +6,13 @@ paired twice over. Fixed assumptions are the one-world case (``worlds=None``). T
 numbers never depend on where a run ran: here, on local worker processes
 (:class:`cxsim.decide.pools.ProcessPool`) or on a Dask cluster.
 
-:func:`run_plan` is one plan in one world (its ``Results``); :func:`evaluate_kpis` and
-:func:`evaluate` give KPI arrays of shape (plans, worlds, replications); :func:`run_all`
-gives every (plan, world)'s ``Results``, for pages that need the weekly series.
+A world's plans that differ only in their spends run side by side in one model
+(:func:`cxsim.model.simulate.simulate_plans`), one task; others run one task each.
+
+:func:`run_plan` is one plan in one world (its ``Results``), :func:`run_plans` several;
+:func:`evaluate_kpis` and :func:`evaluate` give KPI arrays of shape (plans, worlds,
+replications); :func:`run_all` gives every (plan, world)'s ``Results``, for pages that
+need the weekly series.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import numpy as np
 
 from cxsim.core.errors import UserError
 from cxsim.decide.uncertainty import Worlds, in_world
+from cxsim.model.journey import side_by_side
 from cxsim.model.parallel import worker_context
 from cxsim.model.results import KPIS, Results
-from cxsim.model.simulate import simulate
+from cxsim.model.simulate import simulate, simulate_plans
 from cxsim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -48,19 +53,42 @@ def run_plan(scenario: Scenario, replications: int, seed: int, first: int = 0, e
     return res
 
 
-def _run_world(scenario: Scenario, replications: int, seed: int, first: int, engine: str,
+def run_plans(scenarios: Sequence[Scenario], replications: int, seed: int, first: int = 0, engine: str = "fast",
+              keep_customers: bool = False, one_thread: bool = False) -> list[Results]:
+    """Several plans in one world, each as :func:`run_plan` runs it; on the fast engine those that differ only in
+    their spends run side by side in one model."""
+    if engine != "fast" or len(scenarios) == 1:
+        return [run_plan(s, replications, seed, first, engine, keep_customers, one_thread) for s in scenarios]
+    if one_thread:
+        import numba
+
+        numba.set_num_threads(1)
+    out = simulate_plans(scenarios, replications, seed, keep_customers=keep_customers, first_replication=first)
+    for res in out:
+        res.summary()
+    return out
+
+
+def _run_world(scenarios: list[Scenario], replications: int, seed: int, first: int, engine: str,
                kpis: tuple[str, ...], one_thread: bool = False) -> np.ndarray:
-    """One plan in one world: ``kpis x replications``, in replication order."""
-    summary = run_plan(scenario, replications, seed, first, engine, one_thread=one_thread).summary()
-    return summary.sort_values("replication")[list(kpis)].to_numpy(dtype=float).T
+    """Plans in one world: ``plans x kpis x replications``, in replication order."""
+    return np.stack([res.summary().sort_values("replication")[list(kpis)].to_numpy(dtype=float).T
+                     for res in run_plans(scenarios, replications, seed, first, engine, one_thread=one_thread)])
 
 
-def _tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: int):
-    """``((plan, world), (scenario in that world, first replication))`` for every plan and world; the first plan
-    is the reference whose shifts of an uncertain key the others keep (``in_world``)."""
+def _tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, engine: str):
+    """``((plans, world), (their scenarios in that world, first replication))``: in each world, on the fast engine,
+    the plans that run side by side as one task, others one task each. The first plan is the reference whose
+    shifts of an uncertain key the others keep (``in_world``)."""
     draws = 1 if worlds is None else worlds.draws
-    return [((p, i), (plan if worlds is None else in_world(plan, worlds, i, plans[0]), i * replications))
-            for p, plan in enumerate(plans) for i in range(draws)]
+    tasks = []
+    for i in range(draws):
+        here = [plan if worlds is None else in_world(plan, worlds, i, plans[0]) for plan in plans]
+        if engine == "fast" and len(here) > 1 and side_by_side(here):
+            tasks.append(((tuple(range(len(here))), i), (here, i * replications)))
+        else:
+            tasks.extend((((p,), i), ([plan], i * replications)) for p, plan in enumerate(here))
+    return tasks
 
 
 def _kpi_tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int, engine: str,
@@ -71,8 +99,8 @@ def _kpi_tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: i
         raise UserError(f"kpi: expected one of {', '.join(KPIS)}, got {unknown[0]!r}")
     if replications < 1:
         raise UserError(f"replications: expected a whole number >= 1, got {replications}")
-    return [(tag, (scenario, replications, seed, first, engine, kpis))
-            for tag, (scenario, first) in _tasks(plans, worlds, replications)]
+    return [(tag, (scenarios, replications, seed, first, engine, kpis))
+            for tag, (scenarios, first) in _tasks(plans, worlds, replications, engine)]
 
 
 def evaluate_kpis(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int,
@@ -85,9 +113,10 @@ def evaluate_kpis(plans: Sequence[Scenario], worlds: Worlds | None, replications
     out = np.full((len(kpis), len(plans), draws, replications), np.nan)
     bar, tick = _progress(progress, len(tasks) * replications)
     try:
-        for (p, i), result in _execute(tasks, workers, scheduler):
-            out[:, p, i, :] = result
-            tick(replications)
+        for (ps, i), result in _execute(tasks, workers, scheduler):
+            for j, p in enumerate(ps):
+                out[:, p, i, :] = result[j]
+            tick(replications * len(ps))
     finally:
         if bar is not None:
             bar.close()
@@ -135,9 +164,10 @@ def evaluate_in_batches(plans: Sequence[Scenario], worlds: Worlds, replications:
     out = np.full((len(plans), draws, replications), np.nan)
     missing = np.full(draws, len(plans))
     done = 0  # worlds whose every plan has finished, counted from the first
-    for (p, i), result in _execute(tasks, workers, None, pool=pool):
-        out[p, i, :] = result[0]
-        missing[i] -= 1
+    for (ps, i), result in _execute(tasks, workers, None, pool=pool):
+        for j, p in enumerate(ps):
+            out[p, i, :] = result[j][0]
+        missing[i] -= len(ps)
         while done < draws and missing[done] == 0:
             done += 1
             if done in checkpoints:
@@ -211,11 +241,12 @@ def run_all(plans: Sequence[Scenario], replications: int, seed: int, engine: str
     ``workers`` = 1 (the default, safe inside threaded hosts such as an app) runs everything here.
     """
     draws = 1 if worlds is None else worlds.draws
-    tasks = [(tag, (scenario, replications, seed, first, engine, keep_customers))
-             for tag, (scenario, first) in _tasks(plans, worlds, replications)]
+    tasks = [(tag, (scenarios, replications, seed, first, engine, keep_customers))
+             for tag, (scenarios, first) in _tasks(plans, worlds, replications, engine)]
     out: list[list] = [[None] * draws for _ in plans]
-    for (p, i), res in _execute(tasks, min(max(1, workers), len(tasks)), None, run_plan, worker_context()):
-        out[p][i] = res
-        if progress:
-            progress(replications)
+    for (ps, i), ran in _execute(tasks, min(max(1, workers), len(tasks)), None, run_plans, worker_context()):
+        for p, res in zip(ps, ran):
+            out[p][i] = res
+            if progress:
+                progress(replications)
     return out

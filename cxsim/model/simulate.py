@@ -73,7 +73,7 @@ def simulate(scenario: Scenario, replications: int = 20, seed: int | None = 0, e
 
 
 def simulate_plans(scenarios: Sequence[Scenario], replications: int = 20, seed: int | None = 0,
-                   keep_customers: bool = True, value: bool = True) -> list[Results]:
+                   keep_customers: bool = True, first_replication: int = 0, value: bool = True) -> list[Results]:
     """Several plans, each as :func:`simulate` runs it on the fast engine, to the bit; quicker together.
 
     Plans that differ only in their weekly spends (``journey.side_by_side``) share their markets and
@@ -88,19 +88,21 @@ def simulate_plans(scenarios: Sequence[Scenario], replications: int = 20, seed: 
         return []
     together = BATCH_CUSTOMERS // (replications * scenarios[0].simulated_population)
     if len(scenarios) == 1 or together < 2 or not side_by_side(scenarios):
-        return [simulate(s, replications, seed, keep_customers=keep_customers, value=value) for s in scenarios]
+        return [simulate(s, replications, seed, keep_customers=keep_customers, first_replication=first_replication,
+                         value=value) for s in scenarios]
     from cxsim.model.fast import FastModel
 
     out = []
     for first in range(0, len(scenarios), together):
         plans = scenarios[first:first + together]
-        model = FastModel(plans[0], seed, replications=replications, plans=plans).run()
+        model = FastModel(plans[0], seed, replications=replications, first_replication=first_replication,
+                          plans=plans).run()
         runs = [_Runs(plan, keep_customers, value) for plan in plans]
         for block, plan_runs in enumerate(runs):
-            plan_runs.add(model, block, 0, replications)
+            plan_runs.add(model, block, first_replication, replications)
         flows = runs[0].run_out(model)  # (after every plan's state at the horizon is kept)
         for block, plan_runs in enumerate(runs):
-            plan_runs.add_values(flows, block, 0, replications)
+            plan_runs.add_values(flows, block, first_replication, replications)
             out.append(plan_runs.results(seed, "fast"))
     return out
 
