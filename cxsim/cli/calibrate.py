@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, require_columns
-from cxsim.cli.common import integer
+from cxsim.cli.common import integer, make_pool
 from cxsim.core.errors import bounded
 from cxsim.core.formatting import number
 from cxsim.core.outputs import check_output, write_atomically, write_text
@@ -212,12 +212,6 @@ def run_transactions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pool(args: argparse.Namespace):
-    from cxsim.decide.pools import DaskPool, ProcessPool
-
-    return DaskPool(args.scheduler, args.workers) if args.scheduler else ProcessPool(args.workers)
-
-
 def run_history(args: argparse.Namespace) -> int:
     """``cxsim calibrate history``: everything checked first, then the fit, then the folder."""
     import math
@@ -250,7 +244,7 @@ def run_history(args: argparse.Namespace) -> int:
     for p in problem.priors.values():
         print(f"  prior {p.key}: {'log-uniform' if p.log else 'uniform'} [{p.low:g}, {p.high:g}] ({p.source})")
     budget = Budget(args.simulations, args.minutes)
-    with _pool(args) as pool, progress_bar(args.simulations + PREDICTIVE_RUNS, "calibrating") as bar:
+    with make_pool(args) as pool, progress_bar(args.simulations + PREDICTIVE_RUNS, "calibrating") as bar:
         bar.unit = "sim"
 
         def progress(done: int, status: str) -> None:

@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from textwrap import fill
 
@@ -26,6 +27,7 @@ from cxsim.cli.common import (
     add_uncertainty_options,
     check_output,
     integer,
+    make_pool,
     parse_set,
     print_json,
     replications_of,
@@ -329,28 +331,13 @@ def _optimize_levers(args: argparse.Namespace, scenario) -> int:
         check_output(args.out, TABLES, "--out", stdout=True)
     if args.figure:
         check_output(args.figure, (".html",), "--figure")
-    workers = args.workers or os.cpu_count() or 1
-    if args.scheduler:
-        from cxsim.decide.pools import DaskPool, check_address
-
-        check_address(args.scheduler)
-        pool = DaskPool(args.scheduler, workers)
-    elif workers > 1:
-        from cxsim.decide.pools import ProcessPool
-
-        pool = ProcessPool(workers)
-    else:
-        pool = None
-    try:
-        with progress_bar(args.evaluations + 1, "optimize") as bar:
-            result = optimise_levers(scenario, keys, budget, bounds, args.kpi, args.objective, replications,
-                                     args.seed, args.engine, args.evaluations,
-                                     pool.executor() if pool else None, progress=bar.update, worlds=worlds)
-            bar.total = bar.n
-            bar.refresh()
-    finally:
-        if pool is not None:
-            pool.close()
+    pooled = args.scheduler or (args.workers or os.cpu_count() or 1) > 1  # one process: no pool
+    with (make_pool(args) if pooled else nullcontext()) as pool, progress_bar(args.evaluations + 1, "optimize") as bar:
+        result = optimise_levers(scenario, keys, budget, bounds, args.kpi, args.objective, replications,
+                                 args.seed, args.engine, args.evaluations,
+                                 pool.executor() if pool else None, progress=bar.update, worlds=worlds)
+        bar.total = bar.n
+        bar.refresh()
     if args.out:
         write_table(result.plans, args.out)
     if args.figure:

@@ -98,6 +98,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         check_address(args.scheduler)
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UserError(f"{bounded(args.out)}: --out: expected a folder for the sweep's results, found a file")
+    from cxsim.cli.common import make_pool
     from cxsim.sweep.design import build_design
     from cxsim.sweep.runner import run_sweep
     from cxsim.sweep.spec import load_sweep
@@ -107,19 +108,9 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     from cxsim.scenario import read_toml_text
 
     text = read_toml_text(args.file, "sweep")
-    if args.scheduler:
-        from cxsim.decide.pools import DaskPool
-
-        def pool():
-            return DaskPool(args.scheduler, args.workers)
-    else:
-        from cxsim.decide.pools import ProcessPool
-
-        def pool():
-            return ProcessPool(args.workers)
     progress = _Progress(spec.name)
     try:
-        report = run_sweep(spec, args.out, pool, design, text, progress)
+        report = run_sweep(spec, args.out, lambda: make_pool(args), design, text, progress)
     finally:
         progress.close()
     _summary(spec, report)
