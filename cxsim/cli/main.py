@@ -116,9 +116,6 @@ def _compare(args: argparse.Namespace) -> int:
         from cxsim.cli.advise import run_robust_compare
 
         return run_robust_compare(args, scenarios, worlds, replications_of(args, True))
-    if args.discover:
-        raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
-                        "[uncertainty] table in the file)")
     args.replications = replications_of(args, False)
     with progress_bar(args.replications * len(scenarios), "compare") as bar:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
