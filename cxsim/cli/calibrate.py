@@ -9,7 +9,7 @@ from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, 
 from cxsim.cli.common import integer, make_pool
 from cxsim.core.errors import bounded
 from cxsim.core.formatting import number
-from cxsim.core.outputs import check_output, write_atomically, write_text
+from cxsim.core.outputs import check_output, write_text
 
 ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
 MAX_PERIOD_WEEKS = 1040  # a row longer than a scenario's longest horizon cannot be simulated
@@ -132,8 +132,7 @@ def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
     if plot:
         from cxsim.report.calibration_figures import fit_figure
 
-        html = fit_figure(fit).to_html(include_plotlyjs=True, full_html=True)
-        write_atomically(plot, lambda f: f.write(html.encode("utf-8")))
+        write_text(plot, fit_figure(fit).to_html(include_plotlyjs=True, full_html=True))
         print(f"fit chart -> {plot}")
     if out:
         write_text(out, text)
@@ -142,16 +141,12 @@ def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
         print("(no scenario written: add --out scenario.toml)")
 
 
-def _four(v: float) -> str:
-    return number(v, figures=4)
-
-
 def _weeks(n: float) -> str:
     return f"{n:g} week" + ("" if n == 1 else "s")
 
 
 def _fmt_table(table) -> str:
-    return table.to_string(index=False, float_format=_four)
+    return table.to_string(index=False, float_format=lambda v: number(v, figures=4))
 
 
 def run_adoption(args: argparse.Namespace) -> int:

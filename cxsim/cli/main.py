@@ -252,7 +252,7 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
 
 def _optimize(args: argparse.Namespace) -> int:
     """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
-    from cxsim.core.outputs import write_atomically
+    from cxsim.core.outputs import write_text
     from cxsim.decide.optimize import check_frontier_args, describe, frontier_table, frontiers, max_evaluations, total_budget
     from cxsim.report.figures import frontier_figure
     from cxsim.scenario import load_scenario
@@ -285,9 +285,8 @@ def _optimize(args: argparse.Namespace) -> int:
     if args.out:
         write_table(frontier_table(result), args.out)
     if args.figure:
-        figure = frontier_figure(result)
-        write_atomically(args.figure, lambda f: f.write(figure.to_html(include_plotlyjs=True).encode("utf-8")))
-    if getattr(args, "json", False):
+        write_text(args.figure, frontier_figure(result).to_html(include_plotlyjs=True))
+    if args.json:
         print_json({"scenario": scenario.name, "kpi": args.kpi, "replications": args.replications,
                     "seed": args.seed, "frontier": frontier_table(result).to_dict(orient="records")})
         return 0
