@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, require_columns
-from cxsim.cli.common import integer, make_pool
-from cxsim.core.errors import bounded
+from cxsim.cli.common import integer, make_pool, scale_lines
+from cxsim.core.errors import UserError, bounded
 from cxsim.core.formatting import number
 from cxsim.core.outputs import check_output, write_text
+from cxsim.core.progress import progress_bar
 
 ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
 MAX_PERIOD_WEEKS = 1040  # a row longer than a scenario's longest horizon cannot be simulated
@@ -209,13 +211,9 @@ def run_transactions(args: argparse.Namespace) -> int:
 
 def run_history(args: argparse.Namespace) -> int:
     """``cxsim calibrate history``: everything checked first, then the fit, then the folder."""
-    import math
-
-    from cxsim.calibrate.calibration import read_problem
+    from cxsim.calibrate.calibration import PREDICTIVE_RUNS, calibrate, read_problem
     from cxsim.calibrate.inference import Budget, check_budget
-    from cxsim.calibrate.posterior import check_folder
-    from cxsim.core.errors import UserError
-    from cxsim.core.progress import progress_bar
+    from cxsim.calibrate.posterior import check_folder, verdicts
     from cxsim.decide.pools import check_address
     from cxsim.scenario import load_scenario
 
@@ -227,13 +225,9 @@ def run_history(args: argparse.Namespace) -> int:
     check_budget(Budget(args.simulations, args.minutes), args.particles)
     base = load_scenario(args.scenario)
     problem = read_problem(args.data, base, args.fit, args.priors, args.holdout)
-    from cxsim.calibrate.calibration import PREDICTIVE_RUNS, calibrate
-
     h = problem.history
     print(f"{args.data}: {h.weeks} weeks; fitting weeks 1-{problem.fit_weeks} on "
           f"{', '.join(problem.model.plan.outcomes)}; replaying {', '.join(h.spends) or 'no spends'}")
-    from cxsim.cli.common import scale_lines
-
     for line in scale_lines([base]):  # the history is at the real size; the replays simulate 1 in scale
         print(line)
     for p in problem.priors.values():
@@ -254,8 +248,6 @@ def run_history(args: argparse.Namespace) -> int:
     print(f"\n{check.headline()}\n")
     print(_fmt_table(check.table.drop(columns="prior")))
     print(f"\n{post.simulations:,} simulations in {post.elapsed / 60:.1f} min on {post.where}; stopped: {post.stopped}")
-    from cxsim.calibrate.posterior import verdicts
-
     for line in verdicts(check.table, check.corr):
         print(f"  {line}")
     held = check.holdout_coverage
