@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,10 +247,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, pool: Pool | Callable[[], Pool] 
         if own_pool and isinstance(pool, Pool):
             pool.close()
         if not saved:  # keep what finished if the disk allows; the error on the way out is the one to report
-            try:
+            with suppress(UserError):
                 store.flush()
-            except UserError:
-                pass
         store.close(flush=saved)
     report.done = status_counts(out)["done"]
     report.failed = failures(out)
