@@ -168,8 +168,7 @@ def discover(results: pd.DataFrame, spec: SweepSpec, kpi: str = "npv", versus: t
     describe = _Describer(spec, categories)
     share = y.mean()
     reps = int(points["replications"].median())
-    found = Discovery(a, b, kpi, points.reset_index(), pd.DataFrame())
-    found.baseline = float(max(share, 1 - share))
+    found = Discovery(a, b, kpi, points.reset_index(), pd.DataFrame(), baseline=float(max(share, 1 - share)))
     found.sentences.append(
         f"Across {len(points)} parameter combinations, {b} beats {a} on {kpi} in {share:.0%} of them "
         f"(mean difference {b} - {a}: {_signed(points['diff'].mean())}; each combination is the mean of "

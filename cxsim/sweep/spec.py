@@ -62,10 +62,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _is_scenario_key(dotted: str) -> bool:
-    """Whether ``dotted`` names a field of a scenario: ``section.field``, or ``table.name.field`` in a named table.
-
-    Whether the named entry exists depends on the scenario file; ``_arms`` checks that.
-    """
+    """Whether ``dotted`` names a field of a scenario: ``section.field``, or ``table.name.field`` in a named table
+    (whether the named entry exists depends on the scenario file: ``_check_named_entries`` checks that)."""
     parts = dotted.split(".")
     if len(parts) == 3:
         model = named_tables().get(parts[0])

@@ -38,6 +38,7 @@ from cxsim.sweep.folder import (
     LOCK,
     PARTS,
     SWEEP_COPY,
+    TABLES,
     bad_kpi_runs,
     connect,
     kpi_column,
@@ -305,7 +306,7 @@ def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> 
     kpis = spec.file.outputs.kpis
     names = list(spec.parameters)
     with transaction(conn):
-        for table in ("meta", "points", "tasks", "runs"):
+        for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         conn.execute("CREATE TABLE points (point INTEGER PRIMARY KEY, parameters TEXT, unit TEXT)")
