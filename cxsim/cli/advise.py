@@ -46,7 +46,6 @@ from cxsim.scenario import Scenario, load_scenario
 
 def add_advise_arguments(p) -> None:
     """Arguments of ``cxsim advise``."""
-
     p.add_argument("file", help="scenario file (TOML): today's plan is its base")
     p.add_argument("--variant", help="take this variant of the file as today's plan")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -171,7 +170,6 @@ def _print_answer(answer: RobustAnswer, findings: list[tuple[str, Any]], what: s
 
 def run_robust_compare(args, scenarios: Sequence[Scenario], worlds: Worlds, replications: int) -> int:
     """``cxsim compare`` under uncertainty: the robust sentence, the table, where each plan wins (``--discover``)."""
-
     if len(scenarios) < 2:
         raise UserError("compare under uncertainty: expected at least two plans (a file with variants, or "
                         "several files)")

@@ -101,7 +101,7 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from cxsim.cli.advise import worlds_from_args
+    from cxsim.cli.advise import run_robust_compare, worlds_from_args
     from cxsim.decide.compare import compare, display_table, fit_width, scenarios_from_files, value_split
     from cxsim.model.results import thin_warnings
     from cxsim.report.pages import write_report
@@ -113,8 +113,6 @@ def _compare(args: argparse.Namespace) -> int:
         check_output(args.report, (".html",), "--report")
     worlds = worlds_from_args(args, scenarios[0])
     if worlds is not None:
-        from cxsim.cli.advise import run_robust_compare
-
         return run_robust_compare(args, scenarios, worlds, replications_of(args, True))
     args.replications = replications_of(args, False)
     with progress_bar(args.replications * len(scenarios), "compare") as bar:
