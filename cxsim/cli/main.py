@@ -36,6 +36,7 @@ from cxsim.cli.common import (
     write_table,
 )
 from cxsim.core.errors import UserError, bounded, error_text
+from cxsim.core.outputs import write_text
 from cxsim.core.progress import progress_bar
 from cxsim.core.validation import MAX_MAGNITUDE
 from cxsim.decide.stats import WORLD_REPLICATIONS
@@ -250,7 +251,6 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
 
 def _optimize(args: argparse.Namespace) -> int:
     """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
-    from cxsim.core.outputs import write_text
     from cxsim.decide.optimize import check_frontier_args, describe, frontier_table, frontiers, max_evaluations, total_budget
     from cxsim.report.figures import frontier_figure
     from cxsim.scenario import load_scenario
@@ -303,7 +303,6 @@ def _optimize(args: argparse.Namespace) -> int:
 
 def _optimize_levers(args: argparse.Namespace, scenario) -> int:
     """``cxsim optimize --levers``: the best split of one weekly budget over several levers (CMA-ES)."""
-    from cxsim.core.outputs import write_text
     from cxsim.decide.allocate import DEFAULT_REPLICATIONS, check_args, parse_bounds, resolve_levers, spends
     from cxsim.decide.allocate import optimise as optimise_levers
     from cxsim.decide.uncertainty import worlds_for
