@@ -301,7 +301,7 @@ def test_a_full_disk_stops_the_sweep_with_one_line_and_loses_what_was_saved(fini
     def full(frame, path):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(store, "_write_part", full)
+    monkeypatch.setattr(store, "write_table", full)  # what writes the weekly parts
     path = tmp_path / "sw.toml"
     path.write_text(SWEEP.replace("seed = 3", "seed = 4"), encoding="utf-8")
     err = refused(call_cli(capsys, "sweep", str(path), "--out", str(tmp_path / "full"), "-w", "1"),

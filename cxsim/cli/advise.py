@@ -46,7 +46,6 @@ from cxsim.scenario import Scenario, load_scenario
 
 def add_advise_arguments(p) -> None:
     """Arguments of ``cxsim advise``."""
-
     p.add_argument("file", help="scenario file (TOML): today's plan is its base")
     p.add_argument("--variant", help="take this variant of the file as today's plan")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -89,9 +88,6 @@ def run_advise_command(args) -> int:
             raise UserError("--curves: expected the assumptions fixed (--fixed, or no --uncertain/--posterior); "
                             "under uncertainty advise reports each lever's next step over the worlds")
         return run_robust_advise(args, scenario, worlds, replications_of(args, True))
-    if args.discover:
-        raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
-                        "[uncertainty] table in the file)")
     args.replications = replications_of(args, False)
     if args.crossover is not None:
         with progress_bar(len(CROSSOVER_FACTORS) * (1 + len(spend_levers(scenario))), "crossover") as bar:
@@ -134,8 +130,7 @@ def run_advise_command(args) -> int:
 
 def worlds_from_args(args, scenario: Scenario) -> Worlds | None:
     """The worlds the command line asks for (``add_uncertainty_options``), checked before any run."""
-    if getattr(args, "scheduler", None):
-
+    if args.scheduler:
         check_address(args.scheduler)
     if args.fixed:
         if args.uncertain or args.posterior:
@@ -144,9 +139,12 @@ def worlds_from_args(args, scenario: Scenario) -> Worlds | None:
     else:
         worlds = worlds_for(scenario, uncertain=args.uncertain, posterior=args.posterior, draws=args.draws,
                             seed=args.seed)
-    if worlds is None and getattr(args, "scheduler", None):
+    if worlds is None and args.scheduler:
         raise UserError("--scheduler: expected only with uncertainty (--uncertain, --posterior DIR or an "
                         "[uncertainty] table): a fixed comparison runs on this machine")
+    if worlds is None and args.discover:
+        raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
+                        "[uncertainty] table in the file)")
     return worlds
 
 
@@ -172,7 +170,6 @@ def _print_answer(answer: RobustAnswer, findings: list[tuple[str, Any]], what: s
 
 def run_robust_compare(args, scenarios: Sequence[Scenario], worlds: Worlds, replications: int) -> int:
     """``cxsim compare`` under uncertainty: the robust sentence, the table, where each plan wins (``--discover``)."""
-
     if len(scenarios) < 2:
         raise UserError("compare under uncertainty: expected at least two plans (a file with variants, or "
                         "several files)")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from cxsim.calibrate.data import DataError, FitError, numeric_column, read_csv, require_columns
-from cxsim.cli.common import integer
-from cxsim.core.errors import bounded
+from cxsim.cli.common import integer, make_pool, scale_lines
+from cxsim.core.errors import UserError, bounded
 from cxsim.core.formatting import number
-from cxsim.core.outputs import check_output, write_atomically, write_text
+from cxsim.core.outputs import check_output, write_text
+from cxsim.core.progress import progress_bar
 
 ADOPTION_HELP = "fit Bass p, q and market size to new (or cumulative) customers per period"
 MAX_PERIOD_WEEKS = 1040  # a row longer than a scenario's longest horizon cannot be simulated
@@ -132,8 +134,7 @@ def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
     if plot:
         from cxsim.report.calibration_figures import fit_figure
 
-        html = fit_figure(fit).to_html(include_plotlyjs=True, full_html=True)
-        write_atomically(plot, lambda f: f.write(html.encode("utf-8")))
+        write_text(plot, fit_figure(fit).to_html(include_plotlyjs=True, full_html=True))
         print(f"fit chart -> {plot}")
     if out:
         write_text(out, text)
@@ -142,16 +143,12 @@ def _finish(fit, text: str, out: Path | None, plot: Path | None) -> None:
         print("(no scenario written: add --out scenario.toml)")
 
 
-def _four(v: float) -> str:
-    return number(v, figures=4)
-
-
 def _weeks(n: float) -> str:
     return f"{n:g} week" + ("" if n == 1 else "s")
 
 
 def _fmt_table(table) -> str:
-    return table.to_string(index=False, float_format=_four)
+    return table.to_string(index=False, float_format=lambda v: number(v, figures=4))
 
 
 def run_adoption(args: argparse.Namespace) -> int:
@@ -212,21 +209,11 @@ def run_transactions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pool(args: argparse.Namespace):
-    from cxsim.decide.pools import DaskPool, ProcessPool
-
-    return DaskPool(args.scheduler, args.workers) if args.scheduler else ProcessPool(args.workers)
-
-
 def run_history(args: argparse.Namespace) -> int:
     """``cxsim calibrate history``: everything checked first, then the fit, then the folder."""
-    import math
-
-    from cxsim.calibrate.calibration import read_problem
+    from cxsim.calibrate.calibration import PREDICTIVE_RUNS, calibrate, read_problem
     from cxsim.calibrate.inference import Budget, check_budget
-    from cxsim.calibrate.posterior import check_folder
-    from cxsim.core.errors import UserError
-    from cxsim.core.progress import progress_bar
+    from cxsim.calibrate.posterior import check_folder, verdicts
     from cxsim.decide.pools import check_address
     from cxsim.scenario import load_scenario
 
@@ -238,19 +225,15 @@ def run_history(args: argparse.Namespace) -> int:
     check_budget(Budget(args.simulations, args.minutes), args.particles)
     base = load_scenario(args.scenario)
     problem = read_problem(args.data, base, args.fit, args.priors, args.holdout)
-    from cxsim.calibrate.calibration import PREDICTIVE_RUNS, calibrate
-
     h = problem.history
     print(f"{args.data}: {h.weeks} weeks; fitting weeks 1-{problem.fit_weeks} on "
           f"{', '.join(problem.model.plan.outcomes)}; replaying {', '.join(h.spends) or 'no spends'}")
-    from cxsim.cli.common import scale_lines
-
     for line in scale_lines([base]):  # the history is at the real size; the replays simulate 1 in scale
         print(line)
     for p in problem.priors.values():
         print(f"  prior {p.key}: {'log-uniform' if p.log else 'uniform'} [{p.low:g}, {p.high:g}] ({p.source})")
     budget = Budget(args.simulations, args.minutes)
-    with _pool(args) as pool, progress_bar(args.simulations + PREDICTIVE_RUNS, "calibrating") as bar:
+    with make_pool(args) as pool, progress_bar(args.simulations + PREDICTIVE_RUNS, "calibrating") as bar:
         bar.unit = "sim"
 
         def progress(done: int, status: str) -> None:
@@ -265,8 +248,6 @@ def run_history(args: argparse.Namespace) -> int:
     print(f"\n{check.headline()}\n")
     print(_fmt_table(check.table.drop(columns="prior")))
     print(f"\n{post.simulations:,} simulations in {post.elapsed / 60:.1f} min on {post.where}; stopped: {post.stopped}")
-    from cxsim.calibrate.posterior import verdicts
-
     for line in verdicts(check.table, check.corr):
         print(f"  {line}")
     held = check.holdout_coverage

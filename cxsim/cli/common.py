@@ -63,7 +63,7 @@ class Parser(argparse.ArgumentParser):
 
 TABLES = (".csv", ".parquet")
 __all__ = ["EXIT_USER_ERROR", "STDOUT", "TABLES", "Parser", "add_run_options", "add_uncertainty_options",
-           "check_output", "integer", "parse_set", "print_json", "replications_of", "write_table"]
+           "check_output", "integer", "make_pool", "parse_set", "print_json", "replications_of", "write_table"]
 
 
 def parse_set(items: list[str] | None, source: str) -> dict[str, Any]:
@@ -128,7 +128,7 @@ DEFAULT_DRAWS = 100
 DRAWS = integer(1, 100_000)
 
 
-def add_uncertainty_options(parser: argparse.ArgumentParser, workers: bool = True) -> None:
+def add_uncertainty_options(parser: argparse.ArgumentParser) -> None:
     """``--uncertain``, ``--posterior DIR``, ``--draws N``, ``--fixed`` (and ``--workers``, ``--scheduler``)."""
     group = parser.add_argument_group(
         "uncertainty", "Weigh each plan over plausible worlds of the assumptions instead of holding them fixed: "
@@ -144,9 +144,8 @@ def add_uncertainty_options(parser: argparse.ArgumentParser, workers: bool = Tru
                        help=f"plausible worlds to draw (default {DEFAULT_DRAWS}); every plan runs in every one")
     group.add_argument("--fixed", action="store_true",
                        help="hold the assumptions fixed even when the file has an [uncertainty] table")
-    if workers:
-        group.add_argument("--workers", "-w", type=WORKERS, default=None,
-                           help="processes running plans side by side (default: one per core; 1: this process)")
+    group.add_argument("--workers", "-w", type=WORKERS, default=None,
+                       help="processes running plans side by side (default: one per core; 1: this process)")
     group.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the worlds on a Dask cluster (tcp://host:8786, or 'local' for one on this machine)")
 
@@ -156,6 +155,13 @@ def replications_of(args: argparse.Namespace, uncertain: bool) -> int:
     if args.replications is not None:
         return args.replications
     return args.world_replications if uncertain else args.fixed_replications
+
+
+def make_pool(args: argparse.Namespace):
+    """Where ``--scheduler`` and ``--workers`` say to run: a Dask cluster, or worker processes on this machine."""
+    from cxsim.decide.pools import DaskPool, ProcessPool, check_address
+
+    return DaskPool(check_address(args.scheduler), args.workers) if args.scheduler else ProcessPool(args.workers)
 
 
 def print_json(payload: Any) -> None:

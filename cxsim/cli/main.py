@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from textwrap import fill
 
@@ -26,6 +27,7 @@ from cxsim.cli.common import (
     add_uncertainty_options,
     check_output,
     integer,
+    make_pool,
     parse_set,
     print_json,
     replications_of,
@@ -34,6 +36,7 @@ from cxsim.cli.common import (
     write_table,
 )
 from cxsim.core.errors import UserError, bounded, error_text
+from cxsim.core.outputs import write_text
 from cxsim.core.progress import progress_bar
 from cxsim.core.validation import MAX_MAGNITUDE
 from cxsim.decide.stats import WORLD_REPLICATIONS
@@ -99,7 +102,7 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from cxsim.cli.advise import worlds_from_args
+    from cxsim.cli.advise import run_robust_compare, worlds_from_args
     from cxsim.decide.compare import compare, display_table, fit_width, scenarios_from_files, value_split
     from cxsim.model.results import thin_warnings
     from cxsim.report.pages import write_report
@@ -111,12 +114,7 @@ def _compare(args: argparse.Namespace) -> int:
         check_output(args.report, (".html",), "--report")
     worlds = worlds_from_args(args, scenarios[0])
     if worlds is not None:
-        from cxsim.cli.advise import run_robust_compare
-
         return run_robust_compare(args, scenarios, worlds, replications_of(args, True))
-    if args.discover:
-        raise UserError("--discover: expected uncertainty to discover over (--uncertain, --posterior DIR or an "
-                        "[uncertainty] table in the file)")
     args.replications = replications_of(args, False)
     with progress_bar(args.replications * len(scenarios), "compare") as bar:
         comparison = compare(scenarios, args.replications, args.seed, args.engine, progress=bar.update,
@@ -253,7 +251,6 @@ def _add_optimize(p: argparse.ArgumentParser) -> None:
 
 def _optimize(args: argparse.Namespace) -> int:
     """``cxsim optimize``: the frontier of each budget, printed and optionally written."""
-    from cxsim.core.outputs import write_atomically
     from cxsim.decide.optimize import check_frontier_args, describe, frontier_table, frontiers, max_evaluations, total_budget
     from cxsim.report.figures import frontier_figure
     from cxsim.scenario import load_scenario
@@ -286,9 +283,8 @@ def _optimize(args: argparse.Namespace) -> int:
     if args.out:
         write_table(frontier_table(result), args.out)
     if args.figure:
-        figure = frontier_figure(result)
-        write_atomically(args.figure, lambda f: f.write(figure.to_html(include_plotlyjs=True).encode("utf-8")))
-    if getattr(args, "json", False):
+        write_text(args.figure, frontier_figure(result).to_html(include_plotlyjs=True))
+    if args.json:
         print_json({"scenario": scenario.name, "kpi": args.kpi, "replications": args.replications,
                     "seed": args.seed, "frontier": frontier_table(result).to_dict(orient="records")})
         return 0
@@ -307,7 +303,6 @@ def _optimize(args: argparse.Namespace) -> int:
 
 def _optimize_levers(args: argparse.Namespace, scenario) -> int:
     """``cxsim optimize --levers``: the best split of one weekly budget over several levers (CMA-ES)."""
-    from cxsim.core.outputs import write_text
     from cxsim.decide.allocate import DEFAULT_REPLICATIONS, check_args, parse_bounds, resolve_levers, spends
     from cxsim.decide.allocate import optimise as optimise_levers
     from cxsim.decide.uncertainty import worlds_for
@@ -329,28 +324,13 @@ def _optimize_levers(args: argparse.Namespace, scenario) -> int:
         check_output(args.out, TABLES, "--out", stdout=True)
     if args.figure:
         check_output(args.figure, (".html",), "--figure")
-    workers = args.workers or os.cpu_count() or 1
-    if args.scheduler:
-        from cxsim.decide.pools import DaskPool, check_address
-
-        check_address(args.scheduler)
-        pool = DaskPool(args.scheduler, workers)
-    elif workers > 1:
-        from cxsim.decide.pools import ProcessPool
-
-        pool = ProcessPool(workers)
-    else:
-        pool = None
-    try:
-        with progress_bar(args.evaluations + 1, "optimize") as bar:
-            result = optimise_levers(scenario, keys, budget, bounds, args.kpi, args.objective, replications,
-                                     args.seed, args.engine, args.evaluations,
-                                     pool.executor() if pool else None, progress=bar.update, worlds=worlds)
-            bar.total = bar.n
-            bar.refresh()
-    finally:
-        if pool is not None:
-            pool.close()
+    pooled = args.scheduler or (args.workers or os.cpu_count() or 1) > 1  # one process: no pool
+    with (make_pool(args) if pooled else nullcontext()) as pool, progress_bar(args.evaluations + 1, "optimize") as bar:
+        result = optimise_levers(scenario, keys, budget, bounds, args.kpi, args.objective, replications,
+                                 args.seed, args.engine, args.evaluations,
+                                 pool.executor() if pool else None, progress=bar.update, worlds=worlds)
+        bar.total = bar.n
+        bar.refresh()
     if args.out:
         write_table(result.plans, args.out)
     if args.figure:

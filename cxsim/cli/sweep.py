@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from cxsim.cli.common import check_output, make_pool, print_json, write_table
 from cxsim.core.errors import UserError, bounded
 from cxsim.core.formatting import number
 from cxsim.decide.pools import check_address
@@ -98,28 +99,17 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         check_address(args.scheduler)
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UserError(f"{bounded(args.out)}: --out: expected a folder for the sweep's results, found a file")
+    from cxsim.scenario import read_toml_text
     from cxsim.sweep.design import build_design
     from cxsim.sweep.runner import run_sweep
-    from cxsim.sweep.spec import load_sweep
-
-    spec = load_sweep(args.file)
-    design = build_design(spec)  # every value checked before anything is written
-    from cxsim.scenario import read_toml_text
+    from cxsim.sweep.spec import parse_sweep
 
     text = read_toml_text(args.file, "sweep")
-    if args.scheduler:
-        from cxsim.decide.pools import DaskPool
-
-        def pool():
-            return DaskPool(args.scheduler, args.workers)
-    else:
-        from cxsim.decide.pools import ProcessPool
-
-        def pool():
-            return ProcessPool(args.workers)
+    spec = parse_sweep(text, args.file)
+    design = build_design(spec)  # every value checked before anything is written
     progress = _Progress(spec.name)
     try:
-        report = run_sweep(spec, args.out, pool, design, text, progress)
+        report = run_sweep(spec, args.out, lambda: make_pool(args), design, text, progress)
     finally:
         progress.close()
     _summary(spec, report)
@@ -165,7 +155,6 @@ def _summary(spec, report) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from cxsim.cli.common import check_output, write_table
     from cxsim.sweep.store import load_results, load_timeseries
 
     if len(args.rest) != 2:
@@ -202,7 +191,6 @@ def add_sensitivity_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_sensitivity_command(args: argparse.Namespace) -> int:
     """``cxsim sensitivity``: indices per KPI, scenario discovery, a table and an HTML page."""
-    from cxsim.cli.common import check_output, print_json, write_table
     from cxsim.report.sweep_page import write_page
     from cxsim.sweep.analysis import display, headline, sensitivity
     from cxsim.sweep.discovery import choose_pair, discover

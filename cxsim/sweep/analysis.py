@@ -70,13 +70,9 @@ def point_means(results: pd.DataFrame, kpi: str, versus: tuple[str, str] | None 
     """Mean of a KPI over replications at each point, per variant (and of the paired difference)."""
     out = {str(v): g.groupby("point")[kpi].mean() for v, g in results.groupby("variant", sort=False)}
     if versus:
-        out[difference_label(*versus)] = paired(results, kpi, *versus).groupby("point")["diff"].mean()
+        a, b = versus
+        out[f"{b} - {a}"] = paired(results, kpi, a, b).groupby("point")["diff"].mean()
     return out
-
-
-def difference_label(a: str, b: str) -> str:
-    """Label of the paired difference b - a."""
-    return f"{b} - {a}"
 
 
 def paired(results: pd.DataFrame, kpi: str, a: str, b: str) -> pd.DataFrame:
@@ -215,15 +211,10 @@ def display(result: Sensitivity, variant: str, labels: dict[str, str] | None = N
     """One variant's indices as text: a row per (KPI, parameter), most influential first."""
     labels = labels or {}
     out = []
-    cols = COLUMNS[result.method]
     for kpi in dict.fromkeys(result.table["kpi"]):
         for _, r in result.ranking(variant, kpi).iterrows():
             row = {"kpi": kpi, "parameter": labels.get(r["parameter"], r["parameter"])}
-            for c in cols:
-                if c.endswith("_conf"):
-                    continue
-                conf = f"{c}_conf" if f"{c}_conf" in cols else None
-                row[c] = _fmt(r[c], r[conf] if conf else None)
+            row.update({c: _fmt(r[c], r.get(f"{c}_conf")) for c in COLUMNS[result.method] if not c.endswith("_conf")})
             out.append(row)
     return pd.DataFrame(out).set_index(["kpi", "parameter"]) if out else pd.DataFrame()
 

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy import stats
 
-from cxsim.core.errors import ScenarioError
+from cxsim.core.errors import ScenarioError, plain
 from cxsim.scenario import CROSS_CHECKED
 from cxsim.sweep.spec import Parameter, SweepSpec, quoted
 
@@ -120,8 +120,7 @@ def check_values(spec: SweepSpec, frame: pd.DataFrame) -> None:
     """
     arm = next(iter(spec.arms.values()))
     for name in spec.parameters:
-        for value in pd.unique(frame[name]):
-            value = value.item() if isinstance(value, np.generic) else value
+        for value in map(plain, pd.unique(frame[name])):
             for key, v in spec.overrides({name: value}).items():
                 table, field = key.rsplit(".", 1)  # section.field, or table.name.field
                 section = arm[table].model_copy()
@@ -140,7 +139,7 @@ def check_values(spec: SweepSpec, frame: pd.DataFrame) -> None:
     points = frame[list(spec.parameters)].drop_duplicates()
     for variant, scenario in spec.arms.items():
         for row in points.itertuples(index=False):
-            values = {name: v.item() if isinstance(v, np.generic) else v for name, v in zip(spec.parameters, row)}
+            values = {name: plain(v) for name, v in zip(spec.parameters, row)}
             try:
                 scenario.with_overrides(spec.overrides(values))
             except ScenarioError as exc:

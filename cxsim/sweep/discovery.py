@@ -12,6 +12,7 @@ the numeric parameters, with its coverage and density.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 from dataclasses import dataclass, field
@@ -114,16 +115,12 @@ def _leaves(tree, x: np.ndarray, names: list[str]) -> list[tuple[Box, int]]:
     """Walk the tree: a box and a class per leaf, merging sibling subtrees that predict one class."""
     t = tree.tree_
     node_of = tree.apply(x)
-    below = {}  # node -> indices of points under it
 
+    @functools.cache
     def points_under(node: int) -> np.ndarray:
-        if node not in below:
-            if t.children_left[node] == -1:
-                below[node] = np.flatnonzero(node_of == node)
-            else:
-                below[node] = np.concatenate([points_under(t.children_left[node]),
-                                              points_under(t.children_right[node])])
-        return below[node]
+        if t.children_left[node] == -1:
+            return np.flatnonzero(node_of == node)
+        return np.concatenate([points_under(t.children_left[node]), points_under(t.children_right[node])])
 
     def walk(node: int, bounds: dict[str, tuple[float, float]]) -> list[tuple[Box, int]]:
         if t.children_left[node] == -1:
@@ -171,8 +168,7 @@ def discover(results: pd.DataFrame, spec: SweepSpec, kpi: str = "npv", versus: t
     describe = _Describer(spec, categories)
     share = y.mean()
     reps = int(points["replications"].median())
-    found = Discovery(a, b, kpi, points.reset_index(), pd.DataFrame())
-    found.baseline = float(max(share, 1 - share))
+    found = Discovery(a, b, kpi, points.reset_index(), pd.DataFrame(), baseline=float(max(share, 1 - share)))
     found.sentences.append(
         f"Across {len(points)} parameter combinations, {b} beats {a} on {kpi} in {share:.0%} of them "
         f"(mean difference {b} - {a}: {_signed(points['diff'].mean())}; each combination is the mean of "

@@ -8,6 +8,8 @@ named here, so resume and export say what was found and what runs again.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,13 +31,28 @@ def reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or bounded(exc)
 
 
-def rollback(conn: sqlite3.Connection) -> None:
-    """Roll back if a transaction is still open (SQLite ends it itself on some errors, such as a full disk)."""
-    if conn.in_transaction:
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    """A connection to a ledger: read-only, or for writing in WAL mode (transactions begun explicitly)."""
+    if readonly:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """A transaction: committed when the block ends, rolled back when it raises."""
+    conn.execute("BEGIN")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # SQLite ends it itself on some errors, such as a full disk
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
 
 
 NEVER_UNDEFINED = ("customers", "active", "revenue", "profit", "npv", "terminal_value", "value")
@@ -56,20 +73,11 @@ def ledger_damage(ledger: Path) -> str:
     if not ledger.exists():
         return ""
     try:
-        conn = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
-        try:
+        with closing(connect(ledger, readonly=True)) as conn:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc):
-            return ""
-        return bounded(exc)
-    except sqlite3.DatabaseError as exc:
-        return bounded(exc)
-    if verdict != "ok":
-        return bounded(verdict)
-    return ledger_shape(ledger)
+    except sqlite3.DatabaseError as exc:  # locked: in use by a sweep, not damaged
+        return "" if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc) else bounded(exc)
+    return bounded(verdict) if verdict != "ok" else ledger_shape(ledger)
 
 
 TABLES = ("meta", "points", "tasks", "runs")
@@ -81,23 +89,19 @@ def ledger_shape(ledger: Path) -> str:
     A ledger with no tables is a sweep whose plan was never saved, unless the folder shows it was
     (its copy of the sweep file or its weekly parts): then it was emptied.
     """
-    conn = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
-    try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
-    except sqlite3.Error as exc:
-        return bounded(exc)
-    finally:
-        conn.close()
+    with closing(connect(ledger, readonly=True)) as conn:
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+        except sqlite3.Error as exc:
+            return bounded(exc)
     begun = (ledger.parent / SWEEP_COPY).exists() or any((ledger.parent / PARTS).glob("*.parquet"))
     if not tables or ("meta" in tables and "fingerprint" not in meta and set(tables) <= set(TABLES)):
         return "it holds no sweep, yet the folder has the sweep's files: it was emptied" if begun else ""
     missing = [t for t in TABLES if t not in tables]
     if missing:
         return f"its table{'s' * (len(missing) > 1)} {', '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing"
-    if "fingerprint" not in meta:
-        return "" if not begun else "its record of the sweep is missing"
-    return ""
+    return "its record of the sweep is missing" if begun and "fingerprint" not in meta else ""
 
 
 def set_aside(ledger: Path) -> Path:
@@ -112,7 +116,7 @@ def set_aside(ledger: Path) -> Path:
     return kept
 
 
-def part_damage(path: Path, run_ids: set[str] | None = None) -> str:
+def part_damage(path: Path, run_ids: set[str]) -> str:
     """Why a Parquet part cannot be read back ("" when it can): missing, truncated, not Parquet, damaged
     inside, or not holding the runs the ledger says it holds (another part copied over it)."""
     import pyarrow.parquet as pq
@@ -123,9 +127,6 @@ def part_damage(path: Path, run_ids: set[str] | None = None) -> str:
         table = pq.read_table(path)  # every column: damage in the middle of a part is found here, not at export
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
         return f"unreadable ({bounded(exc, 80)})"
-    if run_ids is not None:
-        held = set(table.column("run_id").to_pylist()) if "run_id" in table.column_names else set()
-        lost = len(run_ids - held)
-        if lost:
-            return f"not the part the ledger wrote ({lost} of its {len(run_ids)} runs are not in it)"
-    return ""
+    held = set(table.column("run_id").to_pylist()) if "run_id" in table.column_names else set()
+    lost = len(run_ids - held)
+    return f"not the part the ledger wrote ({lost} of its {len(run_ids)} runs are not in it)" if lost else ""

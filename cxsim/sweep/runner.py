@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,10 +87,8 @@ class _Dispatcher:
         self.progress = progress
         self.retries = spec.file.sweep.retries
         self.window = 2 * pool.slots  # batches in flight: one running and one waiting per worker
-        self.arms = {}
-        for arm, scenario in spec.arms.items():
-            raw = scenario.config.model_dump(mode="json")
-            self.arms[arm] = (scenario_key(raw), raw)
+        raws = {arm: scenario.config.model_dump(mode="json") for arm, scenario in spec.arms.items()}
+        self.arms = {arm: (scenario_key(raw), raw) for arm, raw in raws.items()}  # content hash, full scenario
         self.todo = store.pending()
         self.again: deque[Run] = deque()      # failed runs to try again
         self.suspects: deque[Run] = deque()   # runs in flight when a worker died: rerun one at a time
@@ -99,7 +98,7 @@ class _Dispatcher:
     def _job(self, run_: Run) -> Job:
         key, _ = self.arms[run_.arm]
         s = self.spec.file
-        return Job(run_.run_id, key, None, run_.overrides, run_.seed, run_.first_replication, s.sweep.engine,
+        return Job(run_.run_id, key, run_.overrides, run_.seed, run_.first_replication, s.sweep.engine,
                    s.outputs.kpis, s.outputs.metrics)
 
     def _batch_size(self) -> int:
@@ -248,10 +247,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, pool: Pool | Callable[[], Pool] 
         if own_pool and isinstance(pool, Pool):
             pool.close()
         if not saved:  # keep what finished if the disk allows; the error on the way out is the one to report
-            try:
+            with suppress(UserError):
                 store.flush()
-            except UserError:
-                pass
         store.close(flush=saved)
     report.done = status_counts(out)["done"]
     report.failed = failures(out)

@@ -50,17 +50,20 @@ from cxsim.scenario import Scenario, ScenarioConfig, flatten, load_scenario, nam
 
 BASE = "base"  # the name of the scenario file's base in ``variants``
 Scalar = float | int | str | bool
+SCENARIO_KEY = "a scenario key like advertising.weekly_spend or channels.email.response_hours (see `cxsim schema`)"
 
 
 class _Table(StrictModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-def _is_scenario_key(dotted: str) -> bool:
-    """Whether ``dotted`` names a field of a scenario: ``section.field``, or ``table.name.field`` in a named table.
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
-    Whether the named entry exists depends on the scenario file; ``_arms`` checks that.
-    """
+
+def _is_scenario_key(dotted: str) -> bool:
+    """Whether ``dotted`` names a field of a scenario: ``section.field``, or ``table.name.field`` in a named table
+    (whether the named entry exists depends on the scenario file: ``_check_named_entries`` checks that)."""
     parts = dotted.split(".")
     if len(parts) == 3:
         model = named_tables().get(parts[0])
@@ -75,8 +78,7 @@ def _is_scenario_key(dotted: str) -> bool:
 
 def _check_scenario_key(dotted: str) -> str:
     if not _is_scenario_key(dotted):
-        raise ValueError(f"a scenario key like advertising.weekly_spend or channels.email.response_hours "
-                         f"(see `cxsim schema`); {dotted!r} is not one")
+        raise ValueError(f"{SCENARIO_KEY}; {dotted!r} is not one")
     return dotted
 
 
@@ -87,7 +89,7 @@ def _targets(value: Any) -> dict[str, float]:
         raise ValueError("a scenario key, or a table of scenario keys and weights that sum to 1")
     for key, weight in value.items():
         _check_scenario_key(key)
-        if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
+        if not _is_number(weight) or weight < 0:
             raise ValueError(f"a weight >= 0 for {key!r}")
     if not math.isclose(sum(value.values()), 1.0, abs_tol=1e-9):
         raise ValueError(f"weights that sum to 1 (they sum to {sum(value.values())})")
@@ -154,8 +156,7 @@ class Parameter(_Table):
     def _pair(cls, value: Any) -> Any:
         if value is None:
             return value
-        if not isinstance(value, list | tuple) or len(value) != 2 or not all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        if not isinstance(value, list | tuple) or len(value) != 2 or not all(map(_is_number, value)):
             raise ValueError("[low, high]: two numbers")
         return value
 
@@ -186,15 +187,14 @@ class Parameter(_Table):
             raise ValueError(f"no {', '.join(stray)} here (only with a distribution that uses it)")
         if self.values is not None and self.integer:
             raise ValueError("integer only with a range or a distribution")
-        if self.budget_split is not None and self.values is not None and not all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in self.values):
+        if self.budget_split is not None and not self.numeric:
             raise ValueError("numeric shares (0-1) in a budget split's values")
         return self
 
     @property
     def numeric(self) -> bool:
         """Whether every value is a number (strings and booleans are categories)."""
-        return self.values is None or all(isinstance(v, int | float) and not isinstance(v, bool) for v in self.values)
+        return self.values is None or all(map(_is_number, self.values))
 
 
 class SweepSection(_Table):
@@ -322,9 +322,8 @@ def _check_parameters(file: SweepFile, source: str) -> None:
     for name, p in file.parameters.items():
         where = f"parameters.{quoted(name)}"
         if p.budget_split is None and not _is_scenario_key(name):
-            raise ScenarioError(source, where, "a scenario key like advertising.weekly_spend or "
-                                "channels.email.response_hours (see `cxsim schema`), or a budget_split table for a "
-                                "derived parameter", repr(name))
+            raise ScenarioError(source, where, f"{SCENARIO_KEY}, or a budget_split table for a derived parameter",
+                                repr(name))
         if p.budget_split is not None and p.numeric:
             low, high = _bounds(p)
             if low < 0 or high > 1:

@@ -14,20 +14,22 @@ second one out.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import re
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cxsim.core.errors import UserError, bounded
-from cxsim.core.outputs import write_atomically, write_text
+from cxsim.core.errors import UserError, bounded, plain
+from cxsim.core.outputs import write_table, write_text
 from cxsim.core.version import __version__
 from cxsim.scenario import flatten
 from cxsim.sweep.design import UNIT
@@ -36,13 +38,15 @@ from cxsim.sweep.folder import (
     LOCK,
     PARTS,
     SWEEP_COPY,
+    TABLES,
     bad_kpi_runs,
+    connect,
     kpi_column,
     ledger_damage,
     part_damage,
     reason,
-    rollback,
     set_aside,
+    transaction,
 )
 from cxsim.sweep.spec import SweepSpec
 from cxsim.sweep.tasks import Run, plan
@@ -53,21 +57,26 @@ FLUSH_SECONDS = 1.0   # or when the oldest has waited this long
 PAGE = 512            # pending runs read from the ledger at a time
 
 
-def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
-    else:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
-
-
 def _meta(conn: sqlite3.Connection) -> dict[str, str]:
     try:
         return dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.OperationalError:
         return {}
+
+
+def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Runs by status (pending, done, failed)."""
+    counts = {"pending": 0, "done": 0, "failed": 0}
+    counts.update(dict(conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()))
+    return counts
+
+
+def _runs_by_part(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """The finished runs each weekly part holds, as the ledger says."""
+    runs_of: dict[str, set[str]] = {}
+    for part, run_id in conn.execute("SELECT part, run_id FROM runs WHERE status = 'done' AND part IS NOT NULL"):
+        runs_of.setdefault(part, set()).add(run_id)
+    return runs_of
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> str:
@@ -87,13 +96,11 @@ def _differences(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> st
 class Store:
     """The open results folder of a running sweep (one writer, guarded by a lock)."""
 
-    def __init__(self, out: Path, conn: sqlite3.Connection, lock: int, kpis: list[str], metrics: list[str],
-                 notes: list[str] | None = None) -> None:
+    def __init__(self, out: Path, conn: sqlite3.Connection, lock: int, kpis: list[str], notes: list[str] | None = None) -> None:
         self.out = out
         self.conn = conn
         self._lock = lock
         self.kpis = kpis
-        self.metrics = metrics
         self._done: list[tuple[Output, int]] = []
         self._failed: list[tuple[Run, str]] = []
         self._since = time.monotonic()
@@ -129,7 +136,7 @@ class Store:
                 kept = set_aside(ledger)
                 notes.append(f"{ledger} was damaged ({damage}); it was moved to {kept.name} and the sweep starts "
                              "over: every run is run again")
-            conn = _connect(ledger)
+            conn = connect(ledger)
             meta = _meta(conn)
             if "fingerprint" not in meta:
                 _create(conn, spec, design)
@@ -150,7 +157,7 @@ class Store:
         except BaseException:
             os.close(lock)
             raise
-        return cls(out, conn, lock, json.loads(meta["kpis"]), json.loads(meta["metrics"]), notes)
+        return cls(out, conn, lock, json.loads(meta["kpis"]), notes)
 
     def _clean_parts(self) -> int:
         """Remove temporary and orphan parts; return the next part number."""
@@ -169,24 +176,10 @@ class Store:
 
     def _check_parts(self) -> None:
         """Find parts of finished runs that are missing or unreadable; their runs become pending again."""
-        ids: dict[str, set[str]] = {}
-        for part, run_id in self.conn.execute("SELECT part, run_id FROM runs WHERE status = 'done' "
-                                              "AND part IS NOT NULL"):
-            ids.setdefault(part, set()).add(run_id)
-        damaged = [(part, len(runs), why) for part, runs in sorted(ids.items())
+        damaged = [(part, len(runs), why) for part, runs in sorted(_runs_by_part(self.conn).items())
                    if (why := part_damage(self.out / PARTS / part, runs))]
         self._check_kpis()
-        if not damaged:
-            return
-        sets = ", ".join(f"{kpi_column(k)} = NULL" for k in self.kpis)
-        self.conn.execute("BEGIN")
-        try:
-            self.conn.executemany(f"UPDATE runs SET status = 'pending', part = NULL, elapsed = NULL, worker = NULL, "
-                                  f"finished = NULL, {sets} WHERE part = ?", [(part,) for part, _, _ in damaged])
-            self.conn.execute("COMMIT")
-        except BaseException:
-            rollback(self.conn)
-            raise
+        self._pending_again("part", [part for part, _, _ in damaged])
         for part, runs, why in damaged:
             (self.out / PARTS / part).unlink(missing_ok=True)
             self.notes.append(f"{self.out / PARTS / part} was {why}; its {runs} run{'s' * (runs != 1)} will run again")
@@ -196,24 +189,23 @@ class Store:
         bad = bad_kpi_runs(self.conn, self.kpis)
         if not bad:
             return
-        sets = ", ".join(f"{kpi_column(k)} = NULL" for k in self.kpis)
-        self.conn.execute("BEGIN")
-        try:
-            self.conn.executemany(f"UPDATE runs SET status = 'pending', part = NULL, elapsed = NULL, worker = NULL, "
-                                  f"finished = NULL, {sets} WHERE run_id = ?", [(r,) for r in bad])
-            self.conn.execute("COMMIT")
-        except BaseException:
-            rollback(self.conn)
-            raise
+        self._pending_again("run_id", bad)
         self.notes.append(f"{self.out / LEDGER}: {len(bad)} finished run{'s' * (len(bad) != 1)} had KPIs that are "
                           f"not finite numbers (e.g. {bad[0]}); {'they' if len(bad) != 1 else 'it'} will run again")
+
+    def _pending_again(self, column: str, keys: list[str]) -> None:
+        """Runs whose ``column`` is one of ``keys`` become pending again, their results forgotten."""
+        if not keys:
+            return
+        sets = ", ".join(f"{kpi_column(k)} = NULL" for k in self.kpis)
+        with transaction(self.conn):
+            self.conn.executemany(f"UPDATE runs SET status = 'pending', part = NULL, elapsed = NULL, worker = NULL, "
+                                  f"finished = NULL, {sets} WHERE {column} = ?", [(k,) for k in keys])
 
     # -- reading the plan ----------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """Runs by status (pending, done, failed)."""
-        out = {"pending": 0, "done": 0, "failed": 0}
-        out.update(dict(self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()))
-        return out
+        return _counts(self.conn)
 
     def pending(self) -> Iterator[Run]:
         """Runs not done yet, in plan order, read a page at a time."""
@@ -262,22 +254,20 @@ class Store:
         if frames:
             part = f"part-{self._next_part:06d}.parquet"
             self._next_part += 1
-            _write_part(pd.concat(frames, ignore_index=True), self.out / PARTS / part)
+            write_table(pd.concat(frames, ignore_index=True), self.out / PARTS / part)  # Parquet, by the part's name
         now = datetime.now(UTC).isoformat(timespec="seconds")
         sets = ", ".join(f"{kpi_column(k)} = ?" for k in self.kpis)
-        self.conn.execute("BEGIN")
         try:
-            self.conn.executemany(
-                f"UPDATE runs SET status = 'done', attempts = attempts + ?, error = NULL, elapsed = ?, worker = ?, "
-                f"finished = ?, part = ?, {sets} WHERE run_id = ?",
-                [(n, o.elapsed, o.worker, now, part if o.timeseries is not None else None,
-                  *(o.kpis[k] for k in self.kpis), o.run_id) for o, n in self._done])
-            self.conn.executemany(
-                "UPDATE runs SET status = 'failed', attempts = attempts + ?, error = ?, finished = ? WHERE run_id = ?",
-                [(run.attempts, error, now, run.run_id) for run, error in self._failed])
-            self.conn.execute("COMMIT")
+            with transaction(self.conn):
+                self.conn.executemany(
+                    f"UPDATE runs SET status = 'done', attempts = attempts + ?, error = NULL, elapsed = ?, worker = ?, "
+                    f"finished = ?, part = ?, {sets} WHERE run_id = ?",
+                    [(n, o.elapsed, o.worker, now, part if o.timeseries is not None else None,
+                      *(o.kpis[k] for k in self.kpis), o.run_id) for o, n in self._done])
+                self.conn.executemany(
+                    "UPDATE runs SET status = 'failed', attempts = attempts + ?, error = ?, finished = ? WHERE run_id = ?",
+                    [(run.attempts, error, now, run.run_id) for run, error in self._failed])
         except BaseException:
-            rollback(self.conn)
             if part is not None:  # no run points to it: remove it now rather than on resume
                 (self.out / PARTS / part).unlink(missing_ok=True)
             raise
@@ -311,17 +301,12 @@ def _lock(out: Path) -> int:
     return fd
 
 
-def _write_part(frame: pd.DataFrame, path: Path) -> None:
-    write_atomically(path, lambda f: frame.to_parquet(f, index=False))
-
-
 def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> None:
     """Write the sweep's plan in one transaction (a kill part-way leaves nothing to resume from)."""
     kpis = spec.file.outputs.kpis
     names = list(spec.parameters)
-    conn.execute("BEGIN")
-    try:
-        for table in ("meta", "points", "tasks", "runs"):
+    with transaction(conn):
+        for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         conn.execute("CREATE TABLE points (point INTEGER PRIMARY KEY, parameters TEXT, unit TEXT)")
@@ -335,36 +320,19 @@ def _create(conn: sqlite3.Connection, spec: SweepSpec, design: pd.DataFrame) -> 
             f"{kpi_columns})")
         conn.execute("CREATE INDEX runs_status ON runs (status, seq)")
         conn.executemany("INSERT INTO points VALUES (?, ?, ?)", (
-            (int(row["point"]), json.dumps({n: _plain(row[n]) for n in names}),
+            (int(row["point"]), json.dumps({n: plain(row[n]) for n in names}),
              json.dumps([float(row[UNIT + n]) for n in names])) for _, row in design.iterrows()))
-        batch_tasks, batch_runs = [], []
-        for point, run in plan(spec, design):
-            batch_tasks.append((point, run.arm, run.replication, run.run_id))
-            batch_runs.append((run.run_id, run.arm, json.dumps(run.overrides), run.replication, run.seed,
-                               run.first_replication))
-            if len(batch_tasks) >= 10_000:
-                _insert_plan(conn, batch_tasks, batch_runs)
-        _insert_plan(conn, batch_tasks, batch_runs)
+        for batch in itertools.batched(plan(spec, design), 10_000):
+            conn.executemany("INSERT INTO tasks VALUES (?, ?, ?, ?)",
+                             [(point, r.arm, r.replication, r.run_id) for point, r in batch])
+            conn.executemany("INSERT OR IGNORE INTO runs (run_id, arm, overrides, replication, seed, first_replication) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             [(r.run_id, r.arm, json.dumps(r.overrides), r.replication, r.seed, r.first_replication)
+                              for _, r in batch])
         meta = {"fingerprint": spec.fingerprint(), "spec": spec.to_json(), "kpis": json.dumps(kpis),
                 "metrics": json.dumps(spec.file.outputs.metrics), "arms": json.dumps(list(spec.arms)),
                 "created": datetime.now(UTC).isoformat(timespec="seconds"), "cxsim": __version__}
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        conn.execute("COMMIT")
-    except BaseException:
-        rollback(conn)
-        raise
-
-
-def _insert_plan(conn: sqlite3.Connection, tasks: list, runs: list) -> None:
-    conn.executemany("INSERT INTO tasks VALUES (?, ?, ?, ?)", tasks)
-    conn.executemany("INSERT OR IGNORE INTO runs (run_id, arm, overrides, replication, seed, first_replication) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", runs)
-    tasks.clear()
-    runs.clear()
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 # -- reading a results folder ------------------------------------------------------------
@@ -377,7 +345,7 @@ def _open_results(out: str | Path) -> sqlite3.Connection:
     if damage:
         raise UserError(f"{ledger}: the sweep ledger is damaged ({damage}); run the sweep command on {out} again: "
                         "it sets the damaged file aside and runs the sweep again")
-    conn = _connect(ledger, readonly=True)
+    conn = connect(ledger, readonly=True)
     if "fingerprint" not in _meta(conn):
         conn.close()
         raise UserError(f"{out}: the sweep was stopped before its plan was saved; run it again")
@@ -386,32 +354,21 @@ def _open_results(out: str | Path) -> sqlite3.Connection:
 
 def read_spec(out: str | Path) -> SweepSpec:
     """The sweep a results folder holds (as it was when the folder was started)."""
-    conn = _open_results(out)
-    try:
+    with closing(_open_results(out)) as conn:
         return SweepSpec.from_json(_meta(conn)["spec"])
-    finally:
-        conn.close()
 
 
 def status_counts(out: str | Path) -> dict[str, int]:
     """Runs of a results folder by status."""
-    conn = _open_results(out)
-    try:
-        counts = {"pending": 0, "done": 0, "failed": 0}
-        counts.update(dict(conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()))
-        return counts
-    finally:
-        conn.close()
+    with closing(_open_results(out)) as conn:
+        return _counts(conn)
 
 
 def load_design(out: str | Path) -> pd.DataFrame:
     """The design points: ``point``, each parameter's value and its unit coordinate (``u:NAME``)."""
-    conn = _open_results(out)
-    try:
+    with closing(_open_results(out)) as conn:
         spec = SweepSpec.from_json(_meta(conn)["spec"])
         rows = conn.execute("SELECT point, parameters, unit FROM points ORDER BY point").fetchall()
-    finally:
-        conn.close()
     names = list(spec.parameters)
     frame = pd.DataFrame([json.loads(p) for _, p, _ in rows], columns=names)
     frame.insert(0, "point", [r[0] for r in rows])
@@ -430,8 +387,7 @@ def load_results(out: str | Path, status: str | None = "done") -> pd.DataFrame:
     Budget-split parameters also get a column for each scenario key they set.
     A run shared by two design points (the same parameters) appears under both.
     """
-    conn = _open_results(out)
-    try:
+    with closing(_open_results(out)) as conn:
         meta = _meta(conn)
         spec = SweepSpec.from_json(meta["spec"])
         kpis = json.loads(meta["kpis"])
@@ -445,8 +401,6 @@ def load_results(out: str | Path, status: str | None = "done") -> pd.DataFrame:
                             "them again")
         runs = pd.read_sql_query(query, conn, params=() if status is None else (status,))
         points = conn.execute("SELECT point, parameters FROM points").fetchall()
-    finally:
-        conn.close()
     runs = runs.rename(columns={f"kpi_{k}": k for k in kpis})
     values = pd.DataFrame([{"point": p, **_with_derived(spec, json.loads(v))} for p, v in points])
     frame = runs.merge(values, on="point", how="left") if len(values) else runs
@@ -468,18 +422,12 @@ def _with_derived(spec: SweepSpec, values: dict[str, Any]) -> dict[str, Any]:
 
 def load_timeseries(out: str | Path) -> pd.DataFrame:
     """Weekly metrics of finished runs: run id, point, variant, replication, step and the metrics kept."""
-    conn = _open_results(out)
-    try:
-        parts = conn.execute("SELECT part, run_id FROM runs WHERE status = 'done' AND part IS NOT NULL").fetchall()
+    with closing(_open_results(out)) as conn:
+        runs_of = _runs_by_part(conn)
         tasks = pd.read_sql_query("SELECT run_id, point, arm AS variant, replication FROM tasks", conn)
         metrics = json.loads(_meta(conn)["metrics"])
-    finally:
-        conn.close()
     if not metrics:
         raise UserError(f"{out}: this sweep kept no weekly metrics (set [outputs] timeseries in the sweep file)")
-    runs_of: dict[str, set[str]] = {}
-    for part, run_id in parts:
-        runs_of.setdefault(part, set()).add(run_id)
     frames = []
     for part, ids in sorted(runs_of.items()):
         damage = part_damage(Path(out) / PARTS / part, ids)
@@ -497,14 +445,11 @@ def load_timeseries(out: str | Path) -> pd.DataFrame:
 
 def kpi_summary(out: str | Path) -> pd.DataFrame:
     """Mean, min and max of each KPI over finished runs, per variant (computed in the ledger)."""
-    conn = _open_results(out)
-    try:
+    with closing(_open_results(out)) as conn:
         meta = _meta(conn)
         kpis = json.loads(meta["kpis"])
         parts = ", ".join(f"AVG({kpi_column(k)}), MIN({kpi_column(k)}), MAX({kpi_column(k)})" for k in kpis)
         rows = conn.execute(f"SELECT arm, COUNT(*), {parts} FROM runs WHERE status = 'done' GROUP BY arm").fetchall()
-    finally:
-        conn.close()
     order = json.loads(meta["arms"])
     columns = ["variant", "runs", *(f"{k}_{s}" for k in kpis for s in ("mean", "min", "max"))]
     frame = pd.DataFrame(rows, columns=columns)
@@ -513,9 +458,6 @@ def kpi_summary(out: str | Path) -> pd.DataFrame:
 
 def failures(out: str | Path) -> pd.DataFrame:
     """Runs that failed on their last allowed attempt: run id, variant, replication, attempts, error."""
-    conn = _open_results(out)
-    try:
+    with closing(_open_results(out)) as conn:
         return pd.read_sql_query("SELECT run_id, arm AS variant, replication, overrides, attempts, error FROM runs "
                                  "WHERE status = 'failed' ORDER BY seq", conn)
-    finally:
-        conn.close()

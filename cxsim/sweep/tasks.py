@@ -16,18 +16,20 @@ from typing import Any
 
 import pandas as pd
 
+from cxsim.core.errors import plain
 from cxsim.sweep.spec import SweepSpec
 
 ID_LENGTH = 20  # hex digits: 80 bits
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+def _digest(value: Any) -> str:
+    """SHA-256 of a value's canonical JSON, in hex."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def scenario_key(config: dict[str, Any]) -> str:
     """Hash of a full scenario configuration."""
-    return hashlib.sha256(_canonical(config).encode()).hexdigest()
+    return _digest(config)
 
 
 @dataclass
@@ -63,7 +65,7 @@ def make_run(spec: SweepSpec, arm_key: str, arm: str, overrides: dict[str, Any],
     s = spec.file.sweep
     identity = {"scenario": arm_key, "overrides": overrides, "replication": replication,
                 "seed": s.seed, "seeds": s.seeds, "engine": s.engine}
-    digest = hashlib.sha256(_canonical(identity).encode()).hexdigest()
+    digest = _digest(identity)
     if s.seeds == "common":
         seed, first = s.seed, replication
     else:
@@ -71,17 +73,12 @@ def make_run(spec: SweepSpec, arm_key: str, arm: str, overrides: dict[str, Any],
     return Run(digest[:ID_LENGTH], arm, overrides, replication, seed, first)
 
 
-def _plain(value: Any) -> Any:
-    """A design value as a plain Python value (numpy scalars are not JSON)."""
-    return value.item() if hasattr(value, "item") else value
-
-
 def plan(spec: SweepSpec, design: pd.DataFrame) -> Iterator[tuple[int, Run]]:
     """Every (point, run) of a sweep: points in design order, then variants, then replications."""
     keys = {arm: scenario_key(sc.config.model_dump(mode="json")) for arm, sc in spec.arms.items()}
     names = list(spec.parameters)
     for row in design[["point", *names]].itertuples(index=False):
-        overrides = spec.overrides({n: _plain(v) for n, v in zip(names, row[1:], strict=True)})
+        overrides = spec.overrides({n: plain(v) for n, v in zip(names, row[1:], strict=True)})
         for arm in spec.arms:
             for r in range(spec.file.sweep.replications):
                 yield int(row[0]), make_run(spec, keys[arm], arm, overrides, r)

@@ -31,11 +31,10 @@ _SCENARIOS: dict[str, Scenario] = {}  # variant scenarios this worker has built,
 
 @dataclass
 class Job:
-    """Everything a worker needs for one run; the variant's scenario comes with the batch (``arm``: or here)."""
+    """Everything a worker needs for one run; the variant's scenario comes with the batch."""
 
     run_id: str
     arm_key: str
-    arm: dict[str, Any] | None
     overrides: dict[str, Any]
     seed: int
     first_replication: int
@@ -55,22 +54,18 @@ class Output:
     worker: str
 
 
-def _remember(key: str, arm: dict[str, Any]) -> Scenario:
-    """The variant's scenario, built once per worker and kept by its content hash."""
-    base = _SCENARIOS.get(key)
-    if base is None:
+def _remember(key: str, arm: dict[str, Any]) -> None:
+    """Build the variant's scenario once per worker and keep it by its content hash."""
+    if key not in _SCENARIOS:
         if len(_SCENARIOS) > 64:
             _SCENARIOS.clear()
-        base = _SCENARIOS[key] = Scenario(arm, "<sweep>")
-    return base
+        _SCENARIOS[key] = Scenario(arm, "<sweep>")
 
 
 def _scenario(job: Job) -> Scenario:
     base = _SCENARIOS.get(job.arm_key)
     if base is None:
-        if job.arm is None:
-            raise RuntimeError(f"the scenario of variant {job.arm_key[:12]} did not come with the run")
-        base = _remember(job.arm_key, job.arm)
+        raise RuntimeError(f"the scenario of variant {job.arm_key[:12]} did not come with the run")
     return base.with_overrides(job.overrides)
 
 
