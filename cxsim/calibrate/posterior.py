@@ -11,6 +11,7 @@ The folder a calibration writes (``--out DIR``):
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from concurrent.futures import as_completed
 from dataclasses import dataclass
@@ -186,10 +187,8 @@ def write_folder(out: Path, posterior: Posterior, table: pd.DataFrame, scenario_
                    (out / "check.html", lambda f: f.write(html.encode("utf-8")))])
     except UserError:
         if made:
-            try:
+            with contextlib.suppress(OSError):
                 out.rmdir()
-            except OSError:
-                pass
         raise
 
 
