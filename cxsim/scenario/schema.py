@@ -27,14 +27,7 @@ class Market(_Section):
     weeks: int = Field(104, ge=1, le=1_040, description="Horizon of a run (weeks; one step is one week).")
     initial_customer_share: float = Field(0.01, ge=0, le=1, description="Share of the market that are active customers at week 0 (fraction).")
     initial_aware_share: float = Field(0.0, ge=0, le=1, description="Share of the market aware of the brand but not customers at week 0 (fraction).")
-    scale: float | None = Field(
-        None, ge=1, le=1e6, description=(
-            "Real people each simulated person stands for: the engines simulate population / scale people and "
-            "report counts, money and the service queue's demand at the real size (a person's ad reach and "
-            "word-of-mouth stay per person). Unset: chosen so that at most "
-            f"{AUTOMATIC_PEOPLE:,} people are simulated (1 up to that size); 1 simulates every person."
-        ),
-    )
+    scale: float | None = Field(None, ge=1, le=1e6, description=f"Real people each simulated person stands for: the engines simulate population / scale people and report counts, money and the service queue's demand at the real size (a person's ad reach and word-of-mouth stay per person). Unset: chosen so that at most {AUTOMATIC_PEOPLE:,} people are simulated (1 up to that size); 1 simulates every person.")
 
     @property
     def people_scale(self) -> float:
@@ -66,13 +59,7 @@ def simulated_people(population: int, scale: float) -> int:
 class Network(_Section):
     """Who talks to whom: the social network that carries word-of-mouth."""
 
-    kind: Literal["complete", "random", "small_world", "scale_free"] = Field(
-        "random",
-        description=(
-            "complete: everyone hears the whole market (mean-field); random: Erdős–Rényi; "
-            "small_world: Watts–Strogatz ring rewired; scale_free: Chung–Lu graph with power-law degrees."
-        ),
-    )
+    kind: Literal["complete", "random", "small_world", "scale_free"] = Field("random", description="complete: everyone hears the whole market (mean-field); random: Erdős–Rényi; small_world: Watts–Strogatz ring rewired; scale_free: Chung–Lu graph with power-law degrees.")
     mean_degree: float = Field(10.0, ge=1, le=500, description="Average number of contacts per person (persons).")
     rewire_probability: float = Field(0.1, ge=0, le=1, description="small_world only: probability that a ring contact is rewired at random.")
     degree_exponent: float = Field(2.5, gt=2, le=5, description="scale_free only: exponent of the power-law degree distribution.")
@@ -128,13 +115,7 @@ class Service(_Section):
     overload_sensitivity: float = Field(1.0, ge=0, le=20, description="How fast quality falls when demand exceeds capacity: quality / (1 + s (load - 1)).")
     weight: float = Field(0.5, ge=0, le=1, description="Weight of the service encounter in the experience of a purchase that needed one.")
 
-    model: Literal["queue", "capacity"] = Field(
-        "queue", description=(
-            "How staff meet demand. queue: a contact-centre queue (Erlang C, or Erlang A with patience_minutes): "
-            "waits grow smoothly with utilisation, contacts not answered carry over (docs/queueing.md). "
-            "capacity: spend / cost_per_encounter encounters a week, quality falling only above that."
-        ),
-    )
+    model: Literal["queue", "capacity"] = Field("queue", description="How staff meet demand. queue: a contact-centre queue (Erlang C, or Erlang A with patience_minutes): waits grow smoothly with utilisation, contacts not answered carry over (docs/queueing.md). capacity: spend / cost_per_encounter encounters a week, quality falling only above that.")
     cost_per_agent_hour: float = Field(30.0, gt=0, description="Fully loaded cost of one paid agent-hour (currency; an assumption: wage plus overheads).")
     shrinkage: float = Field(0.30, ge=0, lt=1, description="Share of paid agent time not available for contacts: breaks, training, absence (30-35% is typical).")
     handle_minutes: float = Field(8.0, gt=0, le=1e4, description="Mean handle time of a contact, talk plus wrap-up (minutes; 6-10 is typical of phone).")
@@ -156,12 +137,7 @@ class Satisfaction(_Section):
     noise_sd: float = Field(1.0, ge=0, le=5, description="Person-to-person spread of an experience's score (0-10 points).")
     expectation_prior: float = Field(0.7, ge=0, le=1, description="Expected quality before any ad or experience (0-1 scale).")
     expectation_adaptation: float = Field(0.3, ge=0, le=1, description="Weight of an experience in updating expectations (fraction).")
-    scale_use_sd: float = Field(
-        1.5, ge=0, le=5, description=(
-            "Spread (sd, points) of how people use the 0-10 scale: each person's answer is their satisfaction plus "
-            "a lasting personal offset (response styles; Baumgartner & Steenkamp 2001). 0 = everyone alike."
-        ),
-    )
+    scale_use_sd: float = Field(1.5, ge=0, le=5, description="Spread (sd, points) of how people use the 0-10 scale: each person's answer is their satisfaction plus a lasting personal offset (response styles; Baumgartner & Steenkamp 2001). 0 = everyone alike.")
 
 
 class Repeat(_Section):
@@ -180,12 +156,7 @@ class Repeat(_Section):
 class Winback(_Section):
     """Win-back: lapsed customers may come back, moved by ads and word-of-mouth (switchable)."""
 
-    enabled: bool = Field(
-        True, description=(
-            "Lapsed customers can be won back: each week with probability repeat.winback_rate plus ad persuasion "
-            "plus positive WOM minus negative WOM. false: dropout is permanent, as in BG/NBD."
-        ),
-    )
+    enabled: bool = Field(True, description="Lapsed customers can be won back: each week with probability repeat.winback_rate plus ad persuasion plus positive WOM minus negative WOM. false: dropout is permanent, as in BG/NBD.")
 
 
 class WordOfMouth(_Section):
@@ -198,12 +169,7 @@ class WordOfMouth(_Section):
     purchase_effect: float = Field(0.1, ge=0, le=5, description="Added weekly purchase probability per unit of positive WOM heard per contact.")
     negative_purchase_effect: float = Field(0.06, ge=0, le=5, description="Removed weekly purchase probability per unit of negative WOM heard per contact (below purchase_effect: positive WOM usually has the larger impact, East, Hammond & Lomax 2008).")
     negative_churn_effect: float = Field(0.02, ge=0, le=5, description="Weekly probability that an active customer leaves, per unit of negative WOM heard per contact.")
-    lapsed_fade: float = Field(
-        0.15, ge=0, le=1, description=(
-            "Weekly probability that a lapsed customer stops talking about the brand (0 = they keep talking until "
-            "they buy again). People talk about recent experience; 0.1 is a mean of 10 weeks (an assumption)."
-        ),
-    )
+    lapsed_fade: float = Field(0.15, ge=0, le=1, description="Weekly probability that a lapsed customer stops talking about the brand (0 = they keep talking until they buy again). People talk about recent experience; 0.1 is a mean of 10 weeks (an assumption).")
 
 
 class Economics(_Section):
@@ -211,23 +177,9 @@ class Economics(_Section):
 
     discount_rate: float = Field(0.10, ge=0, le=1, description="Annual discount rate for NPV (fraction).")
     fixed_weekly_cost: float = Field(0.0, ge=0, description="Other cost per week, counted in profit (currency).")
-    currency: str = Field(
-        "", max_length=8, pattern=r"^[^\s\d.,+-]*$",
-        description='How money is shown, e.g. "$", "EUR", "£" (a symbol of one character goes before the amount, '
-                    'a code after it; "" = plain numbers). It changes no number.'
-    )
-    terminal_weeks: float = Field(
-        0.0, ge=0, le=5_200, description=(
-            "Weeks after the horizon counted in the value after it (the plan continued: margins less every spend "
-            "and cost); 0 = for ever, discounted at discount_rate."
-        ),
-    )
-    runout_weeks: int = Field(
-        52, ge=0, le=1_040, description=(
-            "Weeks the plan is simulated past the horizon, its spends continued, before the steady weekly cash "
-            "flow is taken as a perpetuity (0: the horizon's last 13 weeks are taken as steady)."
-        ),
-    )
+    currency: str = Field("", max_length=8, pattern=r"^[^\s\d.,+-]*$", description='How money is shown, e.g. "$", "EUR", "£" (a symbol of one character goes before the amount, a code after it; "" = plain numbers). It changes no number.')
+    terminal_weeks: float = Field(0.0, ge=0, le=5_200, description="Weeks after the horizon counted in the value after it (the plan continued: margins less every spend and cost); 0 = for ever, discounted at discount_rate.")
+    runout_weeks: int = Field(52, ge=0, le=1_040, description="Weeks the plan is simulated past the horizon, its spends continued, before the steady weekly cash flow is taken as a perpetuity (0: the horizon's last 13 weeks are taken as steady).")
 
 
 # --- customer-experience mechanisms: each off (or neutral) by default ------------------------
@@ -292,12 +244,7 @@ class Feedback(_Section):
     share: float = Field(0.0, ge=0, le=1, description="Share of bad experiences (scored 0-6) captured, fed back and acted on (0 = no loop).")
     cost_per_complaint: float = Field(20.0, ge=0, description="Cost of capturing, routing and acting on one (currency).")
     lag_weeks: float = Field(8.0, ge=0, le=520, description="Mean delay from feedback to a fix in place (weeks; a first-order delay; below 1, fixes are in place the next week).")
-    effect: float = Field(
-        0.2, ge=0, le=100, description=(
-            "Learning from feedback: the service-quality gap shrinks by exp(-effect x the share of a week's "
-            "experiences fed back as bad), once the fix is in place."
-        ),
-    )
+    effect: float = Field(0.2, ge=0, le=100, description="Learning from feedback: the service-quality gap shrinks by exp(-effect x the share of a week's experiences fed back as bad), once the fix is in place.")
 
 
 class Employees(_Section):
