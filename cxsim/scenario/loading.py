@@ -243,11 +243,10 @@ def numeric_bounds(dotted: str, scenario: Scenario) -> tuple[float, float, bool]
     scenario. A weekly spend (a number or a schedule) is a lever, not one number,
     and gives ``None``. An open bound (``gt``) is returned as the bound itself.
     """
-    parts = dotted.split(".")
-    if len(parts) == 3 and parts[0] in named_tables():
-        entries = getattr(scenario.config, parts[0])
-        model = named_tables()[parts[0]]
-        if parts[1] not in entries:
+    parts, named = dotted.split("."), named_tables()
+    if len(parts) == 3 and parts[0] in named:
+        model = named[parts[0]]
+        if parts[1] not in getattr(scenario.config, parts[0]):
             return None
     elif len(parts) == 2 and parts[0] in ScenarioConfig.model_fields:
         model = ScenarioConfig.model_fields[parts[0]].annotation
