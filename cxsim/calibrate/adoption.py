@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from cxsim.calibrate.data import DataError, FitError, commented_toml, horizon
+from cxsim.calibrate.data import DataError, FitError, commented_toml, horizon, market_range
 from cxsim.calibrate.numerics import covariance, hessian
 from cxsim.core.validation import MAX_MAGNITUDE
-from cxsim.scenario.schema import Market
+from cxsim.scenario import presets
 
 PERIODS = {"week": 1.0, "month": 52.0 / 12.0, "quarter": 13.0, "year": 52.0}
 MIN_PERIODS = 5
@@ -74,19 +74,20 @@ def bass_recursion(weeks: int, p: float | np.ndarray, q: float | np.ndarray,
 def discrete_cdf(t_weeks: np.ndarray, p: float | np.ndarray, q: float | np.ndarray) -> np.ndarray:
     """The weekly recursion from launch at (possibly fractional) times in weeks, linear between weeks."""
     t_weeks = np.asarray(t_weeks, dtype=float)
-    grid = bass_recursion(int(math.ceil(t_weeks.max())), p, q)
-    lower = np.floor(t_weeks).astype(int)
-    upper = np.minimum(lower + 1, grid.shape[-1] - 1)
-    frac = t_weeks - lower
-    return grid[..., lower] * (1 - frac) + grid[..., upper] * frac
+    return _between_weeks(bass_recursion(int(math.ceil(t_weeks.max())), p, q), t_weeks)
 
 
 def _after(weeks: float, p: float, q: float, start: np.ndarray) -> np.ndarray:
     """Share adopted ``weeks`` (possibly fractional) after each share in ``start``."""
-    grid = bass_recursion(int(math.ceil(weeks)), p, q, start)
-    whole = int(math.floor(weeks))
-    frac = weeks - whole
-    return grid[..., whole] if frac == 0 else grid[..., whole] * (1 - frac) + grid[..., whole + 1] * frac
+    return _between_weeks(bass_recursion(int(math.ceil(weeks)), p, q, start), weeks)
+
+
+def _between_weeks(grid: np.ndarray, t_weeks: np.ndarray | float) -> np.ndarray:
+    """Shares by week (the last axis) at times in weeks, linear between weeks."""
+    lower = np.floor(t_weeks).astype(int)
+    upper = np.minimum(lower + 1, grid.shape[-1] - 1)
+    frac = t_weeks - lower
+    return grid[..., lower] * (1 - frac) + grid[..., upper] * frac
 
 
 @dataclass(frozen=True)
@@ -280,13 +281,9 @@ class AdoptionFit:
         WOM, people buy when they become aware (buy_on_awareness 1), so the hazard is
         p + q F with p = max_awareness_rate and q = awareness_effect.
         """
-        from cxsim.scenario import presets
-
         p, q, m = (self.weekly.params[k] for k in ("p", "q", "m"))
         population = int(round(m))
-        limits = Market.model_fields["population"].metadata
-        low = next(c.ge for c in limits if hasattr(c, "ge"))
-        high = next(c.le for c in limits if hasattr(c, "le"))
+        low, high = market_range("population")
         if not low <= population <= high:
             raise DataError(self.source, "market size m", f"between {low:,} and {high:,} people for a scenario",
                             f"{m:,.0f} (rescale the counts, e.g. to thousands of customers)")
@@ -358,17 +355,10 @@ def fit_adoption(new_customers_per_period: Sequence[float] | np.ndarray | pd.Ser
     if not weeks_per_period > 0:
         raise DataError(source, "weeks per period", "a length > 0", f"{weeks_per_period}")
     t = np.arange(y.size + 1, dtype=float)
-
-    def continuous(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        return np.diff(bass_cdf(t, p, q), axis=-1)
-
-    curve = _nls(y, continuous, "the continuous Bass fit", source)
+    curve = _nls(y, lambda p, q: np.diff(bass_cdf(t, p, q), axis=-1), "the continuous Bass fit", source)
     start = np.array([curve.params["p"] / weeks_per_period, curve.params["q"] / weeks_per_period, curve.params["m"]])
-    fit = AdoptionFit(
-        continuous=curve,
-        weekly=_fit_weekly(y, weeks_per_period, start, source),
-        observed=y, weeks_per_period=weeks_per_period, source=source,
-    )
+    fit = AdoptionFit(continuous=curve, weekly=_fit_weekly(y, weeks_per_period, start, source), observed=y,
+                      weeks_per_period=weeks_per_period, source=source)
     for label, est in (("continuous", fit.continuous), ("weekly", fit.weekly)):
         for k, v in est.params.items():
             if est.std_errors[k] > 0.5 * v:

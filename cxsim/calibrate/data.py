@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxsim.core.errors import UserError, bounded
+from cxsim.core.errors import UserError, problem_line
 from cxsim.core.validation import MAX_MAGNITUDE
+from cxsim.scenario import parse_scenario
+from cxsim.scenario.schema import Market
 
 
 class DataError(UserError):
@@ -22,8 +24,7 @@ class DataError(UserError):
 
     def __init__(self, source: str, field: str, expected: str, got: str = "") -> None:
         self.source, self.field, self.expected, self.got = source, field, expected, got
-        message = f"{bounded(source)}: {bounded(field)}: expected {bounded(expected, 320)}"
-        super().__init__(message + (f", got {bounded(got)}" if got else ""))
+        super().__init__(problem_line(source, field, expected, got))
 
 
 class FitError(UserError):
@@ -56,11 +57,7 @@ def horizon(weeks: int | None, span: int, source: str) -> int:
     Raises:
         DataError: naming ``--weeks`` (or the span, and ``--period`` that sets it) when out of range.
     """
-    from cxsim.scenario.schema import Market
-
-    limits = Market.model_fields["weeks"].metadata
-    low = next(c.ge for c in limits if hasattr(c, "ge"))
-    high = next(c.le for c in limits if hasattr(c, "le"))
+    low, high = market_range("weeks")
     if weeks is not None:
         if isinstance(weeks, bool) or not low <= weeks <= high:
             raise DataError(source, "--weeks (horizon of the written scenario)", f"{low} to {high:,} weeks", repr(weeks))
@@ -70,6 +67,12 @@ def horizon(weeks: int | None, span: int, source: str) -> int:
                         f"the data span {span:,} weeks (rows x --period), so give --weeks {high:,} or less",
                         "none given")
     return max(int(span), low)
+
+
+def market_range(key: str) -> tuple[int, int]:
+    """The bounds the schema allows a whole number of ``[market]`` (``weeks``, ``population``)."""
+    limits = Market.model_fields[key].metadata
+    return next(c.ge for c in limits if hasattr(c, "ge")), next(c.le for c in limits if hasattr(c, "le"))
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str | None], source: str) -> None:
@@ -145,8 +148,6 @@ def parse_date(value: object, field: str, source: str) -> pd.Timestamp:
 
 def commented_toml(scenario, header: list[str]) -> str:
     """A scenario as TOML text under ``#`` comment lines; checked to load back as it is."""
-    from cxsim.scenario import parse_scenario
-
     text = "".join(f"# {line}\n" for line in header) + "\n" + scenario.to_toml()
     parse_scenario(text, "<calibrated scenario>")
     return text

@@ -26,6 +26,7 @@ from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 from pyabc.sampler import Sampler
@@ -62,7 +63,6 @@ def check_budget(budget: Budget, particles: int) -> None:
 def _sample_slots(blob: bytes, factory, seeds: list[int], cap: float, deadline: float):
     """Sample each slot until one particle is accepted (in a worker); stop early at the cap or the deadline."""
     import cloudpickle
-    import numba
 
     numba.set_num_threads(1)
     simulate_one = cloudpickle.loads(blob)
@@ -94,8 +94,7 @@ class PoolSampler(Sampler):
     def __init__(self, pool: Pool, seed: int, deadline: float, progress: Callable[[int], None] | None = None):
         super().__init__()
         self.pool, self.seed, self.deadline, self.progress = pool, seed, deadline, progress
-        self.calls = 0
-        self.total = 0
+        self.calls = self.total = 0
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
         """``n`` accepted particles, slots spread over the pool (``sample.ok`` is False if the budget ran out)."""

@@ -11,17 +11,22 @@ The folder a calibration writes (``--out DIR``):
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 
+from cxsim.calibrate.data import commented_toml
 from cxsim.calibrate.inference import WEIGHT, Posterior
 from cxsim.calibrate.priors import Prior
 from cxsim.calibrate.summaries import HistoryModel
+from cxsim.core.errors import UserError, bounded
+from cxsim.core.outputs import check_output, write_all
 from cxsim.decide.pools import Pool
 
 FILES = ("posterior.parquet", "summary.csv", "scenario.toml", "check.html")
@@ -112,8 +117,6 @@ def resample(draws: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
 
 
 def _run_one(model: HistoryModel, values: dict[str, float], seed: int) -> pd.DataFrame:
-    import numba
-
     numba.set_num_threads(1)
     return model.series(values, seed)
 
@@ -161,17 +164,12 @@ def predictive(model: HistoryModel, draws: pd.DataFrame, pool: Pool, runs: int =
 
 def medians_scenario(base_text_scenario, table: pd.DataFrame, header: list[str]) -> str:
     """The base scenario with each fitted key at its posterior median, as commented TOML (checked to load)."""
-    from cxsim.calibrate.data import commented_toml
-
     values = {row.key: float(row.median) for row in table.itertuples()}
     return commented_toml(base_text_scenario.with_overrides(values, where="<posterior medians>"), header)
 
 
 def write_folder(out: Path, posterior: Posterior, table: pd.DataFrame, scenario_text: str, html: str) -> None:
     """Write the four files all or none (the folder is created if needed, and removed again if they cannot be)."""
-    from cxsim.core.errors import UserError, bounded
-    from cxsim.core.outputs import write_all
-
     made = not out.exists()
     try:
         out.mkdir(exist_ok=True)
@@ -186,18 +184,13 @@ def write_folder(out: Path, posterior: Posterior, table: pd.DataFrame, scenario_
                    (out / "check.html", lambda f: f.write(html.encode("utf-8")))])
     except UserError:
         if made:
-            try:
+            with contextlib.suppress(OSError):
                 out.rmdir()
-            except OSError:
-                pass
         raise
 
 
 def check_folder(path: str | Path) -> Path:
     """Check that ``--out`` can be written (a new or empty folder, or one holding a calibration), before any work."""
-    from cxsim.core.errors import UserError, bounded
-    from cxsim.core.outputs import check_output
-
     out = Path(path)
     if out.is_symlink():
         raise UserError(f"{bounded(out)}: --out: expected a folder of its own, got a symbolic link "

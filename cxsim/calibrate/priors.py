@@ -97,7 +97,7 @@ def _override(key: str, table: object, source: str, default: Prior | None, bound
                             f"low = {low:g}, high = {high:g}")
     if log and low <= 0:
         raise ScenarioError(source, f"{field}.low", "a number > 0 for a log-uniform prior", f"{low:g}")
-    return Prior(key, low, high, log, f"{source}")
+    return Prior(key, low, high, log, source)
 
 
 def load_priors(keys: list[str], path: str | Path | None = None, scenario: Scenario | None = None) -> dict[str, Prior]:
@@ -138,11 +138,7 @@ def load_priors(keys: list[str], path: str | Path | None = None, scenario: Scena
 
 
 def _check_ends(priors: dict[str, Prior], scenario: Scenario, source: str) -> None:
-    """Every value a prior can draw must make a valid scenario: each end alone, and all low or all high together.
-
-    Raises:
-        ScenarioError: naming the priors file (or ``--fit``, for a default range) and the key.
-    """
+    """Refuse a prior whose ends, alone or all low or all high together, make an invalid scenario (naming the key)."""
     trials = [{p.key: end} for p in priors.values() for end in (p.low, p.high)]
     if len(priors) > 1:
         trials += [{p.key: p.low for p in priors.values()}, {p.key: p.high for p in priors.values()}]

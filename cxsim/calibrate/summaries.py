@@ -55,10 +55,8 @@ class SummaryPlan:
         """The plan for a history fitted on its first ``fit_weeks`` weeks."""
         obs = history.outcomes.iloc[:fit_weeks]
         measured = {c: obs[c].notna().to_numpy() for c in obs if obs[c].notna().sum() >= 2}
-        scale = {}
-        for c in measured:
-            s = float(np.abs(obs[c].to_numpy()[measured[c]]).mean())
-            scale[c] = s if s > 0 else 1.0
+        means = {c: float(np.abs(obs[c].to_numpy()[seen]).mean()) for c, seen in measured.items()}
+        scale = {c: s if s > 0 else 1.0 for c, s in means.items()}
         ad = history.spends.get(AD_KEY)
         ad_high = None
         if ad is not None and np.ptp(ad[:fit_weeks]) > 0:

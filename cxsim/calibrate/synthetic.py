@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxsim.calibrate.summaries import survey
 from cxsim.model.response import spend_at
 from cxsim.model.simulate import engine_class, simulate
 from cxsim.scenario import Scenario, presets
@@ -72,8 +73,6 @@ def company_history(base: Scenario, truth: dict[str, float], seed: int = 0, surv
     weeks (blank in between), drawn from the run's promoters and detractors,
     with the survey's size in ``respondents``.
     """
-    from cxsim.calibrate.summaries import survey
-
     scenario = base.with_overrides(truth)
     ts = simulate(scenario, replications=1, seed=seed, keep_customers=False).timeseries
     ts = ts[ts["step"] > 0].reset_index(drop=True)

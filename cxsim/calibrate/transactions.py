@@ -24,6 +24,7 @@ from scipy import optimize, stats
 from cxsim.calibrate.data import DataError, FitError, commented_toml, horizon, numeric_column, parse_date, parse_dates, require_columns
 from cxsim.calibrate.numerics import covariance, hessian
 from cxsim.model import bgnbd
+from cxsim.scenario import presets
 
 MIN_CUSTOMERS = 30
 MIN_REPEATERS = 5
@@ -99,11 +100,8 @@ class TransactionFit:
     def intervals(self) -> dict[str, tuple[float, float]]:
         """95% confidence intervals, from the normal approximation on the log scale."""
         z = stats.norm.ppf(0.5 + LEVEL / 2)
-        out = {}
-        for k, v in self.params.items():
-            spread = math.exp(z * self.std_errors[k] / v)
-            out[k] = (v / spread, v * spread)
-        return out
+        spread = {k: math.exp(z * self.std_errors[k] / v) for k, v in self.params.items()}
+        return {k: (v / spread[k], v * spread[k]) for k, v in self.params.items()}
 
     @property
     def n_customers(self) -> int:
@@ -140,8 +138,6 @@ class TransactionFit:
         replaced; there satisfaction moves rates and dropout away from the drawn
         values unless its sensitivities are 0.
         """
-        from cxsim.scenario import presets
-
         r, alpha, a, b = self.values()
         keys = {"repeat.rate_shape": r, "repeat.rate_scale": alpha, "repeat.dropout_a": a, "repeat.dropout_b": b}
         if self.spend is not None:

@@ -32,6 +32,12 @@ class UserError(Exception):
     """A mistake in the user's input; the command line prints it and exits with code 2."""
 
 
+def problem_line(source: str, field: str, expected: str, got: str = "") -> str:
+    """One problem as a message line: ``SOURCE: FIELD: expected ..., got ...``, each part bounded."""
+    line = f"{bounded(source)}: {bounded(field)}: expected {bounded(expected, 2 * MAX_SHOWN)}"
+    return line + (f", got {bounded(got)}" if got else "")
+
+
 MAX_ERROR_LINES = 20
 
 
@@ -50,21 +56,12 @@ class ScenarioError(UserError):
                  problems: list[tuple[str, str, str]] | None = None) -> None:
         self.source = source
         self.problems = problems or [(field, expected, got)]
-        super().__init__(self._format())
+        super().__init__("\n".join(problem_line(source, *problem) for problem in self.problems))
 
     @property
     def field(self) -> str:
         """The first field at fault."""
         return self.problems[0][0]
-
-    def _format(self) -> str:
-        lines = []
-        for field, expected, got in self.problems:
-            line = f"{bounded(self.source)}: {bounded(field)}: expected {bounded(expected, 2 * MAX_SHOWN)}"
-            if got:
-                line += f", got {bounded(got)}"
-            lines.append(line)
-        return "\n".join(lines)
 
     @classmethod
     def from_validation(cls, source: str, exc: ValidationError,

@@ -38,7 +38,8 @@ def percent(p: float | None) -> str:
     return f"{p:.0%}"
 
 
-def _with_currency(sign: str, digits: str, currency: str) -> str:
+def _with_currency(x: float, signed: bool, digits: str, currency: str) -> str:
+    sign = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
     if not currency:
         return f"{sign}{digits}"
     return f"{sign}{currency}{digits}" if len(currency) == 1 else f"{sign}{digits} {currency}"
@@ -48,8 +49,7 @@ def money(x: float | None, currency: str = "", signed: bool = False, decimals: i
     """An amount as text with the scenario's currency: "$5,500", "5,500 EUR", "+1,200" (signed), "$12.5"."""
     if missing(x):
         return "-"
-    sign = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
-    return _with_currency(sign, f"{abs(x):,.{decimals}f}", currency)
+    return _with_currency(x, signed, f"{abs(x):,.{decimals}f}", currency)
 
 
 def short_money(x: float | None, currency: str = "", signed: bool = False) -> str:
@@ -59,8 +59,7 @@ def short_money(x: float | None, currency: str = "", signed: bool = False) -> st
     size = abs(x)
     digits = (f"{size / 1e6:.1f}M" if size >= 9.95e5 else f"{size / 1e3:.0f}k" if size >= 9_950
               else f"{size / 1e3:.1f}k" if size >= 1_000 else f"{size:.0f}")
-    sign = ("+" if x >= 0 else "-") if signed else ("-" if x < 0 else "")
-    return _with_currency(sign, digits, currency)
+    return _with_currency(x, signed, digits, currency)
 
 
 def unit(currency: str) -> str:

@@ -10,6 +10,7 @@ for standard output.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -77,26 +78,7 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], None]) -> Pat
         write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return Path(STDOUT)
-    path = Path(path)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")  # O_EXCL: a new file
-        os.fchmod(fd, 0o666 & ~_umask())  # as any new file (mkstemp makes it private to its owner)
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise UserError(f"{bounded(path)}: could not write the file ({_reason(exc)}); nothing was written") from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return path
+    return write_all([(path, write)])[0]
 
 
 def write_all(files: Sequence[tuple[str | Path, Callable[[BinaryIO], None]]]) -> list[Path]:
@@ -110,9 +92,9 @@ def write_all(files: Sequence[tuple[str | Path, Callable[[BinaryIO], None]]]) ->
     try:
         for path, write in files:
             current = Path(path)
-            fd, tmp = tempfile.mkstemp(dir=current.parent, prefix=f".{current.name}.", suffix=".part")
+            fd, tmp = tempfile.mkstemp(dir=current.parent, prefix=f".{current.name}.", suffix=".part")  # O_EXCL: a new file
             temps.append((tmp, current))
-            os.fchmod(fd, 0o666 & ~_umask())
+            os.fchmod(fd, 0o666 & ~_umask())  # as any new file (mkstemp makes it private to its owner)
             with os.fdopen(fd, "wb") as handle:
                 write(handle)
                 handle.flush()
@@ -126,10 +108,8 @@ def write_all(files: Sequence[tuple[str | Path, Callable[[BinaryIO], None]]]) ->
                         "nothing was written") from None
     finally:
         for tmp, _ in temps:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
     return [Path(p) for p, _ in files]
 
 

@@ -44,11 +44,9 @@ def _is_table(model: type, name: str) -> bool:
 
 def _numbers(value: Any) -> list[Any]:
     """The scalars of a value and of the lists and tables directly inside it."""
-    if isinstance(value, list | tuple):
-        return list(value)
     if isinstance(value, dict):
         return list(value.values())
-    return [value]
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 class StrictModel(BaseModel):

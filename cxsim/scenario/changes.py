@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,16 +17,18 @@ if typing.TYPE_CHECKING:
     from cxsim.scenario.loading import Scenario
 
 
+def _leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (dotted key, value) of nested tables, in order; a key given both dotted and nested comes twice."""
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Flatten nested tables into dotted keys (``{"a": {"b": 1}}`` -> ``{"a.b": 1}``)."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, dotted + "."))
-        else:
-            flat[dotted] = value
-    return flat
+    return dict(_leaves(tree, prefix))
 
 
 def keyword_overrides(keywords: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +82,10 @@ def _sums_to_one(values: list[float]) -> bool:
     return abs(sum(values) - 1.0) <= SHARE_TOLERANCE
 
 
+def _sum_text(values: list[float]) -> str:
+    return f"{' + '.join(f'{v:g}' for v in values)} = {sum(values):g}"
+
+
 CROSS_CHECKED = ("market.initial_customer_share", "market.initial_aware_share", "market.scale", "market.population",
                  "channels.", "omnichannel.",
                  "segments.", "economics.discount_rate", "economics.terminal_weeks")
@@ -113,8 +120,7 @@ def _cross_checks(cfg: ScenarioConfig) -> list[tuple[str, str, str]]:
         for key in ("staff_share", "preference"):
             values = [getattr(c, key) for c in channels.values()]
             if not _sums_to_one(values):
-                problems.append((f"channels.*.{key}", "shares over the channels that sum to 1",
-                                 f"{' + '.join(f'{v:g}' for v in values)} = {sum(values):g}"))
+                problems.append((f"channels.*.{key}", "shares over the channels that sum to 1", _sum_text(values)))
     for key in ("forced_channel", "escalation_channel"):
         value = getattr(omni, key)
         if value and value not in channels:
@@ -124,10 +130,9 @@ def _cross_checks(cfg: ScenarioConfig) -> list[tuple[str, str, str]]:
     segments = cfg.segments
     if len(segments) > MAX_SEGMENTS:
         problems.append(("segments", f"at most {MAX_SEGMENTS} segments", str(len(segments))))
-    if segments and not _sums_to_one([s.share for s in segments.values()]):
-        shares = [s.share for s in segments.values()]
-        problems.append(("segments.*.share", "shares over the segments that sum to 1",
-                         f"{' + '.join(f'{v:g}' for v in shares)} = {sum(shares):g}"))
+    shares = [s.share for s in segments.values()]
+    if segments and not _sums_to_one(shares):
+        problems.append(("segments.*.share", "shares over the segments that sum to 1", _sum_text(shares)))
     for name, seg in segments.items():
         if not seg.channel_preference:
             continue

@@ -26,7 +26,6 @@ from scipy.stats import qmc
 
 from cxsim.core.validation import StrictModel
 
-KINDS = ("uniform", "loguniform", "triangular", "normal")
 NEEDS = {"uniform": ("low", "high"), "loguniform": ("low", "high"), "triangular": ("low", "mode", "high"),
          "normal": ("mean", "sd")}
 _EDGE = 1e-9  # quantiles are taken inside (0, 1)

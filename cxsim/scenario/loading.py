@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from cxsim.core.errors import ScenarioError
 from cxsim.core.validation import MAX_MAGNITUDE
-from cxsim.scenario.changes import CROSS_CHECKED, _apply, _validate, flatten, resolve_relative
+from cxsim.scenario.changes import CROSS_CHECKED, _apply, _leaves, _validate, flatten, resolve_relative
 from cxsim.scenario.distributions import Distribution
 from cxsim.scenario.schema import ScenarioConfig, named_tables
 
@@ -82,11 +82,9 @@ class Scenario:
             where: how error messages name the overrides' origin (default: the file).
         """
         where = where or (variant_source(self.source, self.variant) if self.variant else self.source)
-        raw = _apply(self._raw, overrides, where)
-        config = _validate(raw, where)
-        out = Scenario.__new__(Scenario)
-        out._raw, out.source, out.variant, out.variants, out.config = raw, self.source, self.variant, self.variants, config
-        out.uncertainty = self.uncertainty
+        out = copy.copy(self)
+        out._raw = _apply(self._raw, overrides, where)
+        out.config = _validate(out._raw, where)
         out._renamed = flatten(overrides).get("scenario.name", self._renamed)
         return out
 
@@ -179,24 +177,16 @@ def parse_scenario(text: str, source: str = "<text>", variant: str | None = None
     return base.with_variant(variant) if variant is not None else base
 
 
+ONCE = "each key once (it is given both as a dotted key and inside a nested table; one would silently win)"
+
+
 def _once_each(table: dict[str, Any], source: str, where: str) -> None:
     """Refuse a key given twice in one table, once dotted and once nested (TOML lets both through; one would win)."""
     seen: set[str] = set()
-    for key in _dotted_keys(table):
+    for key, _ in _leaves(table):
         if key in seen:
-            raise ScenarioError(source, f'{where}."{key}"', "each key once (it is given both as a dotted key and "
-                                "inside a nested table; one would silently win)")
+            raise ScenarioError(source, f'{where}."{key}"', ONCE)
         seen.add(key)
-
-
-def _dotted_keys(table: dict[str, Any], prefix: str = "") -> list[str]:
-    out: list[str] = []
-    for key, value in table.items():
-        if isinstance(value, dict):
-            out += _dotted_keys(value, f"{prefix}{key}.")
-        else:
-            out.append(f"{prefix}{key}")
-    return out
 
 
 CROSS_CHECKED_PREFIXES = tuple(CROSS_CHECKED)
@@ -253,11 +243,10 @@ def numeric_bounds(dotted: str, scenario: Scenario) -> tuple[float, float, bool]
     scenario. A weekly spend (a number or a schedule) is a lever, not one number,
     and gives ``None``. An open bound (``gt``) is returned as the bound itself.
     """
-    parts = dotted.split(".")
-    if len(parts) == 3 and parts[0] in named_tables():
-        entries = getattr(scenario.config, parts[0])
-        model = named_tables()[parts[0]]
-        if parts[1] not in entries:
+    parts, named = dotted.split("."), named_tables()
+    if len(parts) == 3 and parts[0] in named:
+        model = named[parts[0]]
+        if parts[1] not in getattr(scenario.config, parts[0]):
             return None
     elif len(parts) == 2 and parts[0] in ScenarioConfig.model_fields:
         model = ScenarioConfig.model_fields[parts[0]].annotation
@@ -333,8 +322,7 @@ def flatten_uncertainty(table: dict[str, Any], source: str = "<text>") -> dict[s
             entries = {key: value}
         for dotted, entry in entries.items():
             if dotted in out:
-                raise ScenarioError(source, f'uncertainty."{dotted}"', "each key once (it is given both as a "
-                                    "dotted key and inside a nested table; one would silently win)")
+                raise ScenarioError(source, f'uncertainty."{dotted}"', ONCE)
             out[dotted] = entry
     return out
 
