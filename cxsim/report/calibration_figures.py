@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from cxsim.calibrate.adoption import AdoptionFit
 from cxsim.calibrate.transactions import TransactionFit
-from cxsim.report.figures import PALETTE
+from cxsim.report.figures import PALETTE, _add_band, band_stats
 
 DATA, FIT, OTHER = "#444444", PALETTE[0], PALETTE[1]
 
@@ -76,8 +76,6 @@ def simulated_check_figure(fit: AdoptionFit | TransactionFit, results, populatio
     Adoption: cumulative customers, the data as points. Transactions: cumulative
     repeat purchases per customer of the simulated cohort, against E[X(t)] of the fit.
     """
-    from cxsim.report.figures import _add_band, band_stats
-
     ts = results.timeseries
     fig = go.Figure()
     if isinstance(fit, AdoptionFit):
