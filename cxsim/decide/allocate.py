@@ -31,10 +31,10 @@ import pandas as pd
 from cxsim.core.errors import UserError, bounded, plain
 from cxsim.core.formatting import money, number
 from cxsim.core.validation import MAX_MAGNITUDE
+from cxsim.decide.runs import _run_world, _tasks
 from cxsim.decide.spend import CHANNEL, lever_key, lever_name, spend_levers
 from cxsim.decide.stats import LEVEL, mean_interval
 from cxsim.decide.uncertainty import Worlds
-from cxsim.model.simulate import simulate
 from cxsim.scenario import Scenario
 
 RISK_MEASURES = {
@@ -199,20 +199,6 @@ def within(spend: Sequence[float], budget: float, bounds: Sequence[tuple[float, 
 
 # --- evaluating plans ------------------------------------------------------------------------
 
-def _plan_runs(scenario: Scenario, replications: int, seed: int, engine: str, kpi: str, first: int = 0,
-               one_thread: bool = False) -> np.ndarray:
-    """One plan's KPI per replication, replications ``first ..`` of the seed (runs in a worker as well as here).
-
-    ``one_thread``: run on one numba thread (in a worker of a pool the parallelism is across plans).
-    """
-    if one_thread:
-        import numba
-
-        numba.set_num_threads(1)
-    res = simulate(scenario, replications, seed, engine, keep_customers=False, first_replication=first)
-    return res.summary().sort_values("replication")[kpi].to_numpy(dtype=float)
-
-
 def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine: str = "fast",
                 kpi: str = "value", executor: Executor | None = None,
                 progress: Callable[[int], None] | None = None, worlds: Worlds | None = None,
@@ -226,20 +212,17 @@ def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine:
     when given (a process pool or a Dask cluster), else one after another here; the numbers do
     not depend on which.
     """
-    from cxsim.decide.uncertainty import in_world
-
     draws = 1 if worlds is None else worlds.draws
-    tasks = [(p, i, plan if worlds is None else in_world(plan, worlds, i, reference))
-             for p, plan in enumerate(plans) for i in range(draws)]
+    tasks = _tasks(plans, worlds, replications, reference)
     out = np.empty((len(plans), draws, replications))
     if executor is None:
-        results = (_plan_runs(world, replications, seed, engine, kpi, i * replications) for _, i, world in tasks)
+        results = (_run_world(world, replications, seed, first, engine, (kpi,)) for _, (world, first) in tasks)
     else:
-        futures = [executor.submit(_plan_runs, world, replications, seed, engine, kpi, i * replications, True)
-                   for _, i, world in tasks]
+        futures = [executor.submit(_run_world, world, replications, seed, first, engine, (kpi,), True)
+                   for _, (world, first) in tasks]
         results = (future.result() for future in futures)
-    for (p, i, _), values in zip(tasks, results, strict=True):
-        out[p, i] = values
+    for ((p, i), _), values in zip(tasks, results, strict=True):
+        out[p, i] = values[0]
         if progress and i == draws - 1:
             progress(1)
     return out

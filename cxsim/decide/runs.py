@@ -55,11 +55,11 @@ def _run_world(scenario: Scenario, replications: int, seed: int, first: int, eng
     return summary.sort_values("replication")[list(kpis)].to_numpy(dtype=float).T
 
 
-def _tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: int):
-    """``((plan, world), (scenario in that world, first replication))`` for every plan and world; the first plan
-    is the reference whose shifts of an uncertain key the others keep (``in_world``)."""
+def _tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, reference: Scenario | None):
+    """``((plan, world), (scenario in that world, first replication))`` for every plan and world; ``reference``
+    is the plan whose shifts of an uncertain key the others keep (``in_world``)."""
     draws = 1 if worlds is None else worlds.draws
-    return [((p, i), (plan if worlds is None else in_world(plan, worlds, i, plans[0]), i * replications))
+    return [((p, i), (plan if worlds is None else in_world(plan, worlds, i, reference), i * replications))
             for p, plan in enumerate(plans) for i in range(draws)]
 
 
@@ -72,7 +72,7 @@ def _kpi_tasks(plans: Sequence[Scenario], worlds: Worlds | None, replications: i
     if replications < 1:
         raise UserError(f"replications: expected a whole number >= 1, got {replications}")
     return [(tag, (scenario, replications, seed, first, engine, kpis))
-            for tag, (scenario, first) in _tasks(plans, worlds, replications)]
+            for tag, (scenario, first) in _tasks(plans, worlds, replications, plans[0])]
 
 
 def evaluate_kpis(plans: Sequence[Scenario], worlds: Worlds | None, replications: int, seed: int,
@@ -212,7 +212,7 @@ def run_all(plans: Sequence[Scenario], replications: int, seed: int, engine: str
     """
     draws = 1 if worlds is None else worlds.draws
     tasks = [(tag, (scenario, replications, seed, first, engine, keep_customers))
-             for tag, (scenario, first) in _tasks(plans, worlds, replications)]
+             for tag, (scenario, first) in _tasks(plans, worlds, replications, plans[0])]
     out: list[list] = [[None] * draws for _ in plans]
     for (p, i), res in _execute(tasks, min(max(1, workers), len(tasks)), None, run_plan, worker_context()):
         out[p][i] = res
