@@ -335,11 +335,10 @@ def crossover(scenario: Scenario, lever: str | None = None, factors: Sequence[fl
         advise_args["step"] = default_step(scenario)
     today = advise(scenario, **advise_args)
     lever = lever or today.best.lever
-    found = [spec for spec in spend_levers(scenario) if spec.name == lever]
-    if not found:
+    spec = next((s for s in spend_levers(scenario) if s.name == lever), None)
+    if spec is None:
         raise UserError(f"--crossover: expected one of {', '.join(s.name for s in spend_levers(scenario))}, "
                         f"got {lever!r}")
-    spec = found[0]
     base = spec.read(scenario)
     rows = []
     for factor in factors:

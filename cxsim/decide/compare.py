@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxsim.core.formatting import number
+from cxsim.core.formatting import money, number
 from cxsim.decide.runs import run_all
 from cxsim.decide.stats import LEVEL, paired_difference
 from cxsim.decide.why import Decomposition, decompose
@@ -58,18 +59,13 @@ class Comparison:
         for label, res in zip(self.labels, self.results, strict=True):
             for kpi in kpis:
                 mean, lo, hi = res.interval(kpi, level)
-                if res is reference:
-                    diff = diff_lo = diff_hi = float("nan")
-                else:
-                    diff, diff_lo, diff_hi = paired_difference(reference, res, kpi, level)
+                diff, diff_lo, diff_hi = (math.nan,) * 3 if res is reference else paired_difference(reference, res, kpi, level)
                 rows.append({"scenario": label, "kpi": kpi, "mean": mean, "lo": lo, "hi": hi,
                              "diff": diff, "diff_lo": diff_lo, "diff_hi": diff_hi})
         return pd.DataFrame(rows)
 
     def verdict(self, kpi: str = "value", level: float = LEVEL) -> str:
         """One sentence: which plan beats the first on ``kpi`` most, each difference with its interval."""
-        from cxsim.core.formatting import money
-
         if len(self.results) < 2:
             mean = self.results[0].interval(kpi, level)[0]
             return f"{self.labels[0]}: {kpi} {money(mean, self._currency)} (one plan; nothing to compare)."
@@ -160,8 +156,6 @@ def value_split(table: pd.DataFrame, weeks: int, currency: str = "", level: floa
     of the answer is earned within the ``weeks`` simulated and what part is the customer
     base valued after them, each with its interval.
     """
-    from cxsim.core.formatting import money
-
     rows = table.set_index(["scenario", "kpi"])
     plans = list(dict.fromkeys(table["scenario"]))
     if not {"value", "npv", "terminal_value"} <= set(table["kpi"]):

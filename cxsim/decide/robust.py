@@ -33,7 +33,10 @@ from scipy import stats
 from cxsim.core.formatting import money as full_money
 from cxsim.core.formatting import number, percent
 from cxsim.core.formatting import short_money as money
+from cxsim.decide.compare import unique_labels
+from cxsim.decide.prim import where_each_wins
 from cxsim.decide.runs import evaluate, evaluate_in_batches
+from cxsim.decide.spend import spend_levers
 from cxsim.decide.stats import LEVEL
 from cxsim.decide.uncertainty import Worlds
 from cxsim.model.results import KPIS
@@ -251,8 +254,6 @@ def robust_compare(plans: Sequence[Scenario], worlds: Worlds | None, replication
         labels: the plans' names (default: unique names from the plans).
         **run: passed to ``cxsim.decide.runs.evaluate`` (workers, progress, engine, scheduler).
     """
-    from cxsim.decide.compare import unique_labels
-
     values = evaluate(plans, worlds, replications, seed, kpi, **run)
     return RobustAnswer(list(labels or unique_labels(plans)), values, worlds, kpi,
                         plans[0].config.economics.currency, replications, seed)
@@ -265,8 +266,6 @@ def robust_compare_anytime(plans: Sequence[Scenario], worlds: Worlds, replicatio
     """:func:`robust_compare` as it refines: the answer over the first ``first`` worlds, then every ``every``
     more; the last is over every world and identical to :func:`robust_compare`'s. ``pool``: workers already
     started (kept for a server's life), left open."""
-    from cxsim.decide.compare import unique_labels
-
     names = list(labels or unique_labels(plans))
     for n, values in evaluate_in_batches(plans, worlds, replications, seed, kpi, first, every, workers, engine,
                                          pool):
@@ -280,8 +279,6 @@ def robust_advise(scenario: Scenario, worlds: Worlds | None, step: float, replic
     A lever's return in a world is (moved plan - today's plan), paired by world and seed;
     P(best) is then the probability that its marginal return is the highest.
     """
-    from cxsim.decide.spend import spend_levers
-
     names, plans = [], [scenario]
     for lever in spend_levers(scenario):
         overrides = lever.moved(scenario, step)
@@ -295,8 +292,6 @@ def robust_advise(scenario: Scenario, worlds: Worlds | None, step: float, replic
 
 def discover(answer: RobustAnswer) -> list[tuple[str, Any]]:
     """Where each option wins over the uncertain keys (PRIM boxes, ``cxsim.decide.prim``): sentence and box."""
-    from cxsim.decide.prim import where_each_wins
-
     if answer.worlds is None:
         return []
     x = pd.DataFrame(answer.worlds.values, columns=list(answer.worlds.keys))

@@ -86,10 +86,6 @@ ADJUSTED = {True: ", regression-adjusted to the history's summary statistics (Be
             False: " as ABC-SMC left them (too few carried weight for the regression adjustment)"}
 
 
-ADJUSTED = {True: ", regression-adjusted to the history's summary statistics (Beaumont, Zhang & Balding 2002)",
-            False: " as ABC-SMC left them (too few carried weight for the regression adjustment)"}
-
-
 def _table_html(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
 

@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from cxsim.calibrate.adoption import AdoptionFit
 from cxsim.calibrate.transactions import TransactionFit
-from cxsim.report.figures import PALETTE
+from cxsim.report.figures import PALETTE, _add_band, band_stats
 
 DATA, FIT, OTHER = "#444444", PALETTE[0], PALETTE[1]
 
@@ -42,10 +42,9 @@ def adoption_figure(fit: AdoptionFit) -> go.Figure:
 def transactions_figure(fit: TransactionFit) -> go.Figure:
     """BG/NBD fit: cumulative repeat purchases by week (actual against expected) and the holdout by frequency."""
     has_holdout = fit.holdout is not None
+    titles = ("cumulative repeat purchases of the cohort", "holdout purchases per customer")
     fig = make_subplots(rows=1, cols=2 if has_holdout else 1, column_widths=[0.6, 0.4] if has_holdout else None,
-                        subplot_titles=("cumulative repeat purchases of the cohort",
-                                        "holdout purchases per customer")
-                        if has_holdout else ("cumulative repeat purchases of the cohort",))
+                        subplot_titles=titles if has_holdout else titles[:1])
     tr = fit.tracking
     fig.add_trace(go.Scatter(x=tr["week_end"], y=tr["actual"], name="actual", mode="lines",
                              line={"color": DATA, "width": 2}, legendgroup="actual"), row=1, col=1)
@@ -76,8 +75,6 @@ def simulated_check_figure(fit: AdoptionFit | TransactionFit, results, populatio
     Adoption: cumulative customers, the data as points. Transactions: cumulative
     repeat purchases per customer of the simulated cohort, against E[X(t)] of the fit.
     """
-    from cxsim.report.figures import _add_band, band_stats
-
     ts = results.timeseries
     fig = go.Figure()
     if isinstance(fit, AdoptionFit):

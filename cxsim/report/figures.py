@@ -15,7 +15,10 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from cxsim.core.formatting import money, unit
-from cxsim.model.results import Results
+from cxsim.decide.spend import lever_name
+from cxsim.decide.why import PARTS
+from cxsim.model.behaviour import Stage
+from cxsim.model.results import Results, scale_notes
 from cxsim.report.page import esc, figures_html, html_page
 
 PALETTE = qualitative.Safe
@@ -58,14 +61,18 @@ def band_stats(ts: pd.DataFrame, column: str, cumulative: bool = False, level: f
                          "hi": values.quantile(1 - q, axis=1)})
 
 
+def _band(x: np.ndarray, rows: pd.DataFrame, colour: str, alpha: float = 0.15, group: str | None = None) -> go.Scatter:
+    """The shaded area between the ``lo`` and ``hi`` columns of ``rows`` over ``x``."""
+    return go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([rows["hi"].to_numpy(), rows["lo"].to_numpy()[::-1]]),
+                      fill="toself", fillcolor=_rgba(colour, alpha), line={"width": 0}, hoverinfo="skip",
+                      showlegend=False, legendgroup=group)
+
+
 def _add_band(fig: go.Figure, stats: pd.DataFrame, name: str, colour: str, row: int | None = None,
               col: int | None = None, showlegend: bool = True) -> None:
     where = {"row": row, "col": col} if row else {}
     x = stats.index.to_numpy()
-    fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
-                             y=np.concatenate([stats["hi"].to_numpy(), stats["lo"].to_numpy()[::-1]]),
-                             fill="toself", fillcolor=_rgba(colour, 0.2), line={"width": 0},
-                             hoverinfo="skip", showlegend=False, legendgroup=name), **where)
+    fig.add_trace(_band(x, stats, colour, 0.2, name), **where)
     fig.add_trace(go.Scatter(x=x, y=stats["mean"], name=name, line={"color": colour, "width": 2},
                              legendgroup=name, showlegend=showlegend), **where)
 
@@ -106,10 +113,7 @@ def acquisition_figure(results: Sequence[Results], labels: Sequence[str]) -> go.
         for column, dash, what in (("new_from_ads", "solid", "ads"), ("new_from_wom", "dot", "word-of-mouth")):
             stats = band_stats(res.timeseries, column, cumulative=True)
             x = stats.index.to_numpy()
-            fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
-                                     y=np.concatenate([stats["hi"].to_numpy(), stats["lo"].to_numpy()[::-1]]),
-                                     fill="toself", fillcolor=_rgba(colour, 0.15), line={"width": 0},
-                                     hoverinfo="skip", showlegend=False))
+            fig.add_trace(_band(x, stats, colour))
             fig.add_trace(go.Scatter(x=x, y=stats["mean"], name=f"{label}: {what}",
                                      line={"color": colour, "dash": dash, "width": 2}))
     fig.update_layout(title="New customers won by ads (solid) and by word-of-mouth (dotted), cumulative",
@@ -142,8 +146,6 @@ def customers_figure(results: Sequence[Results], labels: Sequence[str]) -> go.Fi
 
 def journey_figure(journey: pd.DataFrame, title: str = "") -> go.Figure:
     """One customer's journey: stage, satisfaction and purchases week by week."""
-    from cxsim.model.behaviour import Stage
-
     journey = journey.sort_values("step")
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.4, 0.6],
                         subplot_titles=["Stage", "Satisfaction (0-10), purchases and service encounters"])
@@ -184,10 +186,7 @@ def frontier_figure(frontiers: Sequence, title: str = "") -> go.Figure:
         pts = front.points
         x = pts["share"].to_numpy() * 100
         name = f"{front.budget:,.0f} a week"
-        fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
-                                 y=np.concatenate([pts["hi"].to_numpy(), pts["lo"].to_numpy()[::-1]]),
-                                 fill="toself", fillcolor=_rgba(colour, 0.15), line={"width": 0},
-                                 hoverinfo="skip", showlegend=False, legendgroup=name))
+        fig.add_trace(_band(x, pts, colour, group=name))
         fig.add_trace(go.Scatter(
             x=x, y=pts["mean"], mode="lines+markers", name=name, legendgroup=name,
             line={"color": colour, "width": 2}, marker={"size": 5},
@@ -239,9 +238,7 @@ def marginal_figure(advice) -> go.Figure:
     """
     returns = list(reversed(advice.returns))  # best at the top
     names = [r.lever for r in returns]
-    mean = np.array([r.changes[advice.kpi][0] for r in returns])
-    lo = np.array([r.changes[advice.kpi][1] for r in returns])
-    hi = np.array([r.changes[advice.kpi][2] for r in returns])
+    mean, lo, hi = np.array([r.changes[advice.kpi] for r in returns]).T
     colours = [GAIN if (np.isfinite(lo_) and lo_ > 0) else LOSS if (np.isfinite(hi_) and hi_ < 0)
                else "#999999" for lo_, hi_ in zip(lo, hi, strict=True)]
     step = money(advice.step, advice.currency)
@@ -271,10 +268,7 @@ def response_figure(advice) -> go.Figure:
         colour = PALETTE[i % len(PALETTE)]
         rows = rows.sort_values("delta")
         x = rows["delta"].to_numpy()
-        fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
-                                 y=np.concatenate([rows["hi"].to_numpy(), rows["lo"].to_numpy()[::-1]]),
-                                 fill="toself", fillcolor=_rgba(colour, 0.15), line={"width": 0},
-                                 hoverinfo="skip", showlegend=False, legendgroup=lever))
+        fig.add_trace(_band(x, rows, colour, group=lever))
         fig.add_trace(go.Scatter(
             x=x, y=rows["mean"], mode="lines+markers", name=lever, legendgroup=lever,
             line={"color": colour, "width": 2}, customdata=rows[["spend"]].to_numpy(),
@@ -292,8 +286,6 @@ def response_figure(advice) -> go.Figure:
 
 def waterfall_figure(decomposition, currency: str = "", title: str = "") -> go.Figure:
     """Why: a value change as a waterfall of its parts (margin, spends, costs, value after the horizon) to the total."""
-    from cxsim.decide.why import PARTS
-
     names = [PARTS[k] for k in decomposition.parts] + ["change in value"]
     values = [m for m, _, _ in decomposition.parts.values()] + [decomposition.total]
     fig = go.Figure(go.Waterfall(
@@ -311,8 +303,6 @@ def advice_html(advice) -> str:
     best = advice.best
     why = [] if best.decomposition is None else [waterfall_figure(
         best.decomposition, advice.currency, f"Why {best.lever}: the value change of the next step, in parts")]
-    from cxsim.model.results import scale_notes
-
     notes = "".join(f"<p class='note'>{esc(note)}</p>" for note in scale_notes([advice.scenario]))
     return html_page(f"cxsim advise: {advice.scenario.name}", advice.verdict(),
                      f"<p>{esc(advice.why())}</p>{notes}",
@@ -355,15 +345,12 @@ def allocation_figure(allocation) -> go.Figure:
     the whisker the near-best range. Right: every plan's objective in the order run, near-best
     plans marked, and the best so far.
     """
-
-    from cxsim.decide.spend import lever_name as label
-
     table = allocation.table()
     plans = allocation.plans
     fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
                         subplot_titles=("weekly spend per lever", f"every plan tried ({allocation.objective} "
                                                                                  f"of {allocation.kpi})"))
-    names = [label(k) for k in allocation.levers]
+    names = [lever_name(k) for k in allocation.levers]
     fig.add_trace(go.Bar(x=names, y=table["today"], name="today's plan", marker_color="#bbbbbb",
                          hovertemplate="%{x}: %{y:,.0f} a week today<extra></extra>"), row=1, col=1)
     fig.add_trace(go.Bar(

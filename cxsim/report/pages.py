@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxsim.core.formatting import unit
+from cxsim.core.outputs import write_text
 from cxsim.decide.compare import Comparison, display_table
 from cxsim.decide.spend import describe_plan
 from cxsim.model.results import KPIS, scale_notes, thin_warnings
-from cxsim.report.figures import comparison_figures
+from cxsim.report.figures import comparison_figures, robust_figure, waterfall_figure
 from cxsim.report.page import bullets, esc, figures_html, html_page, table_html
 
 
@@ -48,15 +49,11 @@ def scale_html(scenarios, warnings: list[str] = ()) -> str:
 
 def write_report(comparison: Comparison, path: str | Path, title: str = "cxsim comparison") -> Path:
     """Write the report, atomically (a half-written file never takes the name)."""
-    from cxsim.core.outputs import write_text
-
     return write_text(path, report_html(comparison, title))
 
 
 def _why_figure(comparison: Comparison) -> list:
     """The waterfall of the plan that gains most value against the first (none with one plan)."""
-    from cxsim.report.figures import waterfall_figure
-
     found = comparison.decompositions()
     if not found:
         return []
@@ -67,8 +64,6 @@ def _why_figure(comparison: Comparison) -> list:
 
 def robust_report_html(answer, scenarios, findings: list[str], title: str = "cxsim comparison under uncertainty") -> str:
     """The robust answer as one HTML page: the sentence, the table, each plan's distribution, where each wins."""
-    from cxsim.report.figures import robust_figure
-
     plans = [(label, describe_plan(s)) for label, s in zip(answer.labels, scenarios, strict=True)]
     worlds = answer.worlds
     keys = [f"{k}: {worlds.values[:, j].min():,.4g} to {worlds.values[:, j].max():,.4g}"
@@ -89,7 +84,5 @@ def robust_report_html(answer, scenarios, findings: list[str], title: str = "cxs
 def robust_advise_html(answer, findings: list[str], scenario=None) -> str:
     """``cxsim advise`` under uncertainty as one page: the sentence, each lever's distribution, where each earns most,
     and the scale today's plan (``scenario``) was simulated at."""
-    from cxsim.report.figures import robust_figure
-
     return html_page("cxsim advise", answer.verdict(), figures_html([robust_figure(answer)]),
                      *(f"<p>{esc(s)}</p>" for s in findings), scale_html([] if scenario is None else [scenario]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -60,10 +61,7 @@ def sensitivity_figure(result: Sensitivity, kpi: str, labels: dict[str, str] | N
 def discovery_figure(found: Discovery, labels: dict[str, str] | None = None) -> go.Figure:
     """Each parameter combination placed by the two parameters the rules use most, coloured by b - a."""
     labels = labels or {}
-    used: dict[str, int] = {}
-    for bounds in found.rules.get("bounds", []):
-        for name in bounds:
-            used[name] = used.get(name, 0) + 1
+    used = Counter(name for bounds in found.rules.get("bounds", []) for name in bounds)
     names = [n for n in found.points.columns if n not in ("point", "diff", "replications", "wins")]
     axes = sorted(used, key=used.get, reverse=True)[:2] or names[:2]
     axes += [n for n in names if n not in axes][: 2 - len(axes)]

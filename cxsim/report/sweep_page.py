@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cxsim.core.outputs import write_text
 from cxsim.model.results import KPIS
-from cxsim.report.page import html_page, table_html
+from cxsim.report.page import bullets, figures_html, html_page, table_html
 from cxsim.report.sweep_figures import discovery_figure, sensitivity_figure
 from cxsim.sweep.analysis import Sensitivity, display, headline
 from cxsim.sweep.discovery import Discovery
@@ -39,8 +39,7 @@ def sensitivity_html(spec: SweepSpec, result: Sensitivity, found: Discovery | No
             parts.append("<p>PRIM boxes: each variant's own region (coverage: the share of its wins inside the box; "
                          "density: the share of the box where it wins).</p>")
             parts.append("<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in found.boxes) + "</ul>")
-        parts.append(discovery_figure(found, labels).to_html(full_html=False, include_plotlyjs="inline"))
-    plotly_inlined = found is not None
+        parts.append(figures_html([discovery_figure(found, labels)]))
     for variant in dict.fromkeys(result.table["variant"]):
         parts.append(f"<h2>Indices: {html.escape(variant)}</h2><ul>")
         parts.extend(f"<li>{html.escape(headline(result, variant, k, labels))}</li>"
@@ -48,17 +47,16 @@ def sensitivity_html(spec: SweepSpec, result: Sensitivity, found: Discovery | No
         table = display(result, variant, labels)
         parts.append("</ul>" + (table_html(table.reset_index()) if not table.empty else "<p class='note'>No indices.</p>"))
     parts.append("<h2>Plots</h2>")
+    plotly_inlined = found is not None
     for kpi in dict.fromkeys(result.table["kpi"]):
-        parts.append(sensitivity_figure(result, kpi, labels).to_html(
-            full_html=False, include_plotlyjs=False if plotly_inlined else "inline"))
+        parts.append(figures_html([sensitivity_figure(result, kpi, labels)], plotly_inlined))
         plotly_inlined = True
     if result.notes:
-        parts.append("<h2>Left out</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
+        parts.append("<h2>Left out</h2>" + bullets(result.notes))
     parts.append("<h2>Parameters</h2><ul>" + "".join(
         f"<li><b>{html.escape(n)}</b>{': ' + html.escape(p.label) if p.label else ''}</li>"
         for n, p in spec.parameters.items()) + "</ul>")
-    parts.append("<h2>KPIs</h2><ul>" + "".join(
-        f"<li><b>{html.escape(k)}</b>: {html.escape(KPIS[k])}</li>" for k in s.outputs.kpis) + "</ul>")
+    parts.append("<h2>KPIs</h2>" + bullets((k, KPIS[k]) for k in s.outputs.kpis))
     lead = found.sentences[0] if found is not None and found.sentences else headline(
         result, next(iter(dict.fromkeys(result.table["variant"]))), next(iter(dict.fromkeys(result.table["kpi"]))), labels)
     return html_page(f"Sensitivity: {spec.name}", lead, *parts)

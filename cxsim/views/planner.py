@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.core.errors import ScenarioError, UserError
-from cxsim.core.errors import error_text as cli_error_text
+from cxsim.core.errors import error_text as error_text  # the app shows a user's mistake as the command line prints it
 from cxsim.core.formatting import money
 from cxsim.decide.compare import Comparison
 from cxsim.decide.optimize import Frontier
@@ -207,11 +207,6 @@ def plan_warnings(scenario: Scenario) -> list[str]:
     if scaled:  # every number the page shows is at the real size: say what was simulated
         notes.append(f"{scenario.name}: simulated {scaled}.")
     return notes
-
-
-def error_text(exc: Exception) -> str:
-    """The message the command line prints for a user's mistake."""
-    return cli_error_text(exc)
 
 
 # --- scenarios --------------------------------------------------------------------------

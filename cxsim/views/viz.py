@@ -69,6 +69,13 @@ LEVERS = {  # model keyword -> scenario key
     "wom_effect": "wom.awareness_effect",
     "wom_purchase_effect": "wom.purchase_effect",
 }
+SLIDERS = {  # model keyword -> (label, top, step) of its slider, which runs from 0 to top
+    "ad_budget": ("Ad budget per week", 12000.0, 250.0),
+    "staff_budget": ("Service staff budget per week", 300.0, 10.0),
+    "training": ("Training budget per week", 300.0, 10.0),
+    "wom_effect": ("WOM awareness effect (Bass q)", 2.0, 0.05),
+    "wom_purchase_effect": ("WOM purchase effect", 1.0, 0.05),
+}
 
 
 def market_scenario(ad_budget: float, staff_budget: float, training: float, wom_effect: float,
@@ -88,12 +95,9 @@ def market_scenario(ad_budget: float, staff_budget: float, training: float, wom_
 def default_levers(population: int = POPULATION) -> dict[str, float]:
     """The baseline's levers, the staff budget scaled to the small market (same load per person)."""
     base = load_scenario(BASELINE)
-    scale = population / base.population
-    return {"ad_budget": base["advertising.weekly_spend"],
-            "staff_budget": round(base["service.weekly_spend"] * scale),
-            "training": base["service.training_weekly_spend"],
-            "wom_effect": base["wom.awareness_effect"],
-            "wom_purchase_effect": base["wom.purchase_effect"]}
+    levers = {name: base[key] for name, key in LEVERS.items()}
+    levers["staff_budget"] = round(levers["staff_budget"] * (population / base.population))
+    return levers
 
 
 def spring_positions(adjacency, seed: int = 0) -> np.ndarray:
@@ -257,21 +261,9 @@ def FunnelView(model: LiveMarket):
 def model_params(levers: dict[str, float] | None = None) -> dict:
     """The sliders (Mesa's ``Slider``) and the fixed parameters of the view."""
     levers = levers or default_levers()
-    return {
-        "ad_budget": Slider("Ad budget per week", value=float(levers["ad_budget"]), min=0.0, max=12000.0,
-                            step=250.0),
-        "staff_budget": Slider("Service staff budget per week", value=float(levers["staff_budget"]), min=0.0,
-                               max=300.0, step=10.0),
-        "training": Slider("Training budget per week", value=float(levers["training"]), min=0.0, max=300.0,
-                           step=10.0),
-        "wom_effect": Slider("WOM awareness effect (Bass q)", value=float(levers["wom_effect"]), min=0.0,
-                             max=2.0, step=0.05),
-        "wom_purchase_effect": Slider("WOM purchase effect", value=float(levers["wom_purchase_effect"]),
-                                      min=0.0, max=1.0, step=0.05),
-        "rng": Slider("Seed", value=42, min=0, max=99, step=1),
-        "population": POPULATION,
-        "weeks": WEEKS,
-    }
+    sliders = {name: Slider(label, value=float(levers[name]), min=0.0, max=top, step=step)
+               for name, (label, top, step) in SLIDERS.items()}
+    return {**sliders, "rng": Slider("Seed", value=42, min=0, max=99, step=1), "population": POPULATION, "weeks": WEEKS}
 
 
 def live_view(model: LiveMarket | None = None, play_interval: int = 150):
