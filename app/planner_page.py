@@ -21,6 +21,7 @@ from planner_runs import (  # the page's cached computations (app/planner_runs.p
     run_page_plans,
     run_robust,
     run_scenario,
+    run_variants,
 )
 
 from cxsim import __version__
@@ -207,12 +208,11 @@ text = edited.to_toml()
 # The answer first: today's plan and each lever moved by a step (the verdict), then the variants (the table).
 keep_customers = any(bool(s.config.segments) for s in scenarios)
 labels = unique_labels(scenarios)
-bar = st.progress(0.0, text=f"Simulating {scenarios[0].name}, its {len(variants)} variants and each lever moved a "
-                            f"step: {int(replications)} runs of {edited.population:,} people each")
+bar = st.progress(0.0, text=f"Simulating {scenarios[0].name} and each lever moved a step: {int(replications)} runs "
+                            f"of {edited.population:,} people each")
 try:
-    today, variant_results, moved = run_page_plans(text, source, tuple(variants), int(replications), int(seed),
-                                                   keep_customers)
-    results = [today, *variant_results]
+    today, moved = run_page_plans(text, source, int(replications), int(seed), keep_customers)
+    results = [today]
     advice = run_advice(edited, today, int(replications), int(seed), moved=moved)
 except UserError as exc:
     bar.empty()
@@ -282,6 +282,15 @@ st.caption(f"Each lever given {money(advice.step, currency)} a week more, the re
            f"The same on the command line: `cxsim advise FILE -r {int(replications)}`.")
 
 # The plans side by side: KPIs as rows, plans as columns headed by what each spends.
+if variants:
+    bar = st.progress(0.0, text=f"Simulating the {len(variants)} variants: {int(replications)} runs of "
+                                f"{edited.population:,} people each")
+    try:
+        results.extend(run_variants(text, source, tuple(variants), int(replications), int(seed), keep_customers))
+    except UserError as exc:
+        bar.empty()
+        show_error(exc)
+    bar.empty()
 comparison = Comparison(labels, results, scenarios)
 st.header("The plans side by side", anchor=False)
 st.caption(f"Each cell: mean over runs, the range of 90% of runs, and the difference from **"

@@ -53,17 +53,24 @@ def run_plan(text: str, replications: int, seed: int) -> Results:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def run_page_plans(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int,
-                   keep_customers: bool = False) -> tuple[Results, list[Results], dict[str, Results]]:
-    """Today's plan, its variants and each lever moved a step from it (the verdict's plans), run together: plans
-    that differ only in their spends run side by side (``runs.run_plans``). Returns today's results, the
-    variants' and the moved plans' by their TOML (for :func:`run_advice`)."""
+def run_page_plans(text: str, source: str, replications: int, seed: int,
+                   keep_customers: bool = False) -> tuple[Results, dict[str, Results]]:
+    """Today's plan and each lever moved a step from it (the verdict's plans), run together: plans that differ
+    only in their spends run side by side (``runs.run_plans``). Returns today's results and the moved plans'
+    by their TOML (for :func:`run_advice`)."""
     today = parse_scenario(text, source)
-    plans = [today, *(today.with_variant(v) for v in variants)]
     moved = [plan for _, _, plan in moved_plans(today, DEFAULT_STEP)]
-    ran = runs.run_plans([*plans, *moved], replications, seed, keep_customers=keep_customers)
-    return ran[0], ran[1:len(plans)], {plan.to_toml(include_variants=False): res
-                                       for plan, res in zip(moved, ran[len(plans):])}
+    ran = runs.run_plans([today, *moved], replications, seed, keep_customers=keep_customers)
+    return ran[0], {plan.to_toml(include_variants=False): res for plan, res in zip(moved, ran[1:])}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_variants(text: str, source: str, variants: tuple[str, ...], replications: int, seed: int,
+                 keep_customers: bool = False) -> list[Results]:
+    """The scenario's variants (the table's other plans), run together as :func:`run_page_plans` runs its plans."""
+    today = parse_scenario(text, source)
+    return runs.run_plans([today.with_variant(v) for v in variants], replications, seed,
+                          keep_customers=keep_customers)
 
 
 def run_advice(edited, today: Results, replications: int, seed: int, curve_steps: tuple[int, ...] = (),
@@ -148,7 +155,8 @@ def warm_landing(folder: Path = SCENARIOS) -> None:
     base = parse_scenario(text, source)
     started = start_robust_workers(base)
     replications, seed = planner.DEFAULT_REPLICATIONS, 0
-    today, _, moved = run_page_plans(text, source, tuple(variants), replications, seed, keep)
+    today, moved = run_page_plans(text, source, replications, seed, keep)
     run_advice(base, today, replications, seed, moved=moved)
+    run_variants(text, source, tuple(variants), replications, seed, keep)
     for future in started:
         future.result()
