@@ -15,6 +15,7 @@ from cxsim.model import rules
 from cxsim.model.behaviour import Source, Stage, voices
 from cxsim.model.draws import ORDER_STREAM, PEOPLE_STREAM, market_rng, replication_keys, resolve_seed
 from cxsim.model.mechanisms import MODULES, Module, Week, customer_constants
+from cxsim.model.mechanisms.base import SPENDS
 from cxsim.model.memory import check_fits
 from cxsim.model.metrics import WeekState, WeekTally, week_columns, wom_table
 from cxsim.model.network import estimated_bytes, market_network
@@ -59,10 +60,6 @@ class Population:
         if copies == 1:
             return self
         return Population(**{f.name: np.tile(getattr(self, f.name), copies) for f in fields(self)})
-
-
-SPENDS = ("advertising.weekly_spend", "service.weekly_spend", "service.training_weekly_spend",
-          "employees.weekly_spend")
 
 
 def side_by_side(plans: Sequence[Scenario]) -> bool:

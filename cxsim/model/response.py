@@ -11,11 +11,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 
-def plain(value: ArrayLike) -> float | np.ndarray:
-    """A Python float for one number, an array of floats for several (one per replication)."""
-    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
-
-
 def spend_at(schedule: float | list[float], week: int) -> float:
     """Spend in ``week`` (0-based) of a constant or a schedule by week (last value held)."""
     if isinstance(schedule, list):

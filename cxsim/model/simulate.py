@@ -98,8 +98,9 @@ def simulate_plans(scenarios: Sequence[Scenario], replications: int = 20, seed: 
         model = FastModel(plans[0], seed, replications=replications, first_replication=first_replication,
                           plans=plans).run()
         runs = [_Runs(plan, keep_customers, value) for plan in plans]
+        series = model.timeseries()  # every plan's weeks, once
         for block, plan_runs in enumerate(runs):
-            plan_runs.add(model, block, first_replication, replications)
+            plan_runs.add(model, block, first_replication, replications, series)
         flows = runs[0].run_out(model)  # (after every plan's state at the horizon is kept)
         for block, plan_runs in enumerate(runs):
             plan_runs.add_values(flows, block, first_replication, replications)
@@ -120,10 +121,11 @@ class _Runs:
         weeks = self.scenario.config.economics.runout_weeks
         return model.run_out(weeks) if self.value and weeks else None
 
-    def add(self, model: JourneyModel, block: int, start: int, k: int) -> None:
-        """Replications ``start .. start + k - 1``: the ``block``-th ``k`` markets of ``model``, run to the horizon."""
+    def add(self, model: JourneyModel, block: int, start: int, k: int, series: pd.DataFrame | None = None) -> None:
+        """Replications ``start .. start + k - 1``: the ``block``-th ``k`` markets of ``model``, run to the horizon
+        (``series``: the model's time series when already taken)."""
         scenario, cfg, n = self.scenario, self.scenario.config, self.scenario.simulated_population
-        ts = model.timeseries()
+        ts = model.timeseries() if series is None else series
         if model.replications != k:  # this plan's markets among the plans side by side
             ts = ts[np.arange(len(ts)) % model.replications // k == block].reset_index(drop=True)
         ts.insert(0, "replication", np.tile(np.arange(start, start + k), len(ts) // k))

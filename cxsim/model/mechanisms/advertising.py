@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cxsim.core.errors import plain
 from cxsim.model.mechanisms.base import Module, Week
 from cxsim.model.metrics import WeekState, WeekTally
-from cxsim.model.response import adstock, hill, plain
+from cxsim.model.response import adstock, hill
 from cxsim.scenario import ScenarioConfig
 
 
@@ -22,7 +23,7 @@ class Advertising(Module):
 
     def before_customers(self, week: Week) -> None:
         ads = self.cfg.advertising
-        week.ad_spend = self.spend(lambda plan: plan.advertising.weekly_spend, week.number)
+        week.ad_spend = self.spend("advertising.weekly_spend", week.number)
         week.adstock = self.adstock = plain(adstock(week.ad_spend, self.adstock, ads.adstock_decay))
         week.ad_pressure = pressure = plain(hill(week.adstock, ads.half_saturation, ads.hill_slope))
         week.ad_reach = ads.max_awareness_rate * pressure

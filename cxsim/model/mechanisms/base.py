@@ -13,6 +13,10 @@ from cxsim.model.metrics import WeekState, WeekTally
 from cxsim.model.response import spend_at
 from cxsim.scenario import ScenarioConfig
 
+SPENDS = ("advertising.weekly_spend", "service.weekly_spend", "service.training_weekly_spend",
+          "employees.weekly_spend")
+"""The weekly spends a plan may differ in from the plans beside it in one model (read with ``Module.spend``)."""
+
 
 @dataclass
 class Week:
@@ -58,11 +62,13 @@ class Module:
         self.replications = replications
         self.plans = tuple(plans)  # several plans side by side: equal blocks of the replications, in order
 
-    def spend(self, read: Callable[[ScenarioConfig], float | list[float]], week: int) -> float | np.ndarray:
-        """A weekly spend in ``week``: one number, or with several plans side by side one per replication."""
-        if not self.plans:
-            return spend_at(read(self.cfg), week)
-        return np.repeat([spend_at(read(plan), week) for plan in self.plans], self.replications // len(self.plans))
+    def spend(self, key: str, week: int) -> float | np.ndarray:
+        """The weekly spend ``key`` (one of :data:`SPENDS`) in ``week``: one number, or with several plans side by
+        side one per replication."""
+        section, name = key.split(".")
+        plans = self.plans or (self.cfg,)
+        at = [spend_at(getattr(getattr(plan, section), name), week) for plan in plans]
+        return at[0] if not self.plans else np.repeat(at, self.replications // len(plans))
 
     @classmethod
     def switched_on(cls, cfg: ScenarioConfig) -> bool:

@@ -93,7 +93,7 @@ class Employees(Module):
             self.turnover = weekly_turnover(emp.annual_turnover, self.engagement, emp.initial_engagement,
                                             emp.turnover_sensitivity)
             self.week_engagement = self.engagement  # as the week starts (the state moves on after it)
-            self.people_spend = self.spend(lambda plan: plan.employees.weekly_spend, week.number)
+            self.people_spend = self.spend("employees.weekly_spend", week.number)
             self.staff_spend = week.staff_spend
             week.people_investment = self.people_spend + week.training_spend
             week.attrition = self.turnover  # the workforce's leavers (cxsim.model.mechanisms.staffing)

@@ -18,21 +18,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cxsim.core.errors import plain
 from cxsim.model.mechanisms.base import Module, Week
 from cxsim.model.mechanisms.channels import channel_queues
 from cxsim.model.mechanisms.queueing import WeekOfService, agents_from_spend, offered_load
 from cxsim.model.mechanisms.scaled_queue import week_of_service_at_scale
 from cxsim.model.mechanisms.staffing import Workforce
 from cxsim.model.metrics import WeekState, WeekTally
-from cxsim.model.response import loaded_quality, plain, service_capacity, service_load, trained_quality
+from cxsim.model.response import loaded_quality, service_capacity, service_load, trained_quality
 from cxsim.scenario import ScenarioConfig
 
 QUEUE_COLUMNS = ("contacts", "answered", "abandoned", "backlog", "service_level", "mean_wait_minutes", "occupancy",
                  "agents", "headcount", "novice_share")
-
-
-STAFF = lambda plan: plan.service.weekly_spend  # the spends this module reads (see Module.spend)
-TRAINING = lambda plan: plan.service.training_weekly_spend
 
 
 def lagged(current: float, target: float, weeks: float) -> float:
@@ -53,9 +50,9 @@ class Service(Module):
         svc, emp = cfg.service, cfg.employees
         # staff and skill start where the first week's spend keeps them
         self.attrition = np.full(replications, emp.annual_turnover / 52.0)
-        self.staff = Workforce.steady(self.target_agents(self.spend(STAFF, 0)), self._attrition(), emp.ramp_weeks)
+        self.staff = Workforce.steady(self.target_agents(self.spend("service.weekly_spend", 0)), self._attrition(), emp.ramp_weeks)
         self.agents = self.staff.effective(emp.novice_productivity)
-        self.skill = plain(trained_quality(svc.quality, self.spend(TRAINING, 0), svc.training_half_saturation))
+        self.skill = plain(trained_quality(svc.quality, self.spend("service.training_weekly_spend", 0), svc.training_half_saturation))
         self.queue: WeekOfService | None = None
 
     @property
@@ -79,8 +76,8 @@ class Service(Module):
 
     def before_customers(self, week: Week) -> None:
         svc, emp = self.cfg.service, self.cfg.employees
-        week.staff_spend = self.spend(STAFF, week.number)
-        week.training_spend = self.spend(TRAINING, week.number)
+        week.staff_spend = self.spend("service.weekly_spend", week.number)
+        week.training_spend = self.spend("service.training_weekly_spend", week.number)
         fixed = svc.arrivals_per_week
         week.demand = self.last_demand if fixed is None else np.full(self.replications, float(fixed))
         week.people_investment = week.training_spend
