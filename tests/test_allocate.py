@@ -118,7 +118,7 @@ def test_worker_processes_give_the_same_plans():
                     seed=3, evaluations=14)
     with ProcessPool(2) as pool:
         there = optimise(service_only(), ["staff", "training", "ads"], BUDGET, kpi="satisfaction",
-                         replications=2, seed=3, evaluations=14, executor=pool.executor())
+                         replications=2, seed=3, evaluations=14, pool=pool)
     assert there.plans.equals(here.plans)
 
 

@@ -17,8 +17,8 @@ from cxsim.decide.robust import (
     robust_advise,
     robust_compare,
     robust_compare_anytime,
-    weighted_quantile,
 )
+from cxsim.decide.stats import weighted_quantile
 from cxsim.decide.uncertainty import Worlds, worlds_for
 from tests.conftest import call_cli
 

@@ -28,19 +28,13 @@ from cxsim.calibrate.summaries import HistoryModel
 from cxsim.core.errors import UserError, bounded
 from cxsim.core.outputs import check_output, write_all
 from cxsim.decide.pools import Pool
+from cxsim.decide.stats import weighted_quantile
 
 FILES = ("posterior.parquet", "summary.csv", "scenario.toml", "check.html")
 PINNED, LEARNED = 0.7, 0.3  # contraction at which a key counts as pinned down by the data, or as learned from it
 EDGE = 0.1  # a posterior whose 90% interval lies within this share of the prior's width at one end sits on its edge
 CONFOUNDED = 0.6  # |posterior correlation| at which two keys are called confounded
 BAND = (0.05, 0.95)
-
-
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of weighted draws (the smallest value whose cumulative weight reaches q)."""
-    order = np.argsort(values)
-    cum = np.cumsum(weights[order]) / np.sum(weights)
-    return float(values[order][min(int(np.searchsorted(cum, q)), len(values) - 1)])
 
 
 def summary_table(draws: pd.DataFrame, priors: dict[str, Prior]) -> pd.DataFrame:
@@ -52,8 +46,8 @@ def summary_table(draws: pd.DataFrame, priors: dict[str, Prior]) -> pd.DataFrame
         u = np.asarray(prior.to_scale(x), dtype=float)
         mean = np.sum(w * u) / w.sum()
         var = np.sum(w * (u - mean) ** 2) / w.sum()
-        low_5, high_95 = weighted_quantile(x, w, BAND[0]), weighted_quantile(x, w, BAND[1])
-        rows.append({"key": key, "median": weighted_quantile(x, w, 0.5), "low_5": low_5, "high_95": high_95,
+        low_5, high_95 = weighted_quantile(x, BAND[0], w), weighted_quantile(x, BAND[1], w)
+        rows.append({"key": key, "median": weighted_quantile(x, 0.5, w), "low_5": low_5, "high_95": high_95,
                      "prior_low_5": prior.quantile(BAND[0]), "prior_high_95": prior.quantile(BAND[1]),
                      "contraction": 1.0 - var / prior.variance,
                      "prior": ("log-uniform" if prior.log else "uniform") + f" [{prior.low:g}, {prior.high:g}]",

@@ -328,7 +328,7 @@ def _optimize_levers(args: argparse.Namespace, scenario) -> int:
     with (make_pool(args) if pooled else nullcontext()) as pool, progress_bar(args.evaluations + 1, "optimize") as bar:
         result = optimise_levers(scenario, keys, budget, bounds, args.kpi, args.objective, replications,
                                  args.seed, args.engine, args.evaluations,
-                                 pool.executor() if pool else None, progress=bar.update, worlds=worlds)
+                                 pool, progress=bar.update, worlds=worlds)
         bar.total = bar.n
         bar.refresh()
     if args.out:

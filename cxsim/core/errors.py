@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from pydantic import ValidationError
@@ -26,6 +27,11 @@ def plain(value: object) -> object:
     if item is not None and type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
         return item()
     return value
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """A number for JSON: a float, or ``None`` for a missing or non-finite one (JSON has no NaN)."""
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 class UserError(Exception):

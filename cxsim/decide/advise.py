@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxsim.core.errors import UserError, plain
+from cxsim.core.errors import UserError, finite_or_none, plain
 from cxsim.core.formatting import money, number
 from cxsim.decide.runs import run_plans
 from cxsim.decide.spend import SpendLever, plan_spends, spend_levers
@@ -163,9 +163,6 @@ class Advice:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (what ``cxsim advise --json`` prints)."""
-        def clean(x: float) -> float | None:
-            return None if x is None or not math.isfinite(x) else float(x)
-
         return {
             "verdict": self.verdict(),
             "scenario": self.scenario.name,
@@ -176,12 +173,12 @@ class Advice:
             "seed": self.seed,
             "level": self.level,
             "why": self.why(),
-            "levers": [{"lever": r.lever, "today": clean(r.spend),
-                        **{kpi: {"mean": clean(m), "lo": clean(lo), "hi": clean(hi)}
+            "levers": [{"lever": r.lever, "today": finite_or_none(r.spend),
+                        **{kpi: {"mean": finite_or_none(m), "lo": finite_or_none(lo), "hi": finite_or_none(hi)}
                            for kpi, (m, lo, hi) in r.changes.items()},
                         "decomposition": None if r.decomposition is None else r.decomposition.to_dict()}
                        for r in self.returns],
-            "curves": [{k: (clean(v) if isinstance(v, float) else v) for k, v in row.items()}
+            "curves": [{k: (finite_or_none(v) if isinstance(v, float) else v) for k, v in row.items()}
                        for row in self.curves.to_dict("records")],
         }
 

@@ -20,9 +20,7 @@ region.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +30,7 @@ import pandas as pd
 from cxsim.core.errors import UserError, bounded, plain
 from cxsim.core.formatting import money, number
 from cxsim.core.validation import MAX_MAGNITUDE
+from cxsim.decide.pools import Pool
 from cxsim.decide.runs import run_plans
 from cxsim.decide.spend import CHANNEL, lever_key, lever_name, spend_levers
 from cxsim.decide.stats import LEVEL, mean_interval
@@ -209,7 +208,7 @@ def _plans_runs(plans: Sequence[Scenario], replications: int, seed: int, engine:
 
 
 def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine: str = "fast",
-                kpi: str = "value", executor: Executor | None = None,
+                kpi: str = "value", pool: Pool | None = None,
                 progress: Callable[[int], None] | None = None, worlds: Worlds | None = None,
                 reference: Scenario | None = None) -> np.ndarray:
     """Each plan's KPI over worlds x replications, shape (plans, worlds, replications), paired by seed.
@@ -218,22 +217,22 @@ def plan_values(plans: Sequence[Scenario], replications: int, seed: int, engine:
     in world ``i`` is ``cxsim.decide.uncertainty.in_world`` of the plan (against ``reference``, today's
     plan) and runs replications ``i*R ..`` of the seed, as ``cxsim.decide.runs.evaluate`` does: the
     same world and the same random numbers for every plan. A world's plans run side by side in one
-    model (they differ only in their spends), split into as many groups as keep ``executor``'s workers
+    model (they differ only in their spends), split into as many groups as keep ``pool``'s workers
     busy (a process pool or a Dask cluster); without one, here. The numbers do not depend on which.
     """
     from cxsim.decide.uncertainty import in_world
 
     draws = 1 if worlds is None else worlds.draws
-    workers = 1 if executor is None else getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    workers = 1 if pool is None else pool.slots
     parts = min(len(plans), max(1, -(-workers // draws)))  # groups of a world's plans: enough tasks for the workers
     groups = [list(g) for g in np.array_split(np.arange(len(plans)), parts) if g.size]
     tasks = [(group, i, [plans[p] if worlds is None else in_world(plans[p], worlds, i, reference) for p in group])
              for i in range(draws) for group in groups]
     out = np.empty((len(plans), draws, replications))
-    if executor is None:
+    if pool is None:
         results = (_plans_runs(here, replications, seed, engine, kpi, i * replications) for _, i, here in tasks)
     else:
-        futures = [executor.submit(_plans_runs, here, replications, seed, engine, kpi, i * replications, True)
+        futures = [pool.executor().submit(_plans_runs, here, replications, seed, engine, kpi, i * replications, True)
                    for _, i, here in tasks]
         results = (future.result() for future in futures)
     for (group, i, _), values in zip(tasks, results, strict=True):
@@ -435,7 +434,7 @@ def check_args(budget: float, kpi: str, objective: str, replications: int, evalu
 def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = None,
              bounds: Mapping[str, tuple[float, float]] | None = None, kpi: str = "value", objective: str = "mean",
              replications: int = DEFAULT_REPLICATIONS, seed: int = 0, engine: str = "fast",
-             evaluations: int = DEFAULT_EVALUATIONS, executor: Executor | None = None,
+             evaluations: int = DEFAULT_EVALUATIONS, pool: Pool | None = None,
              progress: Callable[[int], None] | None = None, worlds: Worlds | None = None) -> Allocation:
     """Find the split of ``budget`` over ``levers`` that maximises the objective, with CMA-ES.
 
@@ -450,7 +449,7 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
         seed: master seed for every plan, and for the search.
         engine: ``fast`` or ``agents``.
         evaluations: most plans the search runs (today's not counted).
-        executor: runs a generation's plans side by side (a process pool or a Dask cluster).
+        pool: runs a generation's plans side by side (worker processes or a Dask cluster).
         progress: called with 1 after each plan is run.
         worlds: plausible worlds of the assumptions (``cxsim.decide.uncertainty.worlds_for``); each plan
             runs ``replications`` in every world. ``None``: the assumptions as written.
@@ -481,7 +480,7 @@ def optimise(scenario: Scenario, levers: Sequence[str], budget: float | None = N
                 fresh.append(spend)
         plans = [scenario.with_overrides(plan_overrides(scenario, dict(zip(keys, map(float, s), strict=True))))
                  for s in fresh]
-        values = (plan_values(plans, replications, seed, engine, kpi, executor, progress, worlds, scenario)
+        values = (plan_values(plans, replications, seed, engine, kpi, pool, progress, worlds, scenario)
                   if plans else [])
         for spend, v in zip(fresh, values, strict=True):
             number = len(rows)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxsim.core.errors import finite_or_none
 from cxsim.core.formatting import money as full_money
 from cxsim.core.formatting import number, percent
 from cxsim.core.formatting import short_money as money
@@ -37,7 +38,7 @@ from cxsim.decide.compare import unique_labels
 from cxsim.decide.prim import where_each_wins
 from cxsim.decide.runs import evaluate, evaluate_in_batches
 from cxsim.decide.spend import spend_levers
-from cxsim.decide.stats import LEVEL
+from cxsim.decide.stats import LEVEL, weighted_quantile
 from cxsim.decide.uncertainty import Worlds
 from cxsim.model.results import KPIS
 from cxsim.scenario import Scenario
@@ -48,17 +49,6 @@ if TYPE_CHECKING:
 LOW, HIGH = 0.10, 0.90
 WIDTH = 100  # columns of the sentence on a terminal
 COUNT = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
-
-
-def weighted_quantile(x: np.ndarray, q: float, weights: np.ndarray | None = None) -> float:
-    """The ``q`` quantile of ``x`` (numpy's linear rule without weights; the weighted CDF's inverse with them)."""
-    x = np.asarray(x, dtype=float).ravel()
-    if weights is None:
-        return float(np.quantile(x, q))
-    w = np.asarray(weights, dtype=float).ravel()
-    order = np.argsort(x, kind="stable")
-    cdf = np.cumsum(w[order]) / w.sum()
-    return float(x[order][min(np.searchsorted(cdf, q), x.size - 1)])
 
 
 @dataclass
@@ -222,7 +212,7 @@ class RobustAnswer:
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (what ``--json`` prints under ``robust``)."""
         def clean(x: Any) -> Any:
-            return None if isinstance(x, float) and not math.isfinite(x) else x
+            return finite_or_none(x) if isinstance(x, float) else x
 
         worlds = None if self.worlds is None else {
             "source": self.worlds.source, "draws": self.worlds.draws, "keys": list(self.worlds.keys)}
@@ -299,10 +289,8 @@ def discover(answer: RobustAnswer) -> list[tuple[str, Any]]:
 
 
 def boxes_json(findings: list[tuple[str, Any]]) -> list[dict[str, Any]]:
-    def edge(v: float) -> float | None:
-        return v if math.isfinite(v) else None
-
+    """Where each option wins, as plain data: each finding's sentence, plan and box (open edges ``None``)."""
     return [{"sentence": s, "plan": None if b is None else b.plan,
-             "box": None if b is None else {k: [edge(lo), edge(hi)] for k, (lo, hi) in b.limits.items()},
+             "box": None if b is None else {k: [finite_or_none(lo), finite_or_none(hi)] for k, (lo, hi) in b.limits.items()},
              "coverage": None if b is None else b.coverage, "density": None if b is None else b.density}
             for s, b in findings]

@@ -16,6 +16,7 @@ from typing import Any
 from cxsim.core.formatting import money
 from cxsim.model.response import mean_spend
 from cxsim.scenario import Scenario
+from cxsim.scenario.schema import SPEND_KEYS
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,9 @@ class SpendLever:
         return f"channels.{self.channel}" if self.channel else self.key
 
 
-FIELDS = {"ads": "advertising.weekly_spend", "service staff": "service.weekly_spend",
-          "training": "service.training_weekly_spend", "people programme": "employees.weekly_spend"}
-"""The spend levers that are one scenario key each, by plain name (a channel's staff is the other kind)."""
+FIELDS = dict(zip(("ads", "service staff", "training", "people programme"), SPEND_KEYS, strict=True))
+"""The spend levers that are one scenario key each (the schema's spends), by plain name (a channel's staff is the
+other kind)."""
 ALIASES = {"staff": "service staff", "people": "people programme"}
 CHANNEL = re.compile(r"channels\.([a-z][a-z0-9_]{0,31})")
 

@@ -48,3 +48,14 @@ def paired(base, other, kpi: str) -> np.ndarray:
 def paired_difference(a, b, kpi: str, level: float = LEVEL) -> tuple[float, float, float]:
     """Mean of ``b - a`` over replications paired by seed, with a t confidence interval of that mean."""
     return mean_interval(paired(a, b, kpi), level)
+
+
+def weighted_quantile(x: np.ndarray, q: float, weights: np.ndarray | None = None) -> float:
+    """The ``q`` quantile of ``x`` (numpy's linear rule without weights; the weighted CDF's inverse with them)."""
+    x = np.asarray(x, dtype=float).ravel()
+    if weights is None:
+        return float(np.quantile(x, q))
+    w = np.asarray(weights, dtype=float).ravel()
+    order = np.argsort(x, kind="stable")
+    cdf = np.cumsum(w[order]) / w.sum()
+    return float(x[order][min(np.searchsorted(cdf, q), x.size - 1)])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxsim.core.errors import finite_or_none
 from cxsim.core.formatting import number, short_money
 from cxsim.decide.stats import LEVEL, mean_interval
 from cxsim.model.results import Results
@@ -79,13 +80,10 @@ class Decomposition:
 
     def to_dict(self) -> dict:
         """Plain data: the parts (each with its interval) and the figures."""
-        def clean(v: float) -> float | None:
-            return float(v) if np.isfinite(v) else None
-
-        return {"total": clean(self.total),
-                "parts": {k: {"mean": clean(m), "lo": clean(lo), "hi": clean(hi), "what": PARTS[k]}
+        return {"total": finite_or_none(self.total),
+                "parts": {k: {"mean": finite_or_none(m), "lo": finite_or_none(lo), "hi": finite_or_none(hi), "what": PARTS[k]}
                           for k, (m, lo, hi) in self.parts.items()},
-                "figures": {k: {"today": clean(a), "plan": clean(b)} for k, (a, b) in self.figures.items()}}
+                "figures": {k: {"today": finite_or_none(a), "plan": finite_or_none(b)} for k, (a, b) in self.figures.items()}}
 
     def sentence(self, currency: str = "", what: str = "it") -> str:
         """The mechanism in one sentence: the figures that moved most, then the money parts, largest first."""

@@ -15,12 +15,12 @@ from cxsim.model import rules
 from cxsim.model.behaviour import Source, Stage, voices
 from cxsim.model.draws import ORDER_STREAM, PEOPLE_STREAM, market_rng, replication_keys, resolve_seed
 from cxsim.model.mechanisms import MODULES, Module, Week, customer_constants
-from cxsim.model.mechanisms.base import SPENDS
 from cxsim.model.memory import check_fits
 from cxsim.model.metrics import WeekState, WeekTally, week_columns, wom_table
 from cxsim.model.network import estimated_bytes, market_network
 from cxsim.model.segments import TraitTable, assign_channels, assign_segments, segment_traits
 from cxsim.scenario import Scenario, ScenarioConfig
+from cxsim.scenario.schema import SPEND_KEYS
 
 TRACE_FIELDS = ("stage", "purchases", "service_encounters", "satisfaction", "expectation")
 
@@ -63,11 +63,11 @@ class Population:
 
 
 def side_by_side(plans: Sequence[Scenario]) -> bool:
-    """Whether plans can run side by side in one model: they differ only in their weekly spends (:data:`SPENDS`),
+    """Whether plans can run side by side in one model: they differ only in their weekly spends (:data:`~cxsim.scenario.schema.SPEND_KEYS`),
     and none has service channels (whose queues take one plan's spend)."""
     def rest(plan: Scenario) -> dict:
         data = plan.config.model_dump()
-        for key in SPENDS:
+        for key in SPEND_KEYS:
             section, name = key.split(".")
             data[section].pop(name)
         return data

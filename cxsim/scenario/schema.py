@@ -331,3 +331,15 @@ def named_tables() -> dict[str, type[BaseModel]]:
     """The scenario tables that hold entries by name (``[channels.<name>]``, ...) and the model of an entry."""
     return {section: typing.get_args(field.annotation)[1] for section, field in ScenarioConfig.model_fields.items()
             if typing.get_origin(field.annotation) is dict}
+
+
+def _spend_keys() -> tuple[str, ...]:
+    """The keys of the fields typed ``Spend``, in the schema's order."""
+    return tuple(f"{section}.{name}" for section, table in ScenarioConfig.model_fields.items()
+                 for name, field in getattr(table.annotation, "model_fields", {}).items()
+                 if any(getattr(rule, "func", None) is _check_spend for rule in field.metadata))
+
+
+SPEND_KEYS = _spend_keys()
+"""The weekly spends a plan decides (the fields typed ``Spend``): the levers of ``advise``, and what plans side by
+side in one model may differ in."""

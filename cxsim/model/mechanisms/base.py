@@ -13,10 +13,6 @@ from cxsim.model.metrics import WeekState, WeekTally
 from cxsim.model.response import spend_at
 from cxsim.scenario import ScenarioConfig
 
-SPENDS = ("advertising.weekly_spend", "service.weekly_spend", "service.training_weekly_spend",
-          "employees.weekly_spend")
-"""The weekly spends a plan may differ in from the plans beside it in one model (read with ``Module.spend``)."""
-
 
 @dataclass
 class Week:
@@ -63,8 +59,8 @@ class Module:
         self.plans = tuple(plans)  # several plans side by side: equal blocks of the replications, in order
 
     def spend(self, key: str, week: int) -> float | np.ndarray:
-        """The weekly spend ``key`` (one of :data:`SPENDS`) in ``week``: one number, or with several plans side by
-        side one per replication."""
+        """The weekly spend ``key`` (one of the schema's ``SPEND_KEYS``) in ``week``: one number, or with several
+        plans side by side one per replication."""
         section, name = key.split(".")
         plans = self.plans or (self.cfg,)
         at = [spend_at(getattr(getattr(plan, section), name), week) for plan in plans]
