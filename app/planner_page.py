@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 from planner_runs import (  # the page's cached computations (app/planner_runs.py, on the path of the app)
     chart,
+    estimated_minutes,
     robust_answers,
     run_advice,
     run_frontier,
@@ -172,8 +173,8 @@ replications = side.number_input(
     value=planner.DEFAULT_REPLICATIONS, step=1,
     help=f"Independent runs of each plan (2 to {planner.MAX_REPLICATIONS} here), paired by seed across plans. "
          f"More runs give tighter intervals and take longer. The app starts with {planner.DEFAULT_REPLICATIONS} "
-         "so a lever change recomputes in under 2 s (about 1.5 s on 2 cores); the command line uses 20 (compare) "
-         "and 12 (advise).")
+         "so a lever change answers in seconds (measured: benchmarks/results-app.md); the command line uses 20 "
+         "(compare) and 12 (advise).")
 seed = side.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1,
                          help="The same seed gives the same numbers. Every plan uses it: common random numbers.")
 variants = side.multiselect("Variants to compare with the base", list(base.variants), default=list(base.variants),
@@ -440,10 +441,11 @@ with st.expander("Best plan over many levers", expanded=bool(st.session_state.ge
                    f"The same on the command line: `cxsim optimize FILE --levers {' '.join(chosen)} --budget "
                    f"{alloc_budget:.0f} --objective {objective} -r {int(replications)}`.")
     elif len(chosen) >= 2:
-        minutes = plans * int(replications) * 0.06 * edited.population / 10_000 * edited.weeks / 104 / 60
+        minutes = estimated_minutes(edited, (plans + 1) * int(replications))
+        pace = "" if minutes is None else (f", about {max(1, round(minutes))} min at the pace of this server's "
+                                           "latest runs")
         st.info(f"Press **Find the best plan over many levers**: up to {plans} plans of {int(replications)} runs "
-                f"each, about {max(1, round(minutes))} min on a 2-core machine (a run of 10,000 people over 104 "
-                "weeks takes about 0.06 s there).")
+                f"each{pace}.")
 
 # One customer's journey, from the same runs (on request: it reruns the chosen plan with a trace).
 st.header("One customer's journey", anchor=False)

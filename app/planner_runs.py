@@ -6,6 +6,7 @@ They live apart from the page so the server can compute the landing page's plans
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -60,8 +61,27 @@ def run_page_plans(text: str, source: str, replications: int, seed: int,
     by their TOML (for :func:`run_advice`)."""
     today = parse_scenario(text, source)
     moved = [plan for _, _, plan in moved_plans(today, DEFAULT_STEP)]
+    started = time.perf_counter()
     ran = runs.run_plans([today, *moved], replications, seed, keep_customers=keep_customers)
+    pace()["person_week"] = (time.perf_counter() - started) / _person_weeks(today, (1 + len(moved)) * replications)
     return ran[0], {plan.to_toml(include_variants=False): res for plan, res in zip(moved, ran[1:])}
+
+
+@st.cache_resource
+def pace() -> dict[str, float]:
+    """This server's measured pace: seconds per simulated person-week of the page's latest runs."""
+    return {}
+
+
+def _person_weeks(scenario: Scenario, runs_: int) -> int:
+    """Simulated person-weeks of ``runs_`` runs of a scenario, its run-out included."""
+    return runs_ * scenario.simulated_population * (scenario.weeks + scenario.config.economics.runout_weeks)
+
+
+def estimated_minutes(scenario: Scenario, runs_: int) -> float | None:
+    """Minutes ``runs_`` runs of a scenario take at this server's measured pace (``None`` before any is measured)."""
+    seconds = pace().get("person_week")
+    return None if seconds is None else seconds * _person_weeks(scenario, runs_) / 60
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

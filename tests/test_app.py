@@ -504,3 +504,20 @@ def test_a_robust_answer_stopped_early_is_kept_and_labelled_with_its_worlds():
     at.run()
     assert planner_runs.robust_answers()[request].draws == 10
     assert "of 10 plausible worlds" in next(m.value for m in at.markdown if "cx-robust" in m.value)
+
+
+def test_the_best_plan_search_is_timed_at_the_pace_this_server_measured():
+    """The time the best-plan search would take is estimated from the pace of the page's own runs on this server,
+    not from a figure typed into the page."""
+    from cxsim.decide.allocate import DEFAULT_EVALUATIONS
+
+    sys.path.insert(0, str(ROOT / "app"))
+    import planner_runs
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert planner_runs.pace()["person_week"] > 0
+    base = load_scenario(SCENARIOS / planner.FLAGSHIP)
+    minutes = planner_runs.estimated_minutes(base, (DEFAULT_EVALUATIONS + 1) * planner.DEFAULT_REPLICATIONS)
+    info = next(i.value for i in at.info if "Find the best plan over many levers" in i.value)
+    assert f"about {max(1, round(minutes))} min at the pace of this server's latest runs" in info

@@ -36,7 +36,7 @@ DEFAULT_STEP = 1000.0
 STEP_SHARE = 0.15
 """Where today's plan spends more than the flagship on its levers, the default step is about this share of that
 spend a week (the flagship: 1,000 of its 6,571 a week)."""
-DEFAULT_REPLICATIONS = 12  # the flagship: 4 plans x 12 runs, about 3 s of simulation on an idle 2-core machine
+DEFAULT_REPLICATIONS = 12  # the flagship: 4 plans x 12 runs (benchmarks/results-app.md has the time they take)
 DEFAULT_KPI = "value"
 MEASURES = ("value", "customers", "profit")  # the table's columns (the KPI asked for first)
 CURVE_STEPS = (-2, -1, 2)  # with 0 and +1, five points per lever's response curve
