@@ -102,8 +102,12 @@ def poisson(u, rate):  # pragma: no cover
     """Poisson(rate) by inversion of one uniform: the smallest k with P(K <= k) >= u.
 
     Most active customers buy nothing in a given week, so the first comparison
-    settles them; only buyers step further up the distribution.
+    settles them; only buyers step further up the distribution. Most are settled
+    without the exponential: exp(-rate) exceeds 1 - rate by far more than rounding,
+    so a ``u`` below 1 - rate (less a margin) is 0 exactly as the full rule says.
     """
+    if u <= 1.0 - rate - 1e-12:
+        return 0
     k = 0
     pmf = math.exp(-rate)
     cdf = pmf
