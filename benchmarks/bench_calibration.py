@@ -47,6 +47,21 @@ FIRM_HISTORY = ROOT / "scenarios" / "data" / "firm_history.csv"
 RESULTS = ROOT / "benchmarks" / "results-calibration.md"
 
 
+def write_result(text: str, *design: str) -> None:
+    """Put a run's section on the results page in place of the last run of the same design (else at the end):
+    the page holds the latest run of each design. ``design``: the parts of a section that name it."""
+    head, *sections = RESULTS.read_text(encoding="utf-8").split("\n## ")
+    new = text.strip("\n").removeprefix("## ")
+    same = [i for i, s in enumerate(sections) if all(part in s for part in design)]
+    if same:
+        sections[same[0]] = new
+        sections = [s for i, s in enumerate(sections) if i not in same[1:]]
+    else:
+        sections.append(new)
+    RESULTS.write_text("\n## ".join([head.rstrip("\n") + "\n", *(s.rstrip("\n") + "\n" for s in sections)]),
+                       encoding="utf-8")
+
+
 def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
     """A DataFrame (index included) as a Markdown table."""
     frame = frame.reset_index()
@@ -134,17 +149,17 @@ def coverage(args: argparse.Namespace) -> None:
                   f"{time.perf_counter() - start:.0f} s, {load()}", flush=True)
     frame = pd.DataFrame(rows)
     table = coverage_table(frame)
+    design = (f"Market of {args.population:,} people, {args.weeks} weeks, {len(keys)} keys, {args.particles} particles, "
+              f"budget {args.simulations:,} simulations, {args.workers} workers")
     text = (f"\n## Coverage of 90% intervals ({args.histories} histories, truths from the prior)\n\n"
-            f"Market of {args.population:,} people, {args.weeks} weeks, {len(keys)} keys, {args.particles} particles, "
-            f"budget {args.simulations:,} simulations, {args.workers} workers; {load()} at the end; median "
+            f"{design}; {load()} at the end; median "
             f"{frame.groupby('history').seconds.first().median():.0f} s per calibration.\n\n"
             "The posterior (regression-adjusted):\n\n" + markdown(table)
             + "\n\nThe ABC particles before the adjustment:\n\n" + markdown(coverage_table(frame, "abc_"))
             + "\n\nCommand: `.venv/bin/python benchmarks/bench_calibration.py "
             + " ".join(sys.argv[1:]) + "`\n")
     print(text)
-    with RESULTS.open("a", encoding="utf-8") as f:
-        f.write(text)
+    write_result(text, design)
 
 
 def example(args: argparse.Namespace) -> None:
@@ -174,8 +189,8 @@ def example(args: argparse.Namespace) -> None:
     print(text)
     if args.out:
         result.write(args.out)
-    with RESULTS.open("a", encoding="utf-8") as f:
-        f.write(text)
+    write_result(text, f"{which}, {len(FIT)} keys, fitted on weeks 1-{problem.fit_weeks} of 104\n\n",
+                 f"particles, {args.workers} workers)")
 
 
 def main() -> None:
