@@ -442,10 +442,10 @@ with st.expander("Best plan over many levers", expanded=bool(st.session_state.ge
                    f"{alloc_budget:.0f} --objective {objective} -r {int(replications)}`.")
     elif len(chosen) >= 2:
         minutes = estimated_minutes(edited, (plans + 1) * int(replications))
-        pace = "" if minutes is None else (f", about {max(1, round(minutes))} min at the pace of this server's "
-                                           "latest runs")
+        eta = "" if minutes is None else (f", about {max(1, round(minutes))} min at the pace of this server's "
+                                          "latest runs")
         st.info(f"Press **Find the best plan over many levers**: up to {plans} plans of {int(replications)} runs "
-                f"each{pace}.")
+                f"each{eta}.")
 
 # One customer's journey, from the same runs (on request: it reruns the chosen plan with a trace).
 st.header("One customer's journey", anchor=False)

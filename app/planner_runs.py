@@ -73,15 +73,15 @@ def pace() -> dict[str, float]:
     return {}
 
 
-def _person_weeks(scenario: Scenario, runs_: int) -> int:
-    """Simulated person-weeks of ``runs_`` runs of a scenario, its run-out included."""
-    return runs_ * scenario.simulated_population * (scenario.weeks + scenario.config.economics.runout_weeks)
+def _person_weeks(scenario: Scenario, count: int) -> int:
+    """Simulated person-weeks of ``count`` runs of a scenario, its run-out included."""
+    return count * scenario.simulated_population * (scenario.weeks + scenario.config.economics.runout_weeks)
 
 
-def estimated_minutes(scenario: Scenario, runs_: int) -> float | None:
-    """Minutes ``runs_`` runs of a scenario take at this server's measured pace (``None`` before any is measured)."""
+def estimated_minutes(scenario: Scenario, count: int) -> float | None:
+    """Minutes ``count`` runs of a scenario take at this server's measured pace (``None`` before any is measured)."""
     seconds = pace().get("person_week")
-    return None if seconds is None else seconds * _person_weeks(scenario, runs_) / 60
+    return None if seconds is None else seconds * _person_weeks(scenario, count) / 60
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
