@@ -98,16 +98,12 @@ def normal(key, decision, slot, person):  # pragma: no cover
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def poisson(u, rate):  # pragma: no cover
+def poisson_inversion(u, rate):  # pragma: no cover
     """Poisson(rate) by inversion of one uniform: the smallest k with P(K <= k) >= u.
 
     Most active customers buy nothing in a given week, so the first comparison
-    settles them; only buyers step further up the distribution. Most are settled
-    without the exponential: exp(-rate) exceeds 1 - rate by far more than rounding,
-    so a ``u`` below 1 - rate (less a margin) is 0 exactly as the full rule says.
+    settles them; only buyers step further up the distribution.
     """
-    if u <= 1.0 - rate - 1e-12:
-        return 0
     k = 0
     pmf = math.exp(-rate)
     cdf = pmf
@@ -116,6 +112,15 @@ def poisson(u, rate):  # pragma: no cover
         pmf *= rate / k
         cdf += pmf
     return k
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def poisson(u, rate):  # pragma: no cover
+    """:func:`poisson_inversion`, most weeks without its exponential: exp(-rate) exceeds 1 - rate by far more
+    than rounding, so a ``u`` below 1 - rate (less a margin) is 0 exactly as the inversion says."""
+    if u <= 1.0 - rate - 1e-12:
+        return 0
+    return poisson_inversion(u, rate)
 
 
 NETWORK_STREAM, PEOPLE_STREAM, ORDER_STREAM = 0, 1, 2
