@@ -118,10 +118,7 @@ class Scenario:
         return tomli_w.dumps(data)
 
     def __getitem__(self, dotted: str) -> Any:
-        node: Any = self.config
-        for part in dotted.split("."):
-            node = node[part] if isinstance(node, dict) else getattr(node, part)
-        return node
+        return self.config.lookup(dotted)
 
     def __repr__(self) -> str:
         return f"Scenario({self.source!r}, variant={self.variant!r})"

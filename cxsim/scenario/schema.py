@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -325,6 +325,13 @@ class ScenarioConfig(_Section):
     loyalty: Loyalty = Field(default_factory=Loyalty)
     pressure: Pressure = Field(default_factory=Pressure)
     silos: Silos = Field(default_factory=Silos)
+
+    def lookup(self, dotted: str) -> Any:
+        """The value at a dotted key: ``"advertising.weekly_spend"``, or ``"channels.phone.staff_weekly_spend"``."""
+        node: Any = self
+        for part in dotted.split("."):
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
+        return node
 
 
 def named_tables() -> dict[str, type[BaseModel]]:

@@ -61,9 +61,8 @@ class Module:
     def spend(self, key: str, week: int) -> float | np.ndarray:
         """The weekly spend ``key`` (one of the schema's ``SPEND_KEYS``) in ``week``: one number, or with several
         plans side by side one per replication."""
-        section, name = key.split(".")
         plans = self.plans or (self.cfg,)
-        at = [spend_at(getattr(getattr(plan, section), name), week) for plan in plans]
+        at = [spend_at(plan.lookup(key), week) for plan in plans]
         return at[0] if not self.plans else np.repeat(at, self.replications // len(plans))
 
     @classmethod
