@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -79,6 +81,18 @@ def show_error(exc: Exception) -> None:
     """A user's mistake, worded as on the command line; the page stops here."""
     st.error(markdown_safe(planner.error_text(exc)), icon="🚫")
     st.stop()
+
+
+@contextmanager
+def progress(text: str | None = None) -> Iterator:
+    """A progress bar while the block runs, gone after it; a user's mistake in the block is shown and stops the page."""
+    bar = st.progress(0.0, text=text)
+    try:
+        yield bar
+    except UserError as exc:
+        bar.empty()
+        show_error(exc)
+    bar.empty()
 
 
 def lever_input(container, lever: planner.Lever, value: float, key: str):
@@ -209,16 +223,11 @@ text = edited.to_toml()
 # The answer first: today's plan and each lever moved by a step (the verdict), then the variants (the table).
 keep_customers = any(bool(s.config.segments) for s in scenarios)
 labels = unique_labels(scenarios)
-bar = st.progress(0.0, text=f"Simulating {scenarios[0].name} and each lever moved a step: {int(replications)} runs "
-                            f"of {edited.population:,} people each")
-try:
+with progress(f"Simulating {scenarios[0].name} and each lever moved a step: {int(replications)} runs of "
+              f"{edited.population:,} people each"):
     today, moved = run_page_plans(text, source, int(replications), int(seed), keep_customers)
     results = [today]
     advice = run_advice(edited, today, int(replications), int(seed), moved=moved)
-except UserError as exc:
-    bar.empty()
-    show_error(exc)
-bar.empty()
 
 # Under uncertainty, the robust answer first (on request: it runs every plan in every world).
 if uncertain:
@@ -284,14 +293,9 @@ st.caption(f"Each lever given {money(advice.step, currency)} a week more, the re
 
 # The plans side by side: KPIs as rows, plans as columns headed by what each spends.
 if variants:
-    bar = st.progress(0.0, text=f"Simulating the {len(variants)} variants: {int(replications)} runs of "
-                                f"{edited.population:,} people each")
-    try:
+    with progress(f"Simulating the {len(variants)} variants: {int(replications)} runs of {edited.population:,} "
+                  "people each"):
         results.extend(run_variants(text, source, tuple(variants), int(replications), int(seed), keep_customers))
-    except UserError as exc:
-        bar.empty()
-        show_error(exc)
-    bar.empty()
 comparison = Comparison(labels, results, scenarios)
 st.header("The plans side by side", anchor=False)
 st.caption(f"Each cell: mean over runs, the range of 90% of runs, and the difference from **"
@@ -414,22 +418,17 @@ with st.expander("Best plan over many levers", expanded=bool(st.session_state.ge
                                 help="CMA-ES stops after this many plans (240: about 30 generations for 4 levers)."))
     alloc_request = (text, tuple(chosen), float(alloc_budget), objective, plans, int(replications), int(seed))
     if st.button("Find the best plan over many levers", type="primary", disabled=len(chosen) < 2):
-        alloc_bar = st.progress(0.0)
-        done = [0]
+        with progress() as alloc_bar:
+            done = [0]
 
-        def tick(n: int) -> None:
-            done[0] += n
-            alloc_bar.progress(min(1.0, done[0] / (plans + 1)),
-                               text=f"Plan {done[0]} of at most {plans + 1}: {int(replications)} runs each")
+            def tick(n: int) -> None:
+                done[0] += n
+                alloc_bar.progress(min(1.0, done[0] / (plans + 1)),
+                                   text=f"Plan {done[0]} of at most {plans + 1}: {int(replications)} runs each")
 
-        try:
             found = allocate.optimise(edited, chosen, float(alloc_budget), objective=objective,
                                       replications=int(replications), seed=int(seed), evaluations=plans,
                                       progress=tick)
-        except UserError as exc:
-            alloc_bar.empty()
-            show_error(exc)
-        alloc_bar.empty()
         st.session_state["allocation"] = (alloc_request, found)
     stored = st.session_state.get("allocation")
     if stored and stored[0] == alloc_request:
